@@ -1,0 +1,38 @@
+"""jitcore: a JIT compiler for numeric Python, with Numba's surface.
+
+    from jitcore import njit
+
+    @njit
+    def collatz(n):
+        steps = 0
+        while n != 1:
+            n = n // 2 if n % 2 == 0 else 3 * n + 1
+            steps += 1
+        return steps
+
+Importing jitcore is cheap: LLVM is loaded by the first compilation.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from jitcore import config, errors
+from jitcore.decorators import jit, njit
+
+__version__ = "0.1.0"
+__all__ = ["jit", "njit", "types", "errors", "config", "prange", "vectorize", "guvectorize"]
+
+prange = range  # parallel=True gives it meaning; serially it is range
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use so that `import jitcore` stays fast.
+    if name == "types":
+        import jitcore.types as types_module
+
+        return types_module
+    if name in ("vectorize", "guvectorize"):
+        import vectorize
+
+        return getattr(vectorize, name)
+    raise AttributeError(f"module 'jitcore' has no attribute {name!r}")

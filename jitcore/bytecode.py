@@ -1,0 +1,213 @@
+"""Decode a code object into version-neutral instructions grouped into basic blocks.
+
+    >>> code = decode(f.__code__)
+    >>> [b.start for b in code.blocks]          # bytecode offsets of block leaders
+    [0, 12, 30]
+    >>> code.blocks[1].live_in, code.blocks[1].depth_in
+    (('i', 'total'), 1)
+
+Everything that depends on the CPython version stays here: opcode names are
+normalised (3.11's POP_JUMP_FORWARD_IF_FALSE becomes POP_JUMP_IF_FALSE, the
+in-place BINARY_OP arguments become operator names), jump targets are resolved
+to offsets, and each block knows the stack depth and the live locals at its
+entry, so the flow builder can give every block its arguments in one pass.
+"""
+from __future__ import annotations
+
+import dis
+import sys
+from dataclasses import dataclass, field
+from types import CodeType
+
+from jitcore.errors import Loc, UnsupportedError
+
+if sys.version_info[:2] != (3, 11):  # pragma: no cover - the decoder targets one version
+    raise ImportError("jitcore's bytecode front end supports CPython 3.11")
+
+# BINARY_OP's argument -> operation name; in-place forms get an "i" prefix.
+_NB_NAMES = ["add", "and_", "floordiv", "lshift", "matmul", "mul", "mod", "or_", "pow",
+             "rshift", "sub", "truediv", "xor"]
+BINARY_OP_NAMES = _NB_NAMES + ["i" + n for n in _NB_NAMES]
+
+_RENAMES = {
+    "POP_JUMP_FORWARD_IF_FALSE": "POP_JUMP_IF_FALSE",
+    "POP_JUMP_BACKWARD_IF_FALSE": "POP_JUMP_IF_FALSE",
+    "POP_JUMP_FORWARD_IF_TRUE": "POP_JUMP_IF_TRUE",
+    "POP_JUMP_BACKWARD_IF_TRUE": "POP_JUMP_IF_TRUE",
+    "POP_JUMP_FORWARD_IF_NONE": "POP_JUMP_IF_NONE",
+    "POP_JUMP_BACKWARD_IF_NONE": "POP_JUMP_IF_NONE",
+    "POP_JUMP_FORWARD_IF_NOT_NONE": "POP_JUMP_IF_NOT_NONE",
+    "POP_JUMP_BACKWARD_IF_NOT_NONE": "POP_JUMP_IF_NOT_NONE",
+    "JUMP_FORWARD": "JUMP",
+    "JUMP_BACKWARD": "JUMP",
+    "JUMP_BACKWARD_NO_INTERRUPT": "JUMP",
+}
+# Instructions that end a block; the conditional ones also fall through.
+UNCONDITIONAL = {"JUMP", "RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
+CONDITIONAL = {"POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE",
+               "POP_JUMP_IF_NOT_NONE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP",
+               "FOR_ITER"}
+# Markers with no effect on the abstract state.
+IGNORED = {"NOP", "RESUME", "PRECALL", "CACHE", "EXTENDED_ARG", "COPY_FREE_VARS", "MAKE_CELL"}
+
+
+@dataclass(slots=True)
+class Instr:
+    """One instruction: normalised name, argument, resolved value, jump target, location."""
+
+    opname: str
+    opcode: int
+    arg: int | None
+    argval: object
+    offset: int
+    target: int | None
+    loc: Loc
+
+
+@dataclass(slots=True)
+class BasicBlock:
+    start: int
+    instrs: list[Instr] = field(default_factory=list)
+    successors: list[int] = field(default_factory=list)
+    depth_in: int = -1
+    live_in: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class DecodedCode:
+    code: CodeType
+    blocks: list[BasicBlock]
+    by_start: dict[int, BasicBlock]
+
+
+def decode(code: CodeType, funcname: str) -> DecodedCode:
+    """The basic blocks of `code`, with entry stack depths and live locals."""
+    instrs = [_normalise(ins, code.co_filename, funcname) for ins in dis.get_instructions(code)]
+    _reject_unsupported_code(code, instrs)
+    blocks = _split_blocks(instrs)
+    by_start = {b.start: b for b in blocks}
+    _compute_depths(blocks, by_start)
+    _compute_liveness(blocks, by_start)
+    return DecodedCode(code, [b for b in blocks if b.depth_in >= 0], by_start)
+
+
+def _normalise(ins: dis.Instruction, filename: str, funcname: str) -> Instr:
+    pos = ins.positions
+    line = (pos.lineno if pos and pos.lineno else None) or ins.starts_line or 0
+    loc = Loc(filename, line, pos.col_offset if pos else None,
+              pos.end_lineno if pos else None, pos.end_col_offset if pos else None, funcname)
+    name = _RENAMES.get(ins.opname, ins.opname)
+    target = ins.argval if name in UNCONDITIONAL | CONDITIONAL and name not in (
+        "RETURN_VALUE", "RAISE_VARARGS", "RERAISE") else None
+    argval = BINARY_OP_NAMES[ins.arg] if name == "BINARY_OP" and ins.arg is not None else ins.argval
+    return Instr(name, ins.opcode, ins.arg, argval, ins.offset, target, loc)
+
+
+def _reject_unsupported_code(code: CodeType, instrs: list[Instr]) -> None:
+    import inspect
+
+    first = instrs[0].loc if instrs else None
+    if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+        raise UnsupportedError("generators and coroutines are not supported in compiled code",
+                               first, "return a tuple or fill an output array instead")
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        raise UnsupportedError("*args and **kwargs parameters are not supported", first,
+                               "declare each parameter by name")
+    if code.co_exceptiontable:
+        covered = _first_protected_instr(code, instrs)
+        raise UnsupportedError("try/except, try/finally and with-blocks are not supported in "
+                               "compiled code", covered.loc if covered else first,
+                               "check conditions with if-statements and raise instead")
+
+
+def _first_protected_instr(code: CodeType, instrs: list[Instr]) -> Instr | None:
+    entries = dis._parse_exception_table(code)  # type: ignore[attr-defined]
+    starts = [e.start for e in entries]
+    return next((i for i in instrs if starts and i.offset >= min(starts)
+                 and i.opname not in IGNORED and i.opname != "NOP"), None)
+
+
+def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:
+    leaders = {0}
+    for i, ins in enumerate(instrs):
+        if ins.target is not None:
+            leaders.add(ins.target)
+        if (ins.opname in UNCONDITIONAL or ins.opname in CONDITIONAL) and i + 1 < len(instrs):
+            leaders.add(instrs[i + 1].offset)
+    blocks: list[BasicBlock] = []
+    for i, ins in enumerate(instrs):
+        if ins.offset in leaders:
+            blocks.append(BasicBlock(ins.offset))
+        blocks[-1].instrs.append(ins)
+    for i, block in enumerate(blocks):
+        last = block.instrs[-1]
+        if last.target is not None:
+            block.successors.append(last.target)
+        falls_through = last.opname not in UNCONDITIONAL
+        if falls_through and i + 1 < len(blocks):
+            block.successors.insert(0, blocks[i + 1].start)
+    return blocks
+
+
+def _compute_depths(blocks: list[BasicBlock], by_start: dict[int, BasicBlock]) -> None:
+    """Stack depth at each block entry, by walking every path once."""
+    blocks[0].depth_in = 0
+    work = [blocks[0]]
+    while work:
+        block = work.pop()
+        depth = block.depth_in
+        for ins in block.instrs[:-1]:
+            depth += _effect(ins, jump=False)
+        last = block.instrs[-1]
+        outs: list[tuple[int, int]] = []
+        if last.opname not in UNCONDITIONAL:
+            nxt = _next_start(blocks, block)
+            if nxt is not None:
+                outs.append((nxt, depth + _effect(last, jump=False)))
+        if last.target is not None:
+            outs.append((last.target, depth + _effect(last, jump=True)))
+        for start, d in outs:
+            succ = by_start[start]
+            if succ.depth_in < 0:
+                succ.depth_in = d
+                work.append(succ)
+
+
+def _effect(ins: Instr, jump: bool) -> int:
+    # PRECALL and CALL share a call's effect; only the block's total matters here.
+    return dis.stack_effect(ins.opcode, ins.arg, jump=jump)
+
+
+def _next_start(blocks: list[BasicBlock], block: BasicBlock) -> int | None:
+    i = blocks.index(block)
+    return blocks[i + 1].start if i + 1 < len(blocks) else None
+
+
+def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock]) -> None:
+    """Locals read before being written on some path from each block's entry."""
+    uses: dict[int, set[str]] = {}
+    defs: dict[int, set[str]] = {}
+    for b in blocks:
+        u: set[str] = set()
+        d: set[str] = set()
+        for ins in b.instrs:
+            name = ins.argval if isinstance(ins.argval, str) else None
+            if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and name not in d:
+                u.add(name)  # type: ignore[arg-type]
+            elif ins.opname in ("STORE_FAST", "DELETE_FAST"):
+                d.add(name)  # type: ignore[arg-type]
+        uses[b.start], defs[b.start] = u, d
+    live: dict[int, set[str]] = {b.start: set() for b in blocks}
+    changed = True
+    while changed:
+        changed = False
+        for b in reversed(blocks):
+            out: set[str] = set()
+            for s in b.successors:
+                out |= live[s]
+            new = uses[b.start] | (out - defs[b.start])
+            if new != live[b.start]:
+                live[b.start] = new
+                changed = True
+    for b in blocks:
+        b.live_in = tuple(sorted(live[b.start]))

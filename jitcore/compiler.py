@@ -1,0 +1,207 @@
+"""The compilation pipeline: one call per stage, top to bottom.
+
+    typed = infer(dispatcher, argtypes)    # jitcore.flow + typeinfer.annotator
+    native = lower(typed, options)         # lowering.emit + targets.wrapper: llvmlite.ir
+    library = load(native)                 # targets.codegen: optimise, link callees, JIT
+
+Callees are inferred on demand (`signature_of`) and compiled when the caller
+is lowered (`native_symbol`); a cycle of recursive functions is typed by
+repeated rounds and its modules are finalized together, once the outermost
+compilation is done.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from jitcore import ir
+from jitcore.errors import CompilerBug, JitError, TypingError
+from typeinfer import types as t
+
+_state = threading.local()
+compile_lock = threading.RLock()  # one compilation at a time per process
+
+
+@dataclass(eq=False)
+class Typed:
+    """A function typed for one tuple of argument types."""
+
+    graph: ir.Function
+    signature: t.Signature
+
+
+@dataclass(eq=False)
+class Overload:
+    """A compiled specialisation: what `dispatcher.overloads[argtypes]` holds."""
+
+    signature: t.Signature
+    symbol: str
+    wrapper_symbol: str
+    typed: Typed
+    library: Any = None
+    entry_point: Any = None  # a builtin function object calling the wrapper
+    wrapper_address: int = 0
+    inline_ir: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def argtypes(self) -> tuple[t.Type, ...]:
+        return self.signature.args
+
+
+class _Frames:
+    """Per-thread compilation state: inference in progress, depth, provisional results."""
+
+    def __init__(self) -> None:
+        self.inferring: dict[tuple[int, tuple[t.Type, ...]], list[Any]] = {}
+        self.stack: list[tuple[int, tuple[t.Type, ...]]] = []
+        self.provisional: set[tuple[int, tuple[t.Type, ...]]] = set()
+        self.compiling: dict[tuple[int, tuple[t.Type, ...]], str] = {}
+        self.finished: list[tuple[Any, Overload]] = []  # registered after finalize
+        self.depth = 0
+
+
+def _frames() -> _Frames:
+    frames = getattr(_state, "frames", None)
+    if frames is None:
+        frames = _state.frames = _Frames()
+    return frames
+
+
+class Callees:
+    """How inference and lowering reach other jitted functions (see typeinfer.annotator)."""
+
+    def signature_of(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> t.Signature | None:
+        frames = _frames()
+        key = (id(dispatcher), argtypes)
+        if key in frames.inferring:  # recursion: the partial return type so far
+            pos = frames.stack.index(key)
+            frames.provisional.update(frames.stack[pos + 1:])
+            ret = frames.inferring[key][0]
+            return None if ret is None else t.Signature(ret, argtypes)
+        return infer(dispatcher, argtypes).signature
+
+    def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
+        frames = _frames()
+        key = (id(dispatcher), argtypes)
+        if key in frames.compiling:
+            from targets.codegen import promise
+
+            promise(frames.compiling[key])
+            return frames.compiling[key]
+        return dispatcher.compile_overload(argtypes).symbol
+
+
+CALLEES = Callees()
+
+
+def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
+    """Type `dispatcher`'s function for `argtypes`, reusing a final earlier result."""
+    from jitcore.flow import build_flow_graph
+    from typeinfer.annotator import annotate
+
+    cached = dispatcher._typed.get(argtypes)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    frames = _frames()
+    key = (id(dispatcher), argtypes)
+    partial: list[Any] = [None]
+    frames.inferring[key] = partial
+    frames.stack.append(key)
+    try:
+        graph = build_flow_graph(dispatcher.py_func)
+        annotate(graph, argtypes, CALLEES, publish=lambda ty: partial.__setitem__(0, ty))
+    finally:
+        frames.stack.pop()
+        del frames.inferring[key]
+    declared = dispatcher._declared_returns.get(argtypes)
+    if declared is not None:
+        if not t.can_convert(graph.return_type, declared) and not (
+                graph.return_type.is_number and declared.is_number):
+            raise TypingError(f"{graph.name}() returns {graph.return_type}, which cannot be "
+                              f"converted to the declared {declared}", graph.loc)
+        graph.return_type = declared
+    typed = Typed(graph, t.Signature(graph.return_type, argtypes))
+    _check_returnable(graph)
+    if key in frames.provisional:
+        frames.provisional.discard(key)
+    else:
+        dispatcher._typed[argtypes] = typed
+    return typed
+
+
+def _check_returnable(graph: ir.Function) -> None:
+    ty = graph.return_type
+    ok = ty.is_number or isinstance(ty, t.NoneType) or (
+        isinstance(ty, t.Tuple) and all(i.is_number or isinstance(i, t.NoneType)
+                                        for i in ty.items))
+    if not ok:
+        raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
+                          graph.loc, "return numbers, tuples of numbers or None")
+
+
+def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str) -> Overload:
+    """Infer, lower and load `dispatcher` for `argtypes`; the overload is ready to call."""
+    from llvmlite import ir as llir
+
+    from lowering.context import ModuleInfo
+    from lowering.emit import emit_function
+    from targets import codegen
+    from targets.wrapper import emit_wrapper
+
+    frames = _frames()
+    key = (id(dispatcher), argtypes)
+    frames.compiling[key] = symbol
+    frames.depth += 1
+    try:
+        typed = infer(dispatcher, argtypes)
+        options = dispatcher.targetoptions
+        module = llir.Module(symbol)
+        info = ModuleInfo()
+        emit_function(typed.graph, symbol, module, info, CALLEES, options)
+        wrapper = emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
+                               bool(options.get("nogil")))
+        inline_from = [ov.inline_ir for ov in _overloads_by_symbol(info.called_symbols)]
+        library = codegen.load_module(module, info, dispatcher.opt_level, inline_from)
+        overload = Overload(typed.signature, symbol, wrapper, typed, library,
+                            inline_ir=library.ir_text)
+        _SYMBOLS[symbol] = overload
+        frames.finished.append((dispatcher, overload))
+        if frames.depth == 1:
+            codegen.finalize()
+            finished, frames.finished = frames.finished, []
+            for owner, done in finished:
+                owner._register(done)
+        return overload
+    except JitError:
+        if frames.depth == 1:
+            _discard(frames)
+        raise
+    except Exception as exc:  # an internal error: say where, keep the traceback
+        if frames.depth == 1:
+            _discard(frames)
+        raise CompilerBug(f"internal error while compiling {dispatcher.py_func.__qualname__}"
+                          f"{tuple(map(str, argtypes))}: {exc!r}",
+                          None, "please report this with the function's source") from exc
+    finally:
+        frames.depth -= 1
+        del frames.compiling[key]
+
+
+_SYMBOLS: dict[str, Overload] = {}
+
+
+def _overloads_by_symbol(symbols: set[str]) -> list[Overload]:
+    return [_SYMBOLS[s] for s in sorted(symbols) if s in _SYMBOLS]
+
+
+def _discard(frames: _Frames) -> None:
+    """Forget everything the failed compilation produced, in the engine and the dispatchers."""
+    from targets import codegen
+
+    codegen.discard_pending()
+    for owner, overload in frames.finished:
+        owner._compiled.pop(overload.argtypes, None)
+        _SYMBOLS.pop(overload.symbol, None)
+    frames.finished = []

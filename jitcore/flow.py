@@ -1,0 +1,386 @@
+"""Build the flow-graph IR of a Python function by abstract interpretation of its bytecode.
+
+    def f(n):                       block0(n):
+        total = 0                     v1 = call range(n)
+        for i in range(n):            v2 = getiter v1
+            total += i                jump block6(v2, 0)
+        return total              ->  block6(it, total):
+                                      v3 = iternext it
+                                      ...
+
+Each basic block (from jitcore.bytecode) becomes one IR block whose arguments
+are its live locals followed by its entry stack. One handler per opcode,
+named after it, pushes and pops IR values on an abstract stack and appends
+ops. Globals and closure cells are read once and frozen into constants.
+"""
+from __future__ import annotations
+
+import builtins
+from types import FunctionType
+from typing import Any, Callable
+
+from jitcore import ir
+from jitcore.bytecode import BasicBlock, DecodedCode, Instr, decode
+from jitcore.errors import Loc, TypingError, UnsupportedError
+
+
+class _Null:
+    """The NULL CPython pushes below a callable (LOAD_GLOBAL, PUSH_NULL, LOAD_METHOD)."""
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+
+NULL = _Null()
+
+
+class _Undefined:
+    """Passed along a link for a local that is not assigned on that path."""
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED = ir.Constant(_Undefined())
+
+_COMPARE = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
+_UNARY = {"UNARY_NEGATIVE": "neg", "UNARY_POSITIVE": "pos", "UNARY_INVERT": "invert",
+          "UNARY_NOT": "not_"}
+# Constructs that are valid Python but not compiled, with what to do instead.
+_UNSUPPORTED = {
+    "BUILD_LIST": ("lists are not supported yet", "use a tuple or a NumPy array"),
+    "BUILD_MAP": ("dicts are not supported yet", None),
+    "BUILD_SET": ("sets are not supported yet", None),
+    "BUILD_CONST_KEY_MAP": ("dicts are not supported yet", None),
+    "LIST_APPEND": ("list comprehensions are not supported yet", "use a loop over an array"),
+    "MAKE_FUNCTION": ("inner functions and lambdas are not supported",
+                      "define the function at module level and decorate it with @njit"),
+    "STORE_DEREF": ("assigning to a variable of an enclosing function is not supported", None),
+    "STORE_GLOBAL": ("assigning to a global variable is not supported",
+                     "return the value instead"),
+    "STORE_ATTR": ("assigning to attributes is not supported", None),
+    "CALL_FUNCTION_EX": ("calls with *args or **kwargs are not supported",
+                         "pass the arguments one by one"),
+    "FORMAT_VALUE": ("f-strings are not supported in compiled code", None),
+    "BUILD_STRING": ("string building is not supported in compiled code", None),
+    "IMPORT_NAME": ("import statements are not supported inside compiled functions",
+                    "import at module level"),
+    "YIELD_VALUE": ("generators are not supported", None),
+    "RERAISE": ("re-raising is not supported", None),
+    "SETUP_ANNOTATIONS": ("annotations are not supported", None),
+}
+
+
+def build_flow_graph(func: FunctionType) -> ir.Function:
+    """The flow graph of `func`, with globals and closure cells folded in as constants."""
+    code = func.__code__
+    decoded = decode(code, func.__name__)
+    return _FlowBuilder(func, decoded).build()
+
+
+class _FlowBuilder:
+    def __init__(self, func: FunctionType, decoded: DecodedCode) -> None:
+        self.func = func
+        self.code = decoded.code
+        self.decoded = decoded
+        self.blocks: dict[int, ir.Block] = {}
+        self.ops: list[ir.Op] = []
+        self.stack: list[Any] = []
+        self.locals: dict[str, ir.Value] = {}
+        self.kwnames: tuple[str, ...] = ()
+        self.exit: ir.Exit | None = None
+        self.current: BasicBlock | None = None
+
+    def build(self) -> ir.Function:
+        code = self.code
+        argnames = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        for bb in self.decoded.blocks:
+            args = [ir.Variable(n) for n in bb.live_in] + [
+                ir.Variable("stack") for _ in range(bb.depth_in)]
+            self.blocks[bb.start] = ir.Block(args, label=bb.start)
+        params = [ir.Variable(n) for n in argnames]
+        entry = ir.Block(params, label=-1)
+        first = self.decoded.blocks[0]
+        loc = first.instrs[0].loc
+        env = dict(zip(argnames, params))
+        entry.exit = ir.Jump(loc, self._link(first.start, env, []))
+        for bb in self.decoded.blocks:
+            self._build_block(bb)
+        return ir.Function(self.func.__name__, self.func.__qualname__, argnames, entry, loc)
+
+    def _link(self, target: int, env: dict[str, ir.Value], stack: list[Any]) -> ir.Link:
+        bb = self.decoded.by_start[target]
+        assert len(stack) == bb.depth_in, (target, stack, bb.depth_in)
+        args = [env.get(n, UNDEFINED) for n in bb.live_in] + list(stack)
+        return ir.Link(self.blocks[target], args)
+
+    def _build_block(self, bb: BasicBlock) -> None:
+        block = self.blocks[bb.start]
+        n = len(bb.live_in)
+        self.locals = dict(zip(bb.live_in, block.inputargs[:n]))
+        self.stack = list(block.inputargs[n:])
+        self.ops = block.ops
+        self.exit = None
+        self.current = bb
+        for ins in bb.instrs:
+            self.ins = ins
+            handler = getattr(self, ins.opname, None)
+            if handler is None:
+                self._unsupported(ins)
+            handler(ins)
+        if self.exit is None:  # falls through into the next block
+            nxt = next(b.start for b in self.decoded.blocks if b.start > bb.start)
+            self.exit = ir.Jump(bb.instrs[-1].loc, self._link(nxt, self.locals, self.stack))
+        block.exit = self.exit
+
+    def _unsupported(self, ins: Instr) -> None:
+        what, note = _UNSUPPORTED.get(ins.opname, (f"the bytecode {ins.opname} is not supported",
+                                                    None))
+        raise UnsupportedError(what, ins.loc, note)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def push(self, v: Any) -> None:
+        self.stack.append(v)
+
+    def pop(self) -> Any:
+        return self.stack.pop()
+
+    def popn(self, n: int) -> list[Any]:
+        if n == 0:
+            return []
+        vals = self.stack[-n:]
+        del self.stack[-n:]
+        return vals
+
+    def emit(self, op_cls: Callable[..., ir.Op], *args: Any, name: str = "v") -> ir.Variable:
+        result = ir.Variable(name)
+        self.ops.append(op_cls(result, self.ins.loc, *args))
+        return result
+
+    def fold_constant(self, value: Any) -> ir.Constant:
+        return ir.Constant(value)
+
+    # --- opcode handlers (named as in `dis`, after jitcore.bytecode's renames) ----------
+
+    def NOP(self, ins: Instr) -> None:
+        pass
+
+    RESUME = PRECALL = COPY_FREE_VARS = MAKE_CELL = EXTENDED_ARG = CACHE = NOP
+
+    def LOAD_CONST(self, ins: Instr) -> None:
+        self.push(ir.Constant(ins.argval))
+
+    def LOAD_FAST(self, ins: Instr) -> None:
+        name = ins.argval
+        assert isinstance(name, str)
+        v = self.locals.get(name)
+        if v is None or v is UNDEFINED:
+            raise UnsupportedError(f"local variable '{name}' is used before it is assigned",
+                                   ins.loc, "assign it on every path before this line")
+        self.push(v)
+
+    LOAD_FAST_CHECK = LOAD_FAST
+
+    def STORE_FAST(self, ins: Instr) -> None:
+        self.locals[str(ins.argval)] = self.pop()
+
+    def DELETE_FAST(self, ins: Instr) -> None:
+        self.locals.pop(str(ins.argval), None)
+
+    def LOAD_GLOBAL(self, ins: Instr) -> None:
+        if ins.arg is not None and ins.arg & 1:
+            self.push(NULL)
+        self.push(ir.Constant(self._global(str(ins.argval), ins.loc)))
+
+    def _global(self, name: str, loc: Loc) -> Any:
+        g = self.func.__globals__
+        if name in g:
+            return g[name]
+        b = g.get("__builtins__", builtins)
+        b = b if isinstance(b, dict) else vars(b)
+        if name in b:
+            return b[name]
+        raise TypingError(f"name '{name}' is not defined", loc)
+
+    def LOAD_DEREF(self, ins: Instr) -> None:
+        name = str(ins.argval)
+        free = self.code.co_freevars
+        if name not in free:
+            raise UnsupportedError(f"variable '{name}' is captured by an inner function",
+                                   ins.loc, "inner functions are not supported")
+        cell = self.func.__closure__[free.index(name)]  # type: ignore[index]
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            raise TypingError(f"free variable '{name}' is not bound yet", ins.loc) from None
+        self.push(ir.Constant(value))
+
+    LOAD_CLASSDEREF = LOAD_DEREF
+
+    def LOAD_ATTR(self, ins: Instr) -> None:
+        obj = self.pop()
+        self.push(self._attr(obj, str(ins.argval)))
+
+    def _attr(self, obj: Any, attr: str) -> ir.Value:
+        # Attributes of modules and classes are frozen like globals (math.pi, np.float64).
+        if isinstance(obj, ir.Constant) and isinstance(obj.value, type(builtins)):
+            if not hasattr(obj.value, attr):
+                raise TypingError(f"module '{obj.value.__name__}' has no attribute '{attr}'",
+                                  self.ins.loc)
+            return ir.Constant(getattr(obj.value, attr))
+        return self.emit(ir.GetAttr, obj, attr)
+
+    def LOAD_METHOD(self, ins: Instr) -> None:
+        obj = self.pop()
+        self.push(NULL)
+        self.push(self._attr(obj, str(ins.argval)))
+
+    def PUSH_NULL(self, ins: Instr) -> None:
+        self.push(NULL)
+
+    def KW_NAMES(self, ins: Instr) -> None:
+        self.kwnames = tuple(self.code.co_consts[ins.arg])  # type: ignore[index]
+
+    def CALL(self, ins: Instr) -> None:
+        argc = ins.arg or 0
+        args = self.popn(argc)
+        callable_or_self = self.pop()
+        head = self.pop()
+        if head is NULL:
+            func = callable_or_self
+        else:  # a method and its self, as LOAD_METHOD leaves them unbound
+            func, args = head, [callable_or_self, *args]
+        kwnames, self.kwnames = self.kwnames, ()
+        nkw = len(kwnames)
+        pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
+        self.push(self.emit(ir.Call, func, pos, kwnames, kws))
+
+    def BINARY_OP(self, ins: Instr) -> None:
+        rhs = self.pop()
+        lhs = self.pop()
+        self.push(self.emit(ir.BinOp, str(ins.argval), lhs, rhs))
+
+    def COMPARE_OP(self, ins: Instr) -> None:
+        rhs = self.pop()
+        lhs = self.pop()
+        self.push(self.emit(ir.BinOp, _COMPARE[str(ins.argval)], lhs, rhs))
+
+    def IS_OP(self, ins: Instr) -> None:
+        rhs = self.pop()
+        lhs = self.pop()
+        self.push(self.emit(ir.BinOp, "is_not" if ins.arg else "is_", lhs, rhs))
+
+    def CONTAINS_OP(self, ins: Instr) -> None:
+        container = self.pop()
+        item = self.pop()
+        self.push(self.emit(ir.BinOp, "not_in" if ins.arg else "in_", item, container))
+
+    def UNARY_NEGATIVE(self, ins: Instr) -> None:
+        self.push(self.emit(ir.UnaryOp, _UNARY[ins.opname], self.pop()))
+
+    UNARY_POSITIVE = UNARY_INVERT = UNARY_NOT = UNARY_NEGATIVE
+
+    def BINARY_SUBSCR(self, ins: Instr) -> None:
+        index = self.pop()
+        obj = self.pop()
+        self.push(self.emit(ir.GetItem, obj, index))
+
+    def STORE_SUBSCR(self, ins: Instr) -> None:
+        index = self.pop()
+        obj = self.pop()
+        value = self.pop()
+        self.ops.append(ir.SetItem(None, ins.loc, obj, index, value))
+
+    def BUILD_SLICE(self, ins: Instr) -> None:
+        parts = self.popn(ins.arg or 0)
+        self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
+
+    def BUILD_TUPLE(self, ins: Instr) -> None:
+        self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0)))
+
+    def UNPACK_SEQUENCE(self, ins: Instr) -> None:
+        seq = self.pop()
+        count = ins.arg or 0
+        items = [self.emit(ir.TupleItem, seq, i) for i in range(count)]
+        self.ops.append(ir.UnpackCheck(None, ins.loc, seq, count))
+        for v in reversed(items):
+            self.push(v)
+
+    def POP_TOP(self, ins: Instr) -> None:
+        self.pop()
+
+    def COPY(self, ins: Instr) -> None:
+        self.push(self.stack[-(ins.arg or 1)])
+
+    def SWAP(self, ins: Instr) -> None:
+        n = ins.arg or 1
+        self.stack[-1], self.stack[-n] = self.stack[-n], self.stack[-1]
+
+    def GET_ITER(self, ins: Instr) -> None:
+        self.push(self.emit(ir.GetIter, self.pop(), name="it"))
+
+    def FOR_ITER(self, ins: Instr) -> None:
+        it = self.stack[-1]
+        pair = self.emit(ir.IterNext, it)
+        value = self.emit(ir.TupleItem, pair, 0)
+        valid = self.emit(ir.TupleItem, pair, 1, name="valid")
+        assert self.current is not None and ins.target is not None
+        go_on = self._link(self._fallthrough(), self.locals, [*self.stack, value])
+        done = self._link(ins.target, self.locals, self.stack[:-1])
+        self.exit = ir.Branch(ins.loc, valid, go_on, done)
+
+    def _fallthrough(self) -> int:
+        assert self.current is not None
+        return next(b.start for b in self.decoded.blocks if b.start > self.current.start)
+
+    def JUMP(self, ins: Instr) -> None:
+        assert ins.target is not None
+        self.exit = ir.Jump(ins.loc, self._link(ins.target, self.locals, self.stack))
+
+    def _branch(self, ins: Instr, cond: ir.Value, jump_if: bool, keep_on_jump: list[Any],
+                keep_on_fall: list[Any]) -> None:
+        assert ins.target is not None
+        jump = self._link(ins.target, self.locals, keep_on_jump)
+        fall = self._link(self._fallthrough(), self.locals, keep_on_fall)
+        t, f = (jump, fall) if jump_if else (fall, jump)
+        self.exit = ir.Branch(ins.loc, cond, t, f)
+
+    def POP_JUMP_IF_FALSE(self, ins: Instr) -> None:
+        cond = self.pop()
+        self._branch(ins, cond, False, self.stack, self.stack)
+
+    def POP_JUMP_IF_TRUE(self, ins: Instr) -> None:
+        cond = self.pop()
+        self._branch(ins, cond, True, self.stack, self.stack)
+
+    def POP_JUMP_IF_NONE(self, ins: Instr) -> None:
+        v = self.pop()
+        cond = self.emit(ir.BinOp, "is_", v, ir.Constant(None))
+        self._branch(ins, cond, True, self.stack, self.stack)
+
+    def POP_JUMP_IF_NOT_NONE(self, ins: Instr) -> None:
+        v = self.pop()
+        cond = self.emit(ir.BinOp, "is_not", v, ir.Constant(None))
+        self._branch(ins, cond, True, self.stack, self.stack)
+
+    def JUMP_IF_FALSE_OR_POP(self, ins: Instr) -> None:
+        cond = self.stack[-1]
+        self._branch(ins, cond, False, self.stack, self.stack[:-1])
+
+    def JUMP_IF_TRUE_OR_POP(self, ins: Instr) -> None:
+        cond = self.stack[-1]
+        self._branch(ins, cond, True, self.stack, self.stack[:-1])
+
+    def RETURN_VALUE(self, ins: Instr) -> None:
+        self.exit = ir.Return(ins.loc, self.pop())
+
+    def LOAD_ASSERTION_ERROR(self, ins: Instr) -> None:
+        self.push(ir.Constant(AssertionError))
+
+    def RAISE_VARARGS(self, ins: Instr) -> None:
+        if not ins.arg:
+            raise UnsupportedError("a bare 'raise' is not supported", ins.loc,
+                                   "raise an exception class or instance")
+        args = self.popn(ins.arg)
+        self.exit = ir.Raise(ins.loc, args[0])

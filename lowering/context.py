@@ -1,0 +1,213 @@
+"""The emission context handed to every implementation: builder, casts, constants, errors.
+
+    def int_floordiv(ctx, sig, a, b):
+        with ctx.b.if_then(ctx.b.icmp_signed("==", b, zero), likely=False):
+            ctx.raise_exception(ZeroDivisionError, ("integer division by zero",))
+        ...
+
+Python objects the code needs (exception classes, their arguments) are not
+embedded as addresses: each becomes a named global `jc.obj.<symbol>.<n>`
+that the target binds when it loads the code, so object code stays
+relocatable and cacheable (see `Context.py_constants`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llvmlite import ir
+
+from jitcore.errors import LoweringError
+from typeinfer import types as t
+
+from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
+
+_I32_ONE = ir.Constant(i32, 1)
+
+
+@dataclass
+class ModuleInfo:
+    """What the target needs besides the IR to load a lowered module."""
+
+    # global name -> Python object, bound by the target when the code is loaded
+    py_constants: dict[str, Any] = field(default_factory=dict)
+    # native symbols of other jitted functions this module calls
+    called_symbols: set[str] = field(default_factory=set)
+
+
+class Context:
+    def __init__(self, module: ir.Module, llfn: ir.Function, info: ModuleInfo, callees: Any,
+                 options: dict[str, Any]) -> None:
+        self.module = module
+        self.llfn = llfn
+        self.info = info
+        self.callees = callees
+        self.options = options
+        self.b = ir.IRBuilder(llfn.append_basic_block("entry"))
+        self.retptr: ir.Value = llfn.args[0]
+        self.py_constants = info.py_constants
+
+    # --- declarations --------------------------------------------------------------------
+
+    def declare(self, name: str, ret: ir.Type, args: list[ir.Type],
+                varargs: bool = False) -> ir.Function:
+        """A function of this module or an external one (C API, libm), declared once."""
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        return ir.Function(self.module, ir.FunctionType(ret, args, var_arg=varargs), name)
+
+    def intrinsic(self, name: str, ty: ir.Type, nargs: int = 1) -> ir.Function:
+        """An overloaded LLVM intrinsic such as llvm.sqrt.f64."""
+        suffix = {32: "f32", 64: "f64"}[ty.width] if isinstance(ty, (ir.FloatType, ir.DoubleType)) \
+            else f"i{ty.width}"
+        return self.declare(f"{name}.{suffix}", ty, [ty] * nargs)
+
+    def py_constant(self, obj: Any) -> ir.Value:
+        """A PyObject* for a Python object, loaded from a global bound at load time."""
+        for name, existing in self.py_constants.items():
+            if existing is obj:
+                break
+        else:
+            name = f"jc.obj.{self.llfn.name}.{len(self.py_constants)}"
+            gv = ir.GlobalVariable(self.module, pyobj, name)
+            gv.initializer = ir.Constant(pyobj, None)
+            self.py_constants[name] = obj
+        return self.b.load(self.module.globals[name], name="pyconst")
+
+    # --- values ----------------------------------------------------------------------------
+
+    def constant(self, value: Any, ty: t.Type) -> ir.Value:
+        if is_compile_time_only(ty):
+            return DUMMY
+        llty = llvm_type(ty)
+        if isinstance(ty, t.Boolean):
+            return ir.Constant(llty, int(bool(value)))
+        if isinstance(ty, t.Integer):
+            return ir.Constant(llty, int(value) & ((1 << ty.bitwidth) - 1))
+        if isinstance(ty, t.Float):
+            return ir.Constant(llty, float(value))
+        if isinstance(ty, t.Complex):
+            c = complex(value)
+            part = llvm_type(ty.underlying)
+            return ir.Constant(llty, [ir.Constant(part, c.real), ir.Constant(part, c.imag)])
+        if isinstance(ty, t.Tuple):
+            return ir.Constant(llty, [self.constant(v, it) for v, it in zip(value, ty.items)])
+        raise LoweringError(f"cannot embed a constant of type {ty}")
+
+    def cast(self, llv: ir.Value, src: t.Type, dst: t.Type) -> ir.Value:
+        """Convert a value between numeric types (and tuples of them), as NumPy casts."""
+        if src == dst or is_compile_time_only(dst):
+            return llv
+        b = self.b
+        if isinstance(src, t.Undefined):
+            return ir.Constant(llvm_type(dst), ir.Undefined)
+        if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
+            out = ir.Constant(llvm_type(dst), ir.Undefined)
+            for i, (s, d) in enumerate(zip(src.items, dst.items)):
+                out = b.insert_value(out, self.cast(b.extract_value(llv, i), s, d), i)
+            return out
+        dst_ll = llvm_type(dst)
+        if isinstance(dst, t.Boolean):
+            return self.truth(llv, src)
+        if isinstance(src, t.Boolean):
+            if isinstance(dst, t.Integer):
+                return b.zext(llv, dst_ll)
+            if isinstance(dst, t.Float):
+                return b.uitofp(llv, dst_ll)
+            return self.cast(b.uitofp(llv, f64), t.float64, dst)
+        if isinstance(src, t.Integer):
+            if isinstance(dst, t.Integer):
+                if dst.bitwidth < src.bitwidth:
+                    return b.trunc(llv, dst_ll)
+                if dst.bitwidth > src.bitwidth:
+                    return b.sext(llv, dst_ll) if src.signed else b.zext(llv, dst_ll)
+                return llv
+            if isinstance(dst, t.Float):
+                return b.sitofp(llv, dst_ll) if src.signed else b.uitofp(llv, dst_ll)
+            if isinstance(dst, t.Complex):
+                return self.make_complex(self.cast(llv, src, dst.underlying), None, dst)
+        if isinstance(src, t.Float):
+            if isinstance(dst, t.Float):
+                return b.fpext(llv, dst_ll) if dst.bitwidth > src.bitwidth else b.fptrunc(
+                    llv, dst_ll)
+            if isinstance(dst, t.Integer):
+                return b.fptosi(llv, dst_ll) if dst.signed else b.fptoui(llv, dst_ll)
+            if isinstance(dst, t.Complex):
+                return self.make_complex(self.cast(llv, src, dst.underlying), None, dst)
+        if isinstance(src, t.Complex) and isinstance(dst, t.Complex):
+            re, im = b.extract_value(llv, 0), b.extract_value(llv, 1)
+            return self.make_complex(self.cast(re, src.underlying, dst.underlying),
+                                     self.cast(im, src.underlying, dst.underlying), dst)
+        raise LoweringError(f"cannot convert {src} to {dst}")
+
+    def truth(self, llv: ir.Value, ty: t.Type) -> ir.Value:
+        """The i1 truth value of a number (x != 0), as Python's bool(x)."""
+        b = self.b
+        if isinstance(ty, t.Boolean):
+            return llv
+        if isinstance(ty, t.Integer):
+            return b.icmp_unsigned("!=", llv, ir.Constant(llv.type, 0))
+        if isinstance(ty, t.Float):
+            return b.fcmp_unordered("!=", llv, ir.Constant(llv.type, 0.0))
+        if isinstance(ty, t.Complex):
+            re, im = b.extract_value(llv, 0), b.extract_value(llv, 1)
+            return b.or_(self.truth(re, ty.underlying), self.truth(im, ty.underlying))
+        if isinstance(ty, t.NoneType):
+            return ir.Constant(i1, 0)
+        raise LoweringError(f"cannot take the truth value of {ty}")
+
+    def make_complex(self, re: ir.Value, im: ir.Value | None, ty: t.Complex) -> ir.Value:
+        part = llvm_type(ty.underlying)
+        out = ir.Constant(llvm_type(ty), ir.Undefined)
+        out = self.b.insert_value(out, re, 0)
+        return self.b.insert_value(out, im if im is not None else ir.Constant(part, 0.0), 1)
+
+    # --- exceptions --------------------------------------------------------------------------
+
+    def raise_exception(self, cls: type, args: tuple[Any, ...] = ()) -> None:
+        """Set a Python exception `cls(*args)` and return 1 from the native function.
+
+        Takes the GIL for the duration, so it is correct in nogil code too.
+        """
+        b = self.b
+        ensure = self.declare("PyGILState_Ensure", i32, [])
+        release = self.declare("PyGILState_Release", ir.VoidType(), [i32])
+        set_object = self.declare("PyErr_SetObject", ir.VoidType(), [pyobj, pyobj])
+        state = b.call(ensure, [], name="gil")
+        b.call(set_object, [self.py_constant(cls), self.py_constant(tuple(args))])
+        b.call(release, [state])
+        b.ret(_I32_ONE)
+
+    def raise_value(self, ty: t.Type) -> None:
+        """Raise a typed exception value (a class, or an instance of constant arguments)."""
+        if isinstance(ty, t.ExceptionValue):
+            self.raise_exception(ty.cls, ty.args)
+        elif isinstance(ty, t.PyObjectConst):
+            self.raise_exception(ty.value, ())
+        else:
+            raise LoweringError(f"cannot raise {ty}")
+
+    # --- calls to other jitted functions -----------------------------------------------------
+
+    def call_jitted(self, dispatcher: Any, sig: t.Signature, args: list[ir.Value]) -> ir.Value:
+        """Call another jitted function through the native convention; propagate its error."""
+        from .emit import native_function_type
+
+        symbol = self.callees.native_symbol(dispatcher, sig.args)
+        self.info.called_symbols.add(symbol)
+        callee = self.module.globals.get(symbol) or ir.Function(
+            self.module, native_function_type(sig.return_type, sig.args), symbol)
+        b = self.b
+        retslot = self.alloca(llvm_type(sig.return_type), "callret")
+        status = b.call(callee, [retslot, *args], name="status")
+        with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+            b.ret(status)
+        return b.load(retslot, name="result")
+
+    def alloca(self, llty: ir.Type, name: str) -> ir.Value:
+        """Stack space allocated in the entry block, so LLVM can promote it to registers."""
+        with self.b.goto_entry_block():
+            self.b.position_at_start(self.llfn.entry_basic_block)
+            return self.b.alloca(llty, name=name)
+

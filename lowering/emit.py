@@ -1,0 +1,188 @@
+"""Emit a typed flow graph as an LLVM function, in the native calling convention.
+
+    i32 @<symbol>(<ret>* %retptr, <arg0>, <arg1>, ...)
+
+returns 0 with the result stored through %retptr, or 1 with a Python
+exception set (the caller propagates the 1). Graph blocks become LLVM blocks;
+block arguments become phis fed by the links; every op is handed to the
+implementation registered for its key and operand types.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from llvmlite import ir
+
+from jitcore import ir as jir
+from jitcore.errors import LoweringError, with_loc
+from jitcore.operations import plain
+from typeinfer import types as t
+
+from . import registry
+from .context import Context, ModuleInfo
+from .models import DUMMY, is_compile_time_only, llvm_type
+
+
+class CalleeSymbols(Protocol):
+    def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
+        ...
+
+
+def native_function_type(return_type: t.Type, argtypes: tuple[t.Type, ...]) -> ir.FunctionType:
+    return ir.FunctionType(ir.IntType(32), [llvm_type(return_type).as_pointer(),
+                                            *(llvm_type(a) for a in argtypes)])
+
+
+def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: ModuleInfo,
+                  callees: CalleeSymbols, options: dict[str, Any]) -> ir.Function:
+    """Add `fn` to `module` as the native function `symbol`."""
+    argtypes = tuple(v.type for v in fn.entry.inputargs)
+    llfn = ir.Function(module, native_function_type(fn.return_type, argtypes), symbol)
+    llfn.attributes.add("nounwind")
+    ctx = Context(module, llfn, info, callees, options)
+    _Emitter(fn, ctx).emit()
+    return llfn
+
+
+class _Emitter:
+    def __init__(self, fn: jir.Function, ctx: Context) -> None:
+        self.fn = fn
+        self.ctx = ctx
+        self.values: dict[int, ir.Value] = {}
+        self.llblocks: dict[int, ir.Block] = {}
+
+    def emit(self) -> None:
+        ctx = self.ctx
+        blocks = list(self.fn.blocks())
+        for block in blocks:
+            name = f"b{block.label}" if block.label >= 0 else "start"
+            self.llblocks[id(block)] = ctx.llfn.append_basic_block(name)
+        ctx.b.branch(self.llblocks[id(blocks[0])])  # the entry block keeps allocas only
+        retptr, *params = ctx.llfn.args
+        retptr.name = "retptr"
+        ctx.retptr = retptr
+        for v, param in zip(self.fn.entry.inputargs, params):
+            param.name = v.name
+            self.values[id(v)] = param
+        for block in blocks[1:]:
+            ctx.b.position_at_end(self.llblocks[id(block)])
+            for v in block.inputargs:
+                self.values[id(v)] = (DUMMY if is_compile_time_only(v.type)
+                                      else ctx.b.phi(llvm_type(v.type), name=v.name))
+        for block in blocks:
+            ctx.b.position_at_end(self.llblocks[id(block)])
+            for op in block.ops:
+                try:
+                    self.emit_op(op)
+                except LoweringError as exc:
+                    raise with_loc(exc, op.loc) from None
+            assert block.exit is not None
+            self.emit_exit(block.exit)
+
+    def value(self, v: jir.Value) -> ir.Value:
+        if isinstance(v, jir.Constant):
+            return self.ctx.constant(v.value, v.type)
+        return self.values[id(v)]
+
+    def operands(self, values: list[jir.Value], sig: t.Signature) -> list[ir.Value]:
+        return [self.ctx.cast(self.value(v), v.type, ty) for v, ty in zip(values, sig.args)]
+
+    def implementation(self, key: Any, sig: t.Signature, what: str) -> Any:
+        impl = registry.find(key, sig.args)
+        if impl is None and isinstance(key, str) and plain(key) != key:
+            impl = registry.find(plain(key), sig.args)
+        if impl is None:
+            raise LoweringError(f"no native implementation of {what} for {sig}")
+        return impl
+
+    def set(self, op: jir.Op, llv: ir.Value | None) -> None:
+        if op.result is not None:
+            self.values[id(op.result)] = DUMMY if llv is None else llv
+
+    def emit_op(self, op: jir.Op) -> None:
+        ctx = self.ctx
+        if isinstance(op, (jir.BinOp, jir.UnaryOp)):
+            args = [op.lhs, op.rhs] if isinstance(op, jir.BinOp) else [op.operand]
+            impl = self.implementation(op.opname, op.sig, op.opname)
+            self.set(op, impl(ctx, op.sig, *self.operands(args, op.sig)))
+        elif isinstance(op, jir.Call):
+            self.set(op, self.emit_call(op))
+        elif isinstance(op, jir.BuildTuple):
+            tup_ty = op.result.type  # type: ignore[union-attr]
+            llv = ir.Constant(llvm_type(tup_ty), ir.Undefined)
+            for i, item in enumerate(op.items):
+                llv = ctx.b.insert_value(llv, self.value(item), i)
+            self.set(op, llv)
+        elif isinstance(op, jir.TupleItem):
+            item_ty = op.result.type  # type: ignore[union-attr]
+            self.set(op, DUMMY if is_compile_time_only(item_ty)
+                     else ctx.b.extract_value(self.value(op.tup), op.index))
+        elif isinstance(op, jir.GetItem) and isinstance(op.obj.type, t.Tuple) and isinstance(
+                op.index, jir.Constant):
+            index = op.index.value % len(op.obj.type.items)
+            self.set(op, ctx.b.extract_value(self.value(op.obj), index))
+        elif isinstance(op, (jir.GetItem, jir.SetItem, jir.GetIter, jir.IterNext)):
+            key = {jir.GetItem: "getitem", jir.SetItem: "setitem", jir.GetIter: "iter",
+                   jir.IterNext: "iternext"}[type(op)]
+            impl = self.implementation(key, op.sig, key)
+            self.set(op, impl(ctx, op.sig, *self.operands(op.sources(), op.sig)))
+        elif isinstance(op, jir.GetAttr):
+            sig = t.Signature(op.result.type, (op.obj.type,))  # type: ignore[union-attr]
+            impl = self.implementation(f"getattr.{op.attr}", sig, f".{op.attr}")
+            self.set(op, impl(ctx, sig, self.value(op.obj)))
+        elif isinstance(op, jir.UnpackCheck):
+            pass
+        else:  # pragma: no cover - every IR op class is handled above
+            raise LoweringError(f"cannot lower {type(op).__name__}")
+
+    def emit_call(self, op: jir.Call) -> ir.Value | None:
+        ctx, sig = self.ctx, op.sig
+        if op.target == "exception":
+            return DUMMY
+        is_method = not isinstance(op.func.type, (t.PyObjectConst, t.Dispatcher))
+        values = ([op.func] if is_method else []) + op.args + op.kwargs
+        args = self.operands(values, sig)
+        if isinstance(op.func.type, t.Dispatcher):
+            return ctx.call_jitted(op.target, sig, args)
+        impl = self.implementation(op.target, sig, getattr(op.target, "__name__", "call"))
+        return impl(ctx, sig, *args, kwnames=op.kwnames) if op.kwnames else impl(ctx, sig, *args)
+
+    def emit_exit(self, exit: jir.Exit) -> None:
+        ctx = self.ctx
+        if isinstance(exit, jir.Return):
+            ret_ty = self.fn.return_type
+            if not is_compile_time_only(ret_ty):
+                ctx.b.store(ctx.cast(self.value(exit.value), exit.value.type, ret_ty),
+                            ctx.retptr)
+            ctx.b.ret(ir.Constant(ir.IntType(32), 0))
+        elif isinstance(exit, jir.Raise):
+            ctx.raise_value(exit.exc.type)
+        elif isinstance(exit, jir.Jump):
+            self.emit_link(exit.link)
+            ctx.b.branch(self.llblocks[id(exit.link.target)])
+        elif isinstance(exit, jir.Branch):
+            truth = self.implementation("truth", exit.sig, "truth")
+            cond = truth(ctx, exit.sig, self.value(exit.cond))
+            # Links may need casts; emit them on edge blocks only when they do.
+            then_bb = self.edge(exit.if_true, "then")
+            else_bb = self.edge(exit.if_false, "else")
+            ctx.b.cbranch(cond, then_bb, else_bb)
+
+    def edge(self, link: jir.Link, name: str) -> ir.Block:
+        here = self.ctx.b.block
+        target = self.llblocks[id(link.target)]
+        if not link.target.inputargs:
+            return target
+        bb = self.ctx.llfn.append_basic_block(f"{here.name}.{name}")
+        with self.ctx.b.goto_block(bb):
+            self.emit_link(link)
+            self.ctx.b.branch(target)
+        return bb
+
+    def emit_link(self, link: jir.Link) -> None:
+        ctx = self.ctx
+        for arg, param in zip(link.args, link.target.inputargs):
+            phi = self.values[id(param)]
+            if isinstance(phi, ir.PhiInstr):
+                llv = ctx.cast(self.value(arg), arg.type, param.type)
+                phi.add_incoming(llv, ctx.b.block)

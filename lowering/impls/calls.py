@@ -1,0 +1,2 @@
+"""Implementations: calls."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Implementations: exceptions."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Implementations: mathlib."""
+from __future__ import annotations

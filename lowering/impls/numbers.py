@@ -1,0 +1,284 @@
+"""Arithmetic, bitwise, comparison and unary operators on numbers, with Python semantics.
+
+    //, %      floor toward -inf with the divisor's sign; ZeroDivisionError on 0
+    <<, >>     ValueError on a negative count; counts >= the width give 0 (or -1)
+    int ops    wrap around at the type's width, as NumPy's do
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from llvmlite import ir
+
+from typeinfer import types as t
+
+from ..context import Context
+from ..models import i1
+from ..registry import lower
+
+Number = (t.Boolean, t.Integer, t.Float, t.Complex)
+IntLike = (t.Boolean, t.Integer)
+
+
+def _zero(llv: ir.Value) -> ir.Constant:
+    return ir.Constant(llv.type, 0)
+
+
+def _python_errors(ctx: Context) -> bool:
+    return ctx.options.get("error_model", "python") == "python"
+
+
+# --- integers -----------------------------------------------------------------------------
+
+def _int_binop(method: str) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
+        return getattr(ctx.b, method)(a, b)
+    return impl
+
+
+for _op, _method in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("and_", "and_"),
+                     ("or_", "or_"), ("xor", "xor")):
+    lower(_op, t.Integer, t.Integer)(_int_binop(_method))
+for _op, _method in (("and_", "and_"), ("or_", "or_"), ("xor", "xor")):
+    lower(_op, t.Boolean, t.Boolean)(_int_binop(_method))
+
+
+def _check_int_divisor(ctx: Context, divisor: ir.Value, message: str) -> None:
+    with ctx.b.if_then(ctx.b.icmp_unsigned("==", divisor, _zero(divisor)), likely=False):
+        ctx.raise_exception(ZeroDivisionError, (message,))
+
+
+def _signed_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """Python's floor quotient and remainder; d != 0. MIN // -1 wraps, as in NumPy."""
+    b = ctx.b
+    minus_one = ir.Constant(d.type, -1)
+    is_m1 = b.icmp_signed("==", d, minus_one)
+    safe_d = b.select(is_m1, ir.Constant(d.type, 1), d)  # sdiv MIN/-1 is undefined in LLVM
+    q = b.sdiv(a, safe_d)
+    q = b.select(is_m1, b.sub(_zero(a), a), q)
+    r = b.sub(a, b.mul(q, d))
+    # C truncates toward zero; Python floors: adjust when the remainder's sign differs.
+    adjust = b.and_(b.icmp_signed("!=", r, _zero(r)),
+                    b.icmp_signed("<", b.xor(r, d), _zero(r)))
+    q = b.select(adjust, b.sub(q, ir.Constant(q.type, 1)), q)
+    r = b.select(adjust, b.add(r, d), r)
+    return q, r
+
+
+@lower("floordiv", t.Integer, t.Integer)
+def int_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    _check_int_divisor(ctx, d, "integer division or modulo by zero")
+    if sig.args[0].signed:  # type: ignore[attr-defined]
+        return _signed_divmod(ctx, a, d)[0]
+    return ctx.b.udiv(a, d)
+
+
+@lower("mod", t.Integer, t.Integer)
+def int_mod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    _check_int_divisor(ctx, d, "integer division or modulo by zero")
+    if sig.args[0].signed:  # type: ignore[attr-defined]
+        return _signed_divmod(ctx, a, d)[1]
+    return ctx.b.urem(a, d)
+
+
+def _shift(kind: str) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, n: ir.Value) -> ir.Value:
+        b = ctx.b
+        signed = sig.args[1].signed  # type: ignore[attr-defined]
+        if signed:
+            with b.if_then(b.icmp_signed("<", n, _zero(n)), likely=False):
+                ctx.raise_exception(ValueError, ("negative shift count",))
+        width = ir.Constant(n.type, a.type.width)
+        too_far = b.icmp_unsigned(">=", n, width)
+        safe_n = b.select(too_far, _zero(n), n)  # shifting by >= width is poison in LLVM
+        if kind == "lshift":
+            return b.select(too_far, _zero(a), b.shl(a, safe_n))
+        if sig.args[0].signed:  # type: ignore[attr-defined]
+            sign_fill = b.ashr(a, ir.Constant(a.type, a.type.width - 1))
+            return b.select(too_far, sign_fill, b.ashr(a, safe_n))
+        return b.select(too_far, _zero(a), b.lshr(a, safe_n))
+    return impl
+
+
+lower("lshift", t.Integer, t.Integer)(_shift("lshift"))
+lower("rshift", t.Integer, t.Integer)(_shift("rshift"))
+
+
+@lower("pow", t.Integer, t.Integer)
+def int_pow(ctx: Context, sig: t.Signature, base: ir.Value, exp: ir.Value) -> ir.Value:
+    """Exponentiation by squaring, wrapping like int64 multiplication."""
+    b = ctx.b
+    if sig.args[1].signed:  # type: ignore[attr-defined]
+        with b.if_then(b.icmp_signed("<", exp, _zero(exp)), likely=False):
+            ctx.raise_exception(ValueError, (
+                "integers to negative integer powers are not allowed in compiled code; "
+                "use a float base",))
+    result_slot = ctx.alloca(base.type, "pow.result")
+    base_slot = ctx.alloca(base.type, "pow.base")
+    exp_slot = ctx.alloca(exp.type, "pow.exp")
+    b.store(ir.Constant(base.type, 1), result_slot)
+    b.store(base, base_slot)
+    b.store(exp, exp_slot)
+    cond_bb = ctx.llfn.append_basic_block("pow.cond")
+    body_bb = ctx.llfn.append_basic_block("pow.body")
+    done_bb = ctx.llfn.append_basic_block("pow.done")
+    b.branch(cond_bb)
+    b.position_at_end(cond_bb)
+    e = b.load(exp_slot)
+    b.cbranch(b.icmp_unsigned("!=", e, _zero(e)), body_bb, done_bb)
+    b.position_at_end(body_bb)
+    e = b.load(exp_slot)
+    x = b.load(base_slot)
+    odd = b.trunc(e, i1)
+    r = b.load(result_slot)
+    b.store(b.select(odd, b.mul(r, x), r), result_slot)
+    b.store(b.mul(x, x), base_slot)
+    b.store(b.lshr(e, ir.Constant(e.type, 1)), exp_slot)
+    b.branch(cond_bb)
+    b.position_at_end(done_bb)
+    return b.load(result_slot, name="pow")
+
+
+def _int_cmp(pred: str) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
+        signed = isinstance(sig.args[0], t.Integer) and sig.args[0].signed
+        cmp = ctx.b.icmp_signed if signed else ctx.b.icmp_unsigned
+        return cmp(pred, a, b)
+    return impl
+
+
+_PRED = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
+for _op, _pred in _PRED.items():
+    lower(_op, t.Integer, t.Integer)(_int_cmp(_pred))
+    lower(_op, t.Boolean, t.Boolean)(_int_cmp(_pred))
+
+
+# --- floats -------------------------------------------------------------------------------
+
+def _float_binop(method: str) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
+        return getattr(ctx.b, method)(a, b, flags=_fastmath(ctx))
+    return impl
+
+
+def _fastmath(ctx: Context) -> tuple[str, ...]:
+    return ("fast",) if ctx.options.get("fastmath") else ()
+
+
+for _op, _method in (("add", "fadd"), ("sub", "fsub"), ("mul", "fmul")):
+    lower(_op, t.Float, t.Float)(_float_binop(_method))
+
+
+def _check_float_divisor(ctx: Context, d: ir.Value, message: str) -> None:
+    if _python_errors(ctx):
+        with ctx.b.if_then(ctx.b.fcmp_ordered("==", d, ir.Constant(d.type, 0.0)),
+                           likely=False):
+            ctx.raise_exception(ZeroDivisionError, (message,))
+
+
+@lower("truediv", t.Float, t.Float)
+def float_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    _check_float_divisor(ctx, d, "division by zero")
+    return ctx.b.fdiv(a, d, flags=_fastmath(ctx))
+
+
+def _float_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """Python's float floor division and modulo (Objects/floatobject.c, float_divmod)."""
+    b = ctx.b
+    zero = ir.Constant(a.type, 0.0)
+    copysign = ctx.intrinsic("llvm.copysign", a.type, 2)
+    floor = ctx.intrinsic("llvm.floor", a.type)
+    mod = b.frem(a, d)
+    div = b.fdiv(b.fsub(a, mod), d)
+    mod_nonzero = b.fcmp_unordered("!=", mod, zero)
+    signs_differ = b.xor(b.fcmp_ordered("<", d, zero), b.fcmp_ordered("<", mod, zero))
+    fix = b.and_(mod_nonzero, signs_differ)
+    mod = b.select(fix, b.fadd(mod, d), mod)
+    div = b.select(fix, b.fsub(div, ir.Constant(a.type, 1.0)), div)
+    mod = b.select(mod_nonzero, mod, b.call(copysign, [zero, d]))
+    floordiv = b.call(floor, [div])
+    round_up = b.fcmp_ordered(">", b.fsub(div, floordiv), ir.Constant(a.type, 0.5))
+    floordiv = b.select(round_up, b.fadd(floordiv, ir.Constant(a.type, 1.0)), floordiv)
+    div_nonzero = b.fcmp_unordered("!=", div, zero)
+    signed_zero = b.call(copysign, [zero, b.fdiv(a, d)])
+    return b.select(div_nonzero, floordiv, signed_zero), mod
+
+
+@lower("floordiv", t.Float, t.Float)
+def float_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    _check_float_divisor(ctx, d, "float floor division by zero")
+    return _float_divmod(ctx, a, d)[0]
+
+
+@lower("mod", t.Float, t.Float)
+def float_mod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    _check_float_divisor(ctx, d, "float modulo")
+    return _float_divmod(ctx, a, d)[1]
+
+
+@lower("pow", t.Float, t.Float)
+def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Value:
+    b = ctx.b
+    if _python_errors(ctx):
+        zero = ir.Constant(a.type, 0.0)
+        bad = b.and_(b.fcmp_ordered("==", a, zero), b.fcmp_ordered("<", e, zero))
+        with b.if_then(bad, likely=False):
+            ctx.raise_exception(ZeroDivisionError,
+                                ("0.0 cannot be raised to a negative power",))
+    return b.call(ctx.intrinsic("llvm.pow", a.type, 2), [a, e], name="pow")
+
+
+def _float_cmp(pred: str) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
+        if pred == "!=":  # nan != x is True, as in Python
+            return ctx.b.fcmp_unordered(pred, a, b)
+        return ctx.b.fcmp_ordered(pred, a, b)
+    return impl
+
+
+for _op, _pred in _PRED.items():
+    lower(_op, t.Float, t.Float)(_float_cmp(_pred))
+
+
+# --- unary --------------------------------------------------------------------------------
+
+@lower("neg", t.Integer)
+def int_neg(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return ctx.b.sub(_zero(a), a)
+
+
+@lower("neg", t.Float)
+def float_neg(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return ctx.b.fneg(a)
+
+
+@lower("pos", t.Integer)
+@lower("pos", t.Float)
+@lower("pos", t.Complex)
+def pos(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return a
+
+
+@lower("invert", t.Integer)
+def int_invert(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return ctx.b.xor(a, ir.Constant(a.type, -1))
+
+
+@lower("truth", t.Type)
+def truth(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return ctx.truth(a, sig.args[0])
+
+
+@lower("not_", t.Type)
+def not_(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return ctx.b.xor(ctx.truth(a, sig.args[0]), ir.Constant(i1, 1))
+
+
+@lower("is_", t.Type, t.NoneType)
+def is_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
+    return ir.Constant(i1, int(isinstance(sig.args[0], t.NoneType)))
+
+
+@lower("is_not", t.Type, t.NoneType)
+def is_not_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
+    return ir.Constant(i1, int(not isinstance(sig.args[0], t.NoneType)))

@@ -1,0 +1,2 @@
+"""Implementations: tuples."""
+from __future__ import annotations

@@ -1,0 +1,56 @@
+"""Data models: how each jitcore type is represented as an LLVM value.
+
+    int32       -> i32            complex128  -> {double, double}
+    bool        -> i1             tuple(a, b) -> {A, B}
+    range(i64)  -> {i64, i64, i64}            (start, stop, step)
+    range_iter  -> {i64, i64, i64}*           (next, stop, step), on the stack
+
+Compile-time-only values (modules, builtins, exception values, other jitted
+functions, none) have no run-time content and are represented by an `i8 0`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from llvmlite import ir
+
+from typeinfer import types as t
+
+i1 = ir.IntType(1)
+i8 = ir.IntType(8)
+i32 = ir.IntType(32)
+i64 = ir.IntType(64)
+f32 = ir.FloatType()
+f64 = ir.DoubleType()
+void = ir.VoidType()
+i8p = i8.as_pointer()
+pyobj = i8p  # PyObject*: opaque to generated code
+DUMMY = ir.Constant(i8, 0)  # the value of a type with no run-time content
+
+
+@lru_cache(maxsize=None)
+def llvm_type(ty: t.Type) -> ir.Type:
+    """The LLVM type holding a value of `ty` in a register."""
+    if isinstance(ty, t.Boolean):
+        return i1
+    if isinstance(ty, t.Integer):
+        return ir.IntType(ty.bitwidth)
+    if isinstance(ty, t.Float):
+        return f32 if ty.bitwidth == 32 else f64
+    if isinstance(ty, t.Complex):
+        part = llvm_type(ty.underlying)
+        return ir.LiteralStructType([part, part])
+    if isinstance(ty, t.Tuple):
+        return ir.LiteralStructType([llvm_type(item) for item in ty.items])
+    if isinstance(ty, t.Range):
+        return ir.LiteralStructType([llvm_type(ty.dtype)] * 3)
+    if isinstance(ty, t.RangeIter):
+        return ir.LiteralStructType([llvm_type(ty.dtype)] * 3).as_pointer()
+    if isinstance(ty, t.TupleIter):
+        return ir.LiteralStructType([i64, llvm_type(ty.tuple_type)]).as_pointer()
+    return i8  # none, undefined and compile-time constants
+
+
+def is_compile_time_only(ty: t.Type) -> bool:
+    return isinstance(ty, (t.NoneType, t.Undefined, t.PyObjectConst, t.ExceptionValue,
+                           t.Dispatcher))

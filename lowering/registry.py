@@ -1,0 +1,62 @@
+"""The table of operation implementations, keyed like the typing rules.
+
+    @lower("add", Integer, Integer)
+    def int_add(ctx, sig, lhs, rhs):
+        return ctx.b.add(lhs, rhs, name="sum")
+
+An implementation receives the emission context, the op's `Signature` and
+the operands already converted to `sig.args`; it returns the result as an
+llvmlite value (or None for ops without a result). Keys are operation names
+or, for calls, the called Python object (math.sqrt, range). Registering the
+same key and classes twice is an error.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+Impl = Callable[..., Any]
+_IMPLS: dict[Any, list[tuple[tuple[Any, ...], Impl]]] = {}
+_loaded = False
+
+
+def _key(key: Any) -> Any:
+    return key if isinstance(key, str) else ("obj", id(key))
+
+
+def lower(key: Any, *classes: Any) -> Callable[[Impl], Impl]:
+    """Register an implementation of `key` for operands whose types match `classes`.
+
+    With no classes the implementation accepts any operand types (calls).
+    """
+    def decorator(fn: Impl) -> Impl:
+        entries = _IMPLS.setdefault(_key(key), [])
+        if any(existing == classes for existing, _ in entries):
+            raise ValueError(f"duplicate implementation of {key!r} for {classes}")
+        entries.append((classes, fn))
+        return fn
+
+    return decorator
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from .impls import load_all
+
+        load_all()
+
+
+def find(key: Any, types: tuple[Any, ...]) -> Impl | None:
+    """The implementation of `key` for operand types `types`, or None."""
+    _ensure_loaded()
+    for classes, fn in _IMPLS.get(_key(key), ()):
+        if not classes or (len(classes) == len(types) and all(
+                isinstance(ty, c) for ty, c in zip(types, classes))):
+            return fn
+    return None
+
+
+def registered_keys() -> list[Any]:
+    _ensure_loaded()
+    return list(_IMPLS)

@@ -1,0 +1,1 @@
+"""Targets: llvmlite.binding, target machines, optimisation, the JIT, CPython-facing wrappers."""

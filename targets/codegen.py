@@ -1,0 +1,157 @@
+"""Optimise lowered modules and load them into the process's JIT engine.
+
+    lib = load_module(ll_module, info, inline_from=[callee.ir_text])
+    finalize()                             # once every module of a call cycle is added
+    addr = lib.address("f.int64")          # native entry points, bound and ready
+
+A callee's optimised IR is linked into its caller as `available_externally`
+copies, so LLVM can inline small jitted functions (a call in a hot loop
+costs nothing) while the callee's own code is emitted once, by its module.
+Python constants named by the module (`ModuleInfo.py_constants`) are bound
+to their globals right after code generation, before anything runs.
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass, field
+from typing import Any
+
+import llvmlite.binding as llvm
+from llvmlite import ir
+
+from jitcore.errors import CompilerBug
+from lowering.context import ModuleInfo
+
+from .machine import host_target_machine, jit_engine, lock
+
+_pending: list[LoadedModule] = []
+_defined: set[str] = set()  # native symbols defined by modules added to the engine
+_keepalive: list[Any] = []  # Python objects whose addresses sit in bound globals
+
+
+@dataclass(eq=False)
+class LoadedModule:
+    """A module added to the JIT engine; addresses are valid after `finalize()`."""
+
+    ref: Any
+    info: ModuleInfo
+    ir_text: str = ""
+    finalized: bool = False
+    _asm: str | None = field(default=None, repr=False)
+
+    def address(self, symbol: str) -> int:
+        assert self.finalized, "finalize() before asking for addresses"
+        addr: int = jit_engine().get_function_address(symbol)
+        if not addr:
+            raise CompilerBug(f"native symbol {symbol} was not generated")
+        return addr
+
+    def asm(self) -> str:
+        if self._asm is None:
+            mod = llvm.parse_assembly(self.ir_text)
+            self._asm = host_target_machine().emit_assembly(mod)
+        return self._asm
+
+
+def optimise(mod: Any, level: int) -> None:
+    """The new pass manager's O<level> pipeline with loop and SLP vectorisation."""
+    tm = host_target_machine()
+    pto = llvm.create_pipeline_tuning_options(speed_level=level)
+    pto.loop_vectorization = level >= 2
+    pto.slp_vectorization = level >= 2
+    pto.loop_unrolling = level >= 2
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
+
+
+def parse(module: ir.Module, inline_from: list[str]) -> Any:
+    tm = host_target_machine()
+    module.triple = tm.triple
+    module.data_layout = str(tm.target_data)
+    mod = llvm.parse_assembly(str(module))
+    for text in inline_from:
+        callee = llvm.parse_assembly(text)
+        for fn in callee.functions:
+            if not fn.is_declaration:
+                fn.linkage = llvm.Linkage.available_externally
+        for gv in callee.global_variables:
+            if not gv.is_declaration:
+                gv.linkage = llvm.Linkage.available_externally
+        mod.link_in(callee)
+    mod.verify()
+    return mod
+
+
+def load_module(module: ir.Module, info: ModuleInfo, opt: int,
+                inline_from: list[str] = ()) -> LoadedModule:  # type: ignore[assignment]
+    """Optimise `module` and add it to the engine; its code is generated at `finalize()`."""
+    mod = parse(module, list(inline_from))
+    optimise(mod, opt)
+    _check_resolvable(mod)
+    lib = LoadedModule(mod, info, ir_text=str(mod))
+    with lock():
+        jit_engine().add_module(mod)
+        _defined.update(fn.name for fn in mod.functions if not fn.is_declaration)
+        _pending.append(lib)
+    return lib
+
+
+def finalize() -> None:
+    """Generate code for every pending module and bind their Python constants."""
+    with lock():
+        engine = jit_engine()
+        engine.finalize_object()
+        for lib in _pending:
+            for name, obj in lib.info.py_constants.items():
+                addr = engine.get_global_value_address(name)
+                ctypes.c_void_p.from_address(addr).value = id(obj)
+                _keepalive.append(obj)
+            lib.finalized = True
+        _pending.clear()
+
+
+def discard_pending() -> None:
+    """Drop modules of a failed compilation from the engine, so it stays usable."""
+    with lock():
+        engine = jit_engine()
+        for lib in _pending:
+            engine.remove_module(lib.ref)
+            _defined.difference_update(fn.name for fn in lib.ref.functions
+                                       if not fn.is_declaration)
+        _pending.clear()
+
+
+def _check_resolvable(mod: Any) -> None:
+    """LLVM aborts the process on an unresolved symbol; refuse such modules instead."""
+    for fn in mod.functions:
+        if fn.is_declaration and not fn.name.startswith("llvm."):
+            if fn.name in _defined or fn.name in _own_definitions(mod):
+                continue
+            if fn.name.startswith("jc.") and fn.name in _promised:
+                continue
+            if not _in_process(fn.name):
+                raise CompilerBug(f"generated code calls {fn.name}, which is not defined in "
+                                  "this process")
+
+
+_process = ctypes.CDLL(None)  # the interpreter and the libraries it loaded globally
+
+
+def _in_process(name: str) -> bool:
+    try:
+        getattr(_process, name)
+    except AttributeError:
+        return bool(llvm.address_of_symbol(name))
+    return True
+
+
+def _own_definitions(mod: Any) -> set[str]:
+    return {fn.name for fn in mod.functions if not fn.is_declaration}
+
+
+_promised: set[str] = set()
+
+
+def promise(symbol: str) -> None:
+    """Declare that `symbol` will be added before the next `finalize()` (recursion)."""
+    _promised.add(symbol)

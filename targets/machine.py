@@ -1,0 +1,59 @@
+"""The host target machine and the process's one JIT engine, created on first use.
+
+    engine = jit_engine()          # MCJIT over an empty module, host CPU and features
+    tm = host_target_machine()     # cpu name, feature string, opt level
+
+`import jitcore` does not import llvmlite: the first compilation does.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from functools import lru_cache
+from typing import Any
+
+import llvmlite.binding as llvm
+
+_lock = threading.RLock()
+
+
+@lru_cache(maxsize=None)
+def _initialised() -> bool:
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    llvm.initialize_native_asmparser()
+    return True
+
+
+@lru_cache(maxsize=None)
+def host_cpu() -> tuple[str, str]:
+    """The host CPU name and its feature string (+avx2,+avx512f,...)."""
+    _initialised()
+    return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
+
+
+@lru_cache(maxsize=None)
+def host_target_machine(opt: int = 3) -> Any:
+    cpu, features = host_cpu()
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(cpu=cpu, features=features, opt=opt, jit=True,
+                                        codemodel="jitdefault")
+
+
+@lru_cache(maxsize=None)
+def jit_engine() -> Any:
+    """The MCJIT engine every compiled module of this process is added to."""
+    tm = host_target_machine()
+    backing = llvm.parse_assembly("")
+    backing.triple = tm.triple
+    backing.data_layout = str(tm.target_data)
+    # CPython's C API symbols are exported by libpython; make them resolvable.
+    llvm.load_library_permanently(ctypes.util.find_library("m") or "libm.so.6")
+    return llvm.create_mcjit_compiler(backing, tm)
+
+
+def lock() -> threading.RLock:
+    """Held while a module is added to the engine and finalized."""
+    return _lock
+

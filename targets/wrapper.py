@@ -1,0 +1,143 @@
+"""Generate the CPython-facing wrapper of a native function, as LLVM IR.
+
+    PyObject *<symbol>.py(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+
+has METH_FASTCALL's signature: it unboxes each argument with the C API of the
+running interpreter (PyLong_AsLongLong, PyFloat_AsDouble, ...), calls the
+native function (releasing the GIL around it when `nogil`), and boxes the
+result, or returns NULL with the exception the native code set. The native
+dispatch slot (targets.nativecall) and the Python fallback path both call it.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from lowering.context import Context, ModuleInfo
+from lowering.emit import native_function_type
+from lowering.models import f64, i1, i32, i64, is_compile_time_only, llvm_type, pyobj
+from typeinfer import types as t
+
+WRAPPER_SUFFIX = ".py"
+_NULL = ir.Constant(pyobj, None)
+
+
+def emit_wrapper(module: ir.Module, info: ModuleInfo, symbol: str, return_type: t.Type,
+                 argtypes: tuple[t.Type, ...], nogil: bool) -> str:
+    """Add the wrapper of native function `symbol` to `module`; returns its name."""
+    name = symbol + WRAPPER_SUFFIX
+    fnty = ir.FunctionType(pyobj, [pyobj, pyobj.as_pointer(), i64])
+    llfn = ir.Function(module, fnty, name)
+    native = module.globals.get(symbol) or ir.Function(
+        module, native_function_type(return_type, argtypes), symbol)
+    ctx = Context(module, llfn, info, None, {})
+    b = ctx.b
+    _, argv, _ = llfn.args
+    fail = llfn.append_basic_block("fail")
+    values = []
+    for i, ty in enumerate(argtypes):
+        item = b.load(b.gep(argv, [ir.Constant(i64, i)], inbounds=True), name=f"arg{i}")
+        values.append(_unbox(ctx, item, ty, fail))
+    retslot = ctx.alloca(llvm_type(return_type), "ret")
+    if nogil:
+        save = ctx.declare("PyEval_SaveThread", pyobj, [])
+        restore = ctx.declare("PyEval_RestoreThread", ir.VoidType(), [pyobj])
+        tstate = b.call(save, [])
+        status = b.call(native, [retslot, *values], name="status")
+        b.call(restore, [tstate])
+    else:
+        status = b.call(native, [retslot, *values], name="status")
+    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+        b.branch(fail)
+    result = None if is_compile_time_only(return_type) else b.load(retslot)
+    b.ret(box(ctx, result, return_type))
+    b.position_at_end(fail)
+    b.ret(_NULL)
+    return name
+
+
+def _error_occurred(ctx: Context) -> ir.Value:
+    occurred = ctx.declare("PyErr_Occurred", pyobj, [])
+    return ctx.b.icmp_unsigned("!=", ctx.b.call(occurred, []), _NULL)
+
+
+def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
+    """The native value of Python object `obj` as type `ty`; jumps to `fail` on error."""
+    b = ctx.b
+    if isinstance(ty, t.Boolean):
+        is_true = ctx.declare("PyObject_IsTrue", i32, [pyobj])
+        r = b.call(is_true, [obj])
+        with b.if_then(b.icmp_signed("<", r, ir.Constant(i32, 0)), likely=False):
+            b.branch(fail)
+        return b.trunc(r, i1)
+    if isinstance(ty, t.Integer):
+        fn = "PyLong_AsLongLong" if ty.signed else "PyLong_AsUnsignedLongLong"
+        r = b.call(ctx.declare(fn, i64, [pyobj]), [obj])
+        _fail_if(ctx, b.icmp_signed("==", r, ir.Constant(i64, -1)), fail)
+        return b.trunc(r, llvm_type(ty)) if ty.bitwidth < 64 else r
+    if isinstance(ty, t.Float):
+        r = b.call(ctx.declare("PyFloat_AsDouble", f64, [pyobj]), [obj])
+        _fail_if(ctx, b.fcmp_ordered("==", r, ir.Constant(f64, -1.0)), fail)
+        return b.fptrunc(r, llvm_type(ty)) if ty.bitwidth == 32 else r
+    if isinstance(ty, t.Complex):
+        pair = ir.LiteralStructType([f64, f64])
+        r = b.call(ctx.declare("PyComplex_AsCComplex", pair, [pyobj]), [obj])
+        _fail_if(ctx, b.fcmp_ordered("==", b.extract_value(r, 0), ir.Constant(f64, -1.0)), fail)
+        return ctx.cast(r, t.complex128, ty)
+    if isinstance(ty, t.Tuple):
+        size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [obj])
+        with b.if_then(b.icmp_signed("!=", size, ir.Constant(i64, len(ty.items))),
+                       likely=False):
+            _set_error(ctx, TypeError, f"expected a tuple of {len(ty.items)} items")
+            b.branch(fail)
+        get = ctx.declare("PyTuple_GetItem", pyobj, [pyobj, i64])
+        out = ir.Constant(llvm_type(ty), ir.Undefined)
+        for i, item_ty in enumerate(ty.items):
+            item = b.call(get, [obj, ir.Constant(i64, i)])
+            out = b.insert_value(out, _unbox(ctx, item, item_ty, fail), i)
+        return out
+    return ir.Constant(llvm_type(ty), 0)  # compile-time-only values carry nothing
+
+
+def _fail_if(ctx: Context, maybe_error: ir.Value, fail: ir.Block) -> None:
+    """-1 is also a valid result; only a set exception means failure."""
+    b = ctx.b
+    with b.if_then(maybe_error, likely=False):
+        with b.if_then(_error_occurred(ctx), likely=False):
+            b.branch(fail)
+
+
+def _set_error(ctx: Context, cls: type, message: str) -> None:
+    set_object = ctx.declare("PyErr_SetObject", ir.VoidType(), [pyobj, pyobj])
+    ctx.b.call(set_object, [ctx.py_constant(cls), ctx.py_constant((message,))])
+
+
+def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
+    """A new reference to a Python object holding native value `llv` of type `ty`."""
+    b = ctx.b
+    if isinstance(ty, t.Boolean):
+        return b.call(ctx.declare("PyBool_FromLong", pyobj, [i64]), [b.zext(llv, i64)])
+    if isinstance(ty, t.Integer):
+        if ty.signed:
+            v = b.sext(llv, i64) if ty.bitwidth < 64 else llv
+            return b.call(ctx.declare("PyLong_FromLongLong", pyobj, [i64]), [v])
+        v = b.zext(llv, i64) if ty.bitwidth < 64 else llv
+        return b.call(ctx.declare("PyLong_FromUnsignedLongLong", pyobj, [i64]), [v])
+    if isinstance(ty, t.Float):
+        v = b.fpext(llv, f64) if ty.bitwidth == 32 else llv
+        return b.call(ctx.declare("PyFloat_FromDouble", pyobj, [f64]), [v])
+    if isinstance(ty, t.Complex):
+        v = ctx.cast(llv, ty, t.complex128)
+        return b.call(ctx.declare("PyComplex_FromDoubles", pyobj, [f64, f64]),
+                      [b.extract_value(v, 0), b.extract_value(v, 1)])
+    if isinstance(ty, t.Tuple):
+        tup = b.call(ctx.declare("PyTuple_New", pyobj, [i64]), [ir.Constant(i64, len(ty.items))])
+        set_item = ctx.declare("PyTuple_SetItem", i32, [pyobj, i64, pyobj])
+        for i, item_ty in enumerate(ty.items):
+            item = None if is_compile_time_only(item_ty) else b.extract_value(llv, i)
+            b.call(set_item, [tup, ir.Constant(i64, i), box(ctx, item, item_ty)])
+        return tup
+    if isinstance(ty, t.NoneType):
+        none = ctx.py_constant(None)
+        b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [none])
+        return none
+    raise TypeError(f"cannot return a value of type {ty} to Python")

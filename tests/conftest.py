@@ -1,0 +1,48 @@
+"""Shared helpers for tests: run the same function in CPython and compiled, compare."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of equal Python types; nan equals nan; -0.0 differs from 0.0."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        if math.isnan(a) and math.isnan(b):
+            return True
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if isinstance(a, complex):
+        return same(a.real, b.real) and same(a.imag, b.imag)
+    return bool(a == b)
+
+
+def close(a: Any, b: Any, rel: float = 1e-12) -> bool:
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(close(x, y, rel) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b or math.isclose(a, b, rel_tol=rel, abs_tol=1e-300)
+    return same(a, b)
+
+
+def check_same(pyfunc: Any, *args: Any) -> None:
+    """Compile `pyfunc`, call both on `args`: same result, or the same exception."""
+    from jitcore import njit
+
+    compiled = njit(pyfunc)
+    try:
+        expected: Any = pyfunc(*args)
+    except Exception as exc:  # noqa: BLE001 - the compiled call must raise the same
+        with pytest.raises(type(exc)) as info:
+            compiled(*args)
+        assert str(info.value) == str(exc)
+        return
+    got = compiled(*args)
+    assert same(got, expected), f"{pyfunc.__name__}{args}: got {got!r}, expected {expected!r}"

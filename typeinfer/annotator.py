@@ -1,0 +1,304 @@
+"""Type inference: give every variable of a flow graph a type, by fixpoint over its blocks.
+
+    annotate(graph, (int64, float64), callees)
+    graph.entry.inputargs[0].type       # int64
+    graph.return_type                   # float64
+
+Types enter at the parameters and at constants, flow through ops by the
+registered typing rules (each op keeps its `Signature` in `op.sig` for the
+lowering) and merge where links meet a block (`unify`). A block is revisited
+when one of its argument types widens; the lattice is finite, so this stops.
+
+Calls to other jitted functions ask `callees.signature_of(dispatcher, argtypes)`
+for the callee's signature; it returns None while that callee's own inference
+is still in progress (recursion). Such a call leaves its result untyped for a
+round, and rounds repeat until the return type stops changing, so a recursive
+function takes its type from its non-recursive return paths.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Protocol
+
+from jitcore import ir
+from jitcore.errors import JitError, Loc, TypingError, with_loc
+from jitcore.operations import plain, symbol
+
+from . import registry
+from . import types as t
+from .typeof import typeof_constant
+
+MAX_ROUNDS = 20
+
+
+class CalleeResolver(Protocol):
+    def signature_of(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> t.Signature | None:
+        ...
+
+
+def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResolver,
+             publish: Callable[[t.Type | None], None] | None = None) -> None:
+    """Type every value of `fn` for these argument types; raises TypingError on a conflict.
+
+    `publish` is told each widening of the return type, for recursive calls to see.
+    """
+    if len(argtypes) != len(fn.entry.inputargs):
+        raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
+                          f"but {len(argtypes)} were given", fn.loc)
+    _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes)
+
+
+class _Annotator:
+    def __init__(self, fn: ir.Function, callees: CalleeResolver,
+                 publish: Callable[[t.Type | None], None]) -> None:
+        self.fn = fn
+        self.callees = callees
+        self.publish = publish
+        self.return_type: t.Type | None = None
+        self.changed = False
+        self.pending_calls = False
+
+    def run(self, argtypes: tuple[t.Type, ...]) -> None:
+        for v, ty in zip(self.fn.entry.inputargs, argtypes):
+            v.type = ty
+        for _ in range(MAX_ROUNDS):
+            self.changed = False
+            self.pending_calls = False
+            previous = self.return_type
+            self._fixpoint()
+            if not self.changed and previous == self.return_type:
+                break
+        self._check_complete()
+        self.fn.return_type = self.return_type if self.return_type is not None else t.none
+
+    def _fixpoint(self) -> None:
+        queue: deque[ir.Block] = deque(self.fn.blocks())
+        queued = {id(b) for b in queue}
+        while queue:
+            block = queue.popleft()
+            queued.discard(id(block))
+            if any(v.type is None for v in block.inputargs):
+                continue  # reached later, once every argument has a type
+            for op in block.ops:
+                self._type_op(op)
+            assert block.exit is not None
+            self._type_exit(block.exit)
+            for link in block.exit.links():
+                if self._merge(link, block.exit.loc) and id(link.target) not in queued:
+                    queue.append(link.target)
+                    queued.add(id(link.target))
+
+    def _merge(self, link: ir.Link, loc: Loc) -> bool:
+        grew = False
+        for arg, param in zip(link.args, link.target.inputargs):
+            ty = self._type_of(arg)
+            if ty is None:
+                continue
+            if param.type is None:
+                param.type = ty
+                grew = True
+                continue
+            merged = t.unify(param.type, ty)
+            if merged is None:
+                raise TypingError(
+                    f"variable '{_source_name(param)}' has type {param.type} on one path and "
+                    f"{ty} on another", loc,
+                    "give the variable the same type on every path")
+            if merged != param.type:
+                param.type = merged
+                grew = True
+        if grew:
+            self.changed = True
+        return grew
+
+    def _type_of(self, v: ir.Value) -> t.Type | None:
+        if isinstance(v, ir.Constant) and v.type is None:
+            v.type = t.undefined if type(v.value).__name__ == "_Undefined" else typeof_constant(
+                v.value)
+            if v.type is None:
+                raise TypingError(f"cannot use a value of type {type(v.value).__name__} in "
+                                  f"compiled code: {v.value!r}")
+        return v.type  # type: ignore[no-any-return]
+
+    def _set(self, op: ir.Op, ty: t.Type | None) -> None:
+        if op.result is not None and ty is not None and op.result.type != ty:
+            op.result.type = ty
+
+    def _type_op(self, op: ir.Op) -> None:
+        try:
+            types = [self._type_of(v) for v in op.sources()]
+            if any(ty is None for ty in types):
+                self.pending_calls = True
+                return
+            handler = _OP_TYPERS[type(op)]
+            handler(self, op, *types)
+        except JitError as exc:
+            raise with_loc(exc, op.loc) from None
+
+    def _type_exit(self, exit: ir.Exit) -> None:
+        for v in exit.sources():
+            if self._type_of(v) is None:
+                return
+        try:
+            if isinstance(exit, ir.Return):
+                ty = exit.value.type
+                merged = ty if self.return_type is None else t.unify(self.return_type, ty)
+                if merged is None:
+                    raise TypingError(f"{self.fn.name}() returns {self.return_type} on one path "
+                                      f"and {ty} on another", None,
+                                      "return values of one type on every path")
+                if merged != self.return_type:
+                    self.return_type = merged
+                    self.publish(merged)
+            elif isinstance(exit, ir.Branch):
+                exit.sig = _require(registry.resolve("truth", exit.cond.type),
+                                    f"cannot use {exit.cond.type} as a condition")
+            elif isinstance(exit, ir.Raise):
+                _check_raisable(exit.exc.type)
+        except JitError as exc:
+            raise with_loc(exc, exit.loc) from None
+
+    def _check_complete(self) -> None:
+        for block in self.fn.blocks():
+            for op in block.ops:
+                if op.result is not None and op.result.type is None and all(
+                        v.type is not None for v in block.inputargs):
+                    raise TypingError(
+                        f"cannot infer the type of this expression in {self.fn.name}()", op.loc,
+                        "a recursive function needs a return path that does not recurse")
+
+    # --- one typer per op class ------------------------------------------------------------
+
+    def binop(self, op: ir.BinOp, lhs: t.Type, rhs: t.Type) -> None:
+        sig = registry.resolve(op.opname, lhs, rhs)
+        if sig is None and plain(op.opname) != op.opname:
+            sig = registry.resolve(plain(op.opname), lhs, rhs)
+        if sig is None and op.opname in ("is_", "is_not"):
+            sig = registry.resolve(op.opname, rhs, lhs)
+            if sig is not None:
+                op.lhs, op.rhs = op.rhs, op.lhs
+        op.sig = _require(sig, f"unsupported operand types for {symbol(op.opname)}: "
+                               f"{lhs} and {rhs}")
+        self._set(op, op.sig.return_type)
+
+    def unaryop(self, op: ir.UnaryOp, operand: t.Type) -> None:
+        op.sig = _require(registry.resolve(op.opname, operand),
+                          f"unsupported operand type for unary {symbol(op.opname)}: {operand}")
+        self._set(op, op.sig.return_type)
+
+    def call(self, op: ir.Call, func: t.Type, *argtypes: t.Type) -> None:
+        npos = len(op.args)
+        args, kws = tuple(argtypes[:npos]), dict(zip(op.kwnames, argtypes[npos:]))
+        if isinstance(func, t.Dispatcher):
+            if kws:
+                raise TypingError("keyword arguments in calls to jitted functions are not "
+                                  "supported yet", None, "pass the arguments by position")
+            sig = self.callees.signature_of(func.dispatcher, args)
+            if sig is None:  # the callee is still being inferred (recursion)
+                self.pending_calls = True
+                return
+            op.sig, op.target = sig, func.dispatcher
+        elif isinstance(func, t.PyObjectConst):
+            callee = func.value
+            if isinstance(callee, type) and issubclass(callee, BaseException):
+                op.sig, op.target = _exception_signature(callee, op, args, kws), "exception"
+            else:
+                sig = registry.resolve_call(callee, args, kws)
+                name = getattr(callee, "__qualname__", repr(callee))
+                if sig is None and not registry.has_call_rule(callee):
+                    raise TypingError(f"{_module_prefix(callee)}{name}() is not supported in "
+                                      "compiled code", None,
+                                      "decorate it with @njit if it is your own function")
+                shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kws.items())])
+                op.sig = _require(sig, f"{name}() does not accept arguments ({shown})")
+                op.target = callee
+        else:
+            # A bound method (complex.conjugate, later array methods): keyed by its type's class.
+            sig = registry.resolve_call(type(func), (func, *args), kws)
+            op.sig = _require(sig, f"cannot call a value of type {func}")
+            op.target = type(func)
+        self._set(op, op.sig.return_type)
+
+    def getattr(self, op: ir.GetAttr, obj: t.Type) -> None:
+        ty = registry.resolve_attr(obj, op.attr)
+        self._set(op, _require(ty, f"{obj} has no attribute '{op.attr}'"))
+
+    def getitem(self, op: ir.GetItem, obj: t.Type, index: t.Type) -> None:
+        if isinstance(obj, t.Tuple) and isinstance(op.index, ir.Constant) and isinstance(
+                op.index.value, int) and not isinstance(op.index.value, bool):
+            n, i = len(obj.items), op.index.value
+            if not -n <= i < n:
+                raise TypingError(f"tuple index {i} is out of range for {obj}")
+            op.sig = t.Signature(obj.items[i], (obj, index))
+        else:
+            op.sig = _require(registry.resolve("getitem", obj, index),
+                              f"cannot index {obj} with {index}")
+        self._set(op, op.sig.return_type)
+
+    def setitem(self, op: ir.SetItem, obj: t.Type, index: t.Type, value: t.Type) -> None:
+        op.sig = _require(registry.resolve("setitem", obj, index, value),
+                          f"cannot assign {value} to an item of {obj}",
+                          "tuples are immutable" if isinstance(obj, t.Tuple) else None)
+
+    def buildtuple(self, op: ir.BuildTuple, *items: t.Type) -> None:
+        self._set(op, t.Tuple(tuple(items)))
+
+    def tupleitem(self, op: ir.TupleItem, tup: t.Type) -> None:
+        if not isinstance(tup, t.Tuple):
+            raise TypingError(f"cannot unpack a value of type {tup}", None,
+                              "only tuples can be unpacked")
+        self._set(op, tup.items[op.index])
+
+    def unpackcheck(self, op: ir.UnpackCheck, seq: t.Type) -> None:
+        if isinstance(seq, t.Tuple) and len(seq.items) != op.count:
+            raise TypingError(f"cannot unpack {seq} into {op.count} values")
+
+    def getiter(self, op: ir.GetIter, obj: t.Type) -> None:
+        op.sig = _require(registry.resolve("iter", obj), f"{obj} is not iterable")
+        self._set(op, op.sig.return_type)
+
+    def iternext(self, op: ir.IterNext, it: t.Type) -> None:
+        op.sig = _require(registry.resolve("iternext", it), f"{it} is not an iterator")
+        self._set(op, t.Tuple((op.sig.return_type, t.boolean)))
+
+
+_OP_TYPERS = {
+    ir.BinOp: _Annotator.binop, ir.UnaryOp: _Annotator.unaryop, ir.Call: _Annotator.call,
+    ir.GetAttr: _Annotator.getattr, ir.GetItem: _Annotator.getitem,
+    ir.SetItem: _Annotator.setitem, ir.BuildTuple: _Annotator.buildtuple,
+    ir.TupleItem: _Annotator.tupleitem, ir.UnpackCheck: _Annotator.unpackcheck,
+    ir.GetIter: _Annotator.getiter, ir.IterNext: _Annotator.iternext,
+}
+
+
+def _require(value: Any, message: str, note: str | None = None) -> Any:
+    if value is None:
+        raise TypingError(message, None, note)
+    return value
+
+
+def _exception_signature(cls: type, op: ir.Call, args: tuple[t.Type, ...],
+                         kws: dict[str, t.Type]) -> t.Signature:
+    if kws or not all(isinstance(a, ir.Constant) for a in op.args):
+        raise TypingError(f"{cls.__name__}(...) in compiled code takes constant arguments only",
+                          None, "write the message as a string literal")
+    values = tuple(a.value for a in op.args if isinstance(a, ir.Constant))
+    return t.Signature(t.ExceptionValue(cls, values), args)
+
+
+def _check_raisable(ty: t.Type) -> None:
+    ok = isinstance(ty, t.ExceptionValue) or (
+        isinstance(ty, t.PyObjectConst) and isinstance(ty.value, type)
+        and issubclass(ty.value, BaseException))
+    if not ok:
+        raise TypingError(f"cannot raise a value of type {ty}", None,
+                          "raise an exception class or an instance built from constants")
+
+
+def _module_prefix(obj: Any) -> str:
+    mod = getattr(obj, "__module__", None)
+    return f"{mod}." if mod and mod not in ("builtins", "__main__") else ""
+
+
+def _source_name(v: ir.Variable) -> str:
+    return v.name.rsplit("_", 1)[0]

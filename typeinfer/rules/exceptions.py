@@ -1,0 +1,2 @@
+"""Typing rules: exceptions."""
+from __future__ import annotations

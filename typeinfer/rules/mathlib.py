@@ -1,0 +1,2 @@
+"""Typing rules: mathlib."""
+from __future__ import annotations

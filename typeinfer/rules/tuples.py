@@ -1,0 +1,2 @@
+"""Typing rules: tuples."""
+from __future__ import annotations

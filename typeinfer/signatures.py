@@ -1,0 +1,106 @@
+"""Parse signature strings and type names, as Numba writes them.
+
+    >>> parse_signature("float64(int64, float64)")
+    Signature(float64, (int64, float64))
+    >>> parse_signature("(int32, UniTuple(float64, 2))").return_type is None
+    True
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jitcore.errors import TypingError
+
+from . import types as t
+
+_TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|(\d+)|(.))")
+
+
+def parse_signature(spec: Any) -> tuple[t.Type | None, tuple[t.Type, ...]]:
+    """(return type or None, argument types) from a string, a Signature or a tuple of types."""
+    if isinstance(spec, t.Signature):
+        return spec.return_type, spec.args
+    if isinstance(spec, (tuple, list)) and all(isinstance(x, t.Type) for x in spec):
+        return None, tuple(spec)
+    if not isinstance(spec, str):
+        raise TypeError(f"a signature must be a string like 'float64(int64)', not {spec!r}")
+    parser = _Parser(spec)
+    ret = None if spec.lstrip().startswith("(") else parser.type_()
+    parser.expect("(")
+    args = parser.type_list(")")
+    parser.end()
+    return ret, tuple(args)
+
+
+def parse_type(spec: str) -> t.Type:
+    parser = _Parser(spec)
+    ty = parser.type_()
+    parser.end()
+    return ty
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = [m.group(1) or m.group(2) or m.group(3)
+                       for m in _TOKEN.finditer(text) if m.group(0).strip()]
+        self.pos = 0
+
+    def error(self, what: str) -> TypingError:
+        return TypingError(f"invalid signature {self.text!r}: {what}", None,
+                           "write signatures like 'float64(int64, float64)'")
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def next(self) -> str:
+        tok = self.peek()
+        if tok is None:
+            raise self.error("unexpected end")
+        self.pos += 1
+        return tok
+
+    def expect(self, tok: str) -> None:
+        got = self.next()
+        if got != tok:
+            raise self.error(f"expected {tok!r}, found {got!r}")
+
+    def end(self) -> None:
+        if self.peek() is not None:
+            raise self.error(f"unexpected {self.peek()!r}")
+
+    def type_list(self, close: str) -> list[t.Type]:
+        items: list[t.Type] = []
+        if self.peek() == close:
+            self.next()
+            return items
+        while True:
+            items.append(self.type_())
+            tok = self.next()
+            if tok == close:
+                return items
+            if tok != ",":
+                raise self.error(f"expected ',' or {close!r}, found {tok!r}")
+
+    def type_(self) -> t.Type:
+        name = self.next()
+        if name in ("UniTuple", "Tuple", "tuple"):
+            self.expect("(")
+            if name == "UniTuple":
+                item = self.type_()
+                self.expect(",")
+                count = self.next()
+                self.expect(")")
+                if not count.isdigit():
+                    raise self.error("UniTuple(type, count) needs an integer count")
+                ty: t.Type = t.UniTuple(item, int(count))
+            else:
+                ty = t.Tuple(tuple(self.type_list(")")))
+        elif name in t.BY_NAME:
+            ty = t.BY_NAME[name]
+        else:
+            raise self.error(f"unknown type {name!r}")
+        if self.peek() == "[":
+            raise self.error("array types are not supported yet")
+        return ty

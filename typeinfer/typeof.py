@@ -1,0 +1,58 @@
+"""`typeof`: the jitcore type of a runtime Python value.
+
+    >>> typeof(3), typeof(2.5), typeof((1, 2.0))
+    (int64, float64, tuple(int64, float64))
+
+Used on call arguments (dispatch) and on globals and closure cells, which are
+frozen into the compiled code as constants.
+"""
+from __future__ import annotations
+
+import types as pytypes
+from typing import Any
+
+from . import types as t
+
+_SCALARS: dict[type, t.Type] = {bool: t.boolean, int: t.int64, float: t.float64,
+                                complex: t.complex128, type(None): t.none}
+# Exact types that cannot change meaning; filled with NumPy's scalar types on first use.
+_numpy_scalars: dict[type, t.Type] | None = None
+
+
+def _numpy_scalar_types() -> dict[type, t.Type]:
+    global _numpy_scalars
+    if _numpy_scalars is None:
+        import numpy as np
+
+        _numpy_scalars = {np.dtype(ty.name).type: ty for ty in t.number_types}
+    return _numpy_scalars
+
+
+def typeof(value: Any) -> t.Type | None:
+    """The type of `value` in compiled code, or None if it has none."""
+    cls = type(value)
+    ty = _SCALARS.get(cls)
+    if ty is not None:
+        return ty
+    if cls is tuple:
+        items = [typeof(v) for v in value]
+        if any(i is None for i in items):
+            return None
+        return t.Tuple(tuple(i for i in items if i is not None))
+    if cls.__module__ == "numpy":
+        ty = _numpy_scalar_types().get(cls)
+        if ty is not None:
+            return ty
+    if getattr(value, "_jitcore_dispatcher", False):
+        return t.Dispatcher(value)
+    if isinstance(value, (pytypes.ModuleType, pytypes.BuiltinFunctionType, type,
+                          pytypes.FunctionType)):
+        return t.PyObjectConst(value)
+    return None
+
+
+def typeof_constant(value: Any) -> t.Type | None:
+    """Like `typeof`, plus values that are only valid as compile-time constants (strings)."""
+    if isinstance(value, str):
+        return t.PyObjectConst(value)
+    return typeof(value)

@@ -1,0 +1,302 @@
+"""The type lattice: frozen dataclasses with singletons and `is_*` predicates.
+
+    >>> promote(int32, float32)
+    float64
+    >>> Tuple((int64, float64))
+    tuple(int64, float64)
+
+Numeric promotion follows Numba (integers widen to at least 64 bits in
+arithmetic; an integer meeting a float32 gives float64), which is NumPy's
+scalar promotion with Python ints typed as int64.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Type:
+    """Base of every type; `name` is what messages and signatures print."""
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__.lower()
+
+    @property
+    def is_number(self) -> bool:
+        return isinstance(self, (Boolean, Integer, Float, Complex))
+
+    def __call__(self, *args: Type) -> Signature:
+        """Numba's way of writing a signature: float64(int64, float64)."""
+        return Signature(self, tuple(args))
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Boolean(Type):
+    @property
+    def name(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Integer(Type):
+    bitwidth: int
+    signed: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"{'' if self.signed else 'u'}int{self.bitwidth}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Float(Type):
+    bitwidth: int
+
+    @property
+    def name(self) -> str:
+        return f"float{self.bitwidth}"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Complex(Type):
+    bitwidth: int  # of the whole number: complex128 is two float64
+
+    @property
+    def name(self) -> str:
+        return f"complex{self.bitwidth}"
+
+    @property
+    def underlying(self) -> Float:
+        return Float(self.bitwidth // 2)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class NoneType(Type):
+    @property
+    def name(self) -> str:
+        return "none"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Undefined(Type):
+    """The type of a local on a path where it is not assigned; merges into anything."""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Tuple(Type):
+    """A tuple of fixed length; homogeneous or heterogeneous."""
+
+    items: tuple[Type, ...]
+
+    @property
+    def name(self) -> str:
+        if len(self.items) > 1 and all(t == self.items[0] for t in self.items):
+            return f"UniTuple({self.items[0]} x {len(self.items)})"
+        return f"tuple({', '.join(map(str, self.items))})"
+
+    @property
+    def is_homogeneous(self) -> bool:
+        return all(t == self.items[0] for t in self.items)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Range(Type):
+    """The value of `range(...)`: start, stop, step of one integer type."""
+
+    dtype: Integer
+
+    @property
+    def name(self) -> str:
+        return f"range({self.dtype})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RangeIter(Type):
+    """The iterator over a range; lowered as a pointer to mutable state."""
+
+    dtype: Integer
+
+    @property
+    def name(self) -> str:
+        return f"range_iter({self.dtype})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TupleIter(Type):
+    """The iterator over a homogeneous tuple."""
+
+    tuple_type: Tuple
+
+    @property
+    def name(self) -> str:
+        return f"iter({self.tuple_type})"
+
+
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
+class PyObjectConst(Type):
+    """A compile-time Python object: a module, a builtin, an exception class.
+
+    Its identity is the object; calls and attribute lookups on it are typed
+    by rules registered for that object.
+    """
+
+    value: Any
+
+    @property
+    def name(self) -> str:
+        v = self.value
+        kind = type(v).__name__
+        return f"{kind}({getattr(v, '__name__', repr(v))})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PyObjectConst) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return hash(id(self.value))
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ExceptionValue(Type):
+    """An exception instance built from constant arguments, ready to raise."""
+
+    cls: type
+    args: tuple[Any, ...]
+
+    @property
+    def name(self) -> str:
+        return f"exception({self.cls.__name__})"
+
+
+@dataclass(frozen=True, slots=True, repr=False, eq=False)
+class Dispatcher(Type):
+    """The function type of another jitted function (a `jitcore` dispatcher)."""
+
+    dispatcher: Any
+
+    @property
+    def name(self) -> str:
+        return f"function({self.dispatcher.py_func.__qualname__})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Dispatcher) and other.dispatcher is self.dispatcher
+
+    def __hash__(self) -> int:
+        return hash(id(self.dispatcher))
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What a typing rule decides: the result type and the types the operands are cast to."""
+
+    return_type: Type
+    args: tuple[Type, ...]
+
+    def __str__(self) -> str:
+        return f"{self.return_type}({', '.join(map(str, self.args))})"
+
+
+boolean = Boolean()
+int8, int16, int32, int64 = (Integer(w) for w in (8, 16, 32, 64))
+uint8, uint16, uint32, uint64 = (Integer(w, False) for w in (8, 16, 32, 64))
+float32, float64 = Float(32), Float(64)
+complex64, complex128 = Complex(64), Complex(128)
+none = NoneType()
+undefined = Undefined()
+intp = int64
+b1 = bool_ = boolean
+float_, double = float32, float64
+
+integer_types = (int8, int16, int32, int64, uint8, uint16, uint32, uint64)
+float_types = (float32, float64)
+complex_types = (complex64, complex128)
+number_types = (boolean, *integer_types, *float_types, *complex_types)
+
+BY_NAME: dict[str, Type] = {t.name: t for t in number_types}
+BY_NAME.update(
+    {"none": none, "intp": intp, "uintp": uint64, "bool_": boolean, "b1": boolean,
+     "float": float64, "double": float64, "int": int64, "complex": complex128,
+     "i1": int8, "i2": int16, "i4": int32, "i8": int64, "u1": uint8, "u2": uint16,
+     "u4": uint32, "u8": uint64, "f4": float32, "f8": float64, "c8": complex64,
+     "c16": complex128, "void": none}
+)
+
+
+def UniTuple(item: Type, count: int) -> Tuple:
+    """Numba's spelling of a homogeneous tuple type."""
+    return Tuple((item,) * count)
+
+
+def _rank(ty: Type) -> int:
+    """Order of kinds in promotion: bool < int < float < complex."""
+    return {Boolean: 0, Integer: 1, Float: 2, Complex: 3}[type(ty)]
+
+
+def promote_ints(*types: Integer) -> Integer:
+    """Arithmetic result of integers: at least 64 bits, signed if any is signed (Numba)."""
+    width = max(64, *(t.bitwidth for t in types))
+    return Integer(width, any(t.signed for t in types))
+
+
+def promote(a: Type, b: Type) -> Type:
+    """The common type of two numbers in arithmetic (bools count as integers)."""
+    a2 = int64 if isinstance(a, Boolean) else a
+    b2 = int64 if isinstance(b, Boolean) else b
+    if isinstance(a2, Integer) and isinstance(b2, Integer):
+        return promote_ints(a2, b2)
+    if isinstance(a2, Complex) or isinstance(b2, Complex):
+        widths = [t.bitwidth for t in (a2, b2) if isinstance(t, Complex)]
+        widths += [t.bitwidth * 2 for t in (a2, b2) if isinstance(t, Float)]
+        if any(isinstance(t, Integer) for t in (a2, b2)):
+            widths.append(128)
+        return Complex(max(widths))
+    fa = a2.bitwidth if isinstance(a2, Float) else 64
+    fb = b2.bitwidth if isinstance(b2, Float) else 64
+    return Float(max(fa, fb))
+
+
+def unify(a: Type, b: Type) -> Type | None:
+    """The type two values merging at a join point take, or None if they cannot merge.
+
+    Unlike `promote`, small integers keep their width when they meet their own
+    kind (int32 with int32 stays int32) and bool stays bool.
+    """
+    if a == b:
+        return a
+    if isinstance(a, Undefined):
+        return b
+    if isinstance(b, Undefined):
+        return a
+    if a.is_number and b.is_number:
+        if isinstance(a, Integer) and isinstance(b, Integer):
+            if a.signed == b.signed:
+                return Integer(max(a.bitwidth, b.bitwidth), a.signed)
+            return promote_ints(a, b)
+        if isinstance(a, Float) and isinstance(b, Float):
+            return Float(max(a.bitwidth, b.bitwidth))
+        if _rank(a) != _rank(b) and (isinstance(a, Boolean) or isinstance(b, Boolean)):
+            other = b if isinstance(a, Boolean) else a
+            return other if not isinstance(other, Integer) else promote_ints(other)
+        return promote(a, b)
+    if isinstance(a, Tuple) and isinstance(b, Tuple) and len(a.items) == len(b.items):
+        items = [unify(x, y) for x, y in zip(a.items, b.items)]
+        if all(t is not None for t in items):
+            return Tuple(tuple(t for t in items if t is not None))
+    return None
+
+
+def can_convert(src: Type, dst: Type) -> bool:
+    """Whether a value of `src` may be passed where `dst` is declared (eager signatures)."""
+    if src == dst:
+        return True
+    if src.is_number and dst.is_number:
+        return _rank(src) <= _rank(dst)
+    if isinstance(src, Tuple) and isinstance(dst, Tuple) and len(src.items) == len(dst.items):
+        return all(can_convert(s, d) for s, d in zip(src.items, dst.items))
+    return False
