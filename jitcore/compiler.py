@@ -132,11 +132,13 @@ def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
 
 
 def _check_returnable(graph: ir.Function) -> None:
+    def boxable(ty: t.Type) -> bool:
+        if isinstance(ty, t.Tuple):
+            return all(boxable(item) for item in ty.items)
+        return ty.is_number or isinstance(ty, t.NoneType)
+
     ty = graph.return_type
-    ok = ty.is_number or isinstance(ty, t.NoneType) or (
-        isinstance(ty, t.Tuple) and all(i.is_number or isinstance(i, t.NoneType)
-                                        for i in ty.items))
-    if not ok:
+    if not boxable(ty):
         raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
                           graph.loc, "return numbers, tuples of numbers or None")
 

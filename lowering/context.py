@@ -179,6 +179,27 @@ class Context:
         b.call(release, [state])
         b.ret(_I32_ONE)
 
+    def raise_formatted(self, cls: type, fmt: str, *values: ir.Value) -> None:
+        """Raise `cls` with a message formatted at run time by PyErr_Format (printf codes)."""
+        b = self.b
+        ensure = self.declare("PyGILState_Ensure", i32, [])
+        release = self.declare("PyGILState_Release", ir.VoidType(), [i32])
+        fmt_fn = self.declare("PyErr_Format", pyobj, [pyobj, pyobj], varargs=True)
+        state = b.call(ensure, [], name="gil")
+        b.call(fmt_fn, [self.py_constant(cls), self.c_string(fmt), *values])
+        b.call(release, [state])
+        b.ret(_I32_ONE)
+
+    def c_string(self, text: str) -> ir.Value:
+        """A pointer to a NUL-terminated constant string in this module."""
+        data = bytearray(text.encode()) + b"\0"
+        name = f"jc.str.{self.llfn.name}.{len(self.module.globals)}"
+        gv = ir.GlobalVariable(self.module, ir.ArrayType(ir.IntType(8), len(data)), name)
+        gv.linkage = "internal"
+        gv.global_constant = True
+        gv.initializer = ir.Constant(gv.value_type, data)
+        return self.b.bitcast(gv, pyobj)
+
     def raise_value(self, ty: t.Type) -> None:
         """Raise a typed exception value (a class, or an instance of constant arguments)."""
         if isinstance(ty, t.ExceptionValue):

@@ -70,7 +70,8 @@ def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
             b.branch(fail)
         return b.trunc(r, i1)
     if isinstance(ty, t.Integer):
-        fn = "PyLong_AsLongLong" if ty.signed else "PyLong_AsUnsignedLongLong"
+        # The Mask variant accepts any object with __index__ (NumPy unsigned scalars).
+        fn = "PyLong_AsLongLong" if ty.signed else "PyLong_AsUnsignedLongLongMask"
         r = b.call(ctx.declare(fn, i64, [pyobj]), [obj])
         _fail_if(ctx, b.icmp_signed("==", r, ir.Constant(i64, -1)), fail)
         return b.trunc(r, llvm_type(ty)) if ty.bitwidth < 64 else r
@@ -83,6 +84,10 @@ def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
         r = b.call(ctx.declare("PyComplex_AsCComplex", pair, [pyobj]), [obj])
         _fail_if(ctx, b.fcmp_ordered("==", b.extract_value(r, 0), ir.Constant(f64, -1.0)), fail)
         return ctx.cast(r, t.complex128, ty)
+    if isinstance(ty, t.Array):
+        from .arrayboxing import unbox_array
+
+        return unbox_array(ctx, obj, ty)
     if isinstance(ty, t.Tuple):
         size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [obj])
         with b.if_then(b.icmp_signed("!=", size, ir.Constant(i64, len(ty.items))),

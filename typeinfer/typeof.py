@@ -40,6 +40,8 @@ def typeof(value: Any) -> t.Type | None:
             return None
         return t.Tuple(tuple(i for i in items if i is not None))
     if cls.__module__ == "numpy":
+        if cls.__name__ == "ndarray":
+            return _typeof_array(value)
         ty = _numpy_scalar_types().get(cls)
         if ty is not None:
             return ty
@@ -56,3 +58,13 @@ def typeof_constant(value: Any) -> t.Type | None:
     if isinstance(value, str):
         return t.PyObjectConst(value)
     return typeof(value)
+
+
+def _typeof_array(arr: Any) -> t.Type | None:
+    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A."""
+    dtype = _numpy_scalar_types().get(arr.dtype.type)
+    if dtype is None or not arr.dtype.isnative or not arr.flags.aligned:
+        return None
+    flags = arr.flags
+    layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
+    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable)
