@@ -135,12 +135,12 @@ def _check_returnable(graph: ir.Function) -> None:
     def boxable(ty: t.Type) -> bool:
         if isinstance(ty, t.Tuple):
             return all(boxable(item) for item in ty.items)
-        return ty.is_number or isinstance(ty, t.NoneType)
+        return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
 
     ty = graph.return_type
     if not boxable(ty):
         raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
-                          graph.loc, "return numbers, tuples of numbers or None")
+                          graph.loc, "return numbers, arrays, tuples of them or None")
 
 
 def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str) -> Overload:

@@ -25,6 +25,13 @@ from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
 _I32_ONE = ir.Constant(i32, 1)
 
 
+@dataclass(frozen=True)
+class RawAddress:
+    """A process-specific address (NumPy's C API table) for the target to bind to a global."""
+
+    address: int
+
+
 @dataclass
 class ModuleInfo:
     """What the target needs besides the IR to load a lowered module."""
@@ -163,6 +170,25 @@ class Context:
         out = self.b.insert_value(out, re, 0)
         return self.b.insert_value(out, im if im is not None else ir.Constant(part, 0.0), 1)
 
+    # --- references to native memory (see lowering.refcount) -------------------------------
+
+    def incref(self, llv: ir.Value, ty: t.Type) -> None:
+        self._refcount(llv, ty, "incref")
+
+    def decref(self, llv: ir.Value, ty: t.Type) -> None:
+        self._refcount(llv, ty, "decref")
+
+    def _refcount(self, llv: ir.Value, ty: t.Type, which: str) -> None:
+        from . import runtime
+
+        if isinstance(ty, t.Array):
+            fn = runtime.incref(self.module) if which == "incref" else runtime.decref(self.module)
+            self.b.call(fn, [self.b.extract_value(llv, 0)])
+        elif isinstance(ty, t.Tuple):
+            for i, item in enumerate(ty.items):
+                if isinstance(item, (t.Array, t.Tuple)):
+                    self._refcount(self.b.extract_value(llv, i), item, which)
+
     # --- exceptions --------------------------------------------------------------------------
 
     def raise_exception(self, cls: type, args: tuple[Any, ...] = ()) -> None:
@@ -232,3 +258,34 @@ class Context:
             self.b.position_at_start(self.llfn.entry_basic_block)
             return self.b.alloca(llty, name=name)
 
+
+
+# NumPy's C API table: slot numbers from numpy/__multiarray_api.h (stable across 1.x and 2.x).
+NUMPY_API = {"PyArray_Type": 2, "PyArray_DescrFromType": 45, "PyArray_NewFromDescr": 94,
+             "PyArray_SetBaseObject": 282}
+
+
+def numpy_api(ctx: Context, name: str, fnty: ir.FunctionType | None = None) -> ir.Value:
+    """Slot `name` of NumPy's C API table, read through a global bound when the code loads."""
+    b = ctx.b
+    table_name = f"jc.numpy.api.{ctx.module.name}"  # one per module: globals must not collide
+    gv = ctx.module.globals.get(table_name)
+    if gv is None:
+        gv = ir.GlobalVariable(ctx.module, pyobj.as_pointer(), table_name)
+        gv.initializer = ir.Constant(pyobj.as_pointer(), None)
+        ctx.py_constants[table_name] = numpy_api_table()
+    table = b.load(gv, name="npy_api")
+    slot = b.load(b.gep(table, [ir.Constant(ir.IntType(64), NUMPY_API[name])], inbounds=True),
+                  name=name)
+    return b.bitcast(slot, fnty.as_pointer()) if fnty is not None else slot
+
+
+def numpy_api_table() -> Any:
+    """The address of NumPy's C API table (`_ARRAY_API`), wrapped for binding at load time."""
+    import ctypes
+
+    from numpy._core import _multiarray_umath  # type: ignore[attr-defined]
+
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return RawAddress(get(_multiarray_umath._ARRAY_API, None))

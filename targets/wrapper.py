@@ -141,6 +141,10 @@ def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
             item = None if is_compile_time_only(item_ty) else b.extract_value(llv, i)
             b.call(set_item, [tup, ir.Constant(i64, i), box(ctx, item, item_ty)])
         return tup
+    if isinstance(ty, t.Array):
+        from .arrayboxing import box_array
+
+        return box_array(ctx, llv, ty)
     if isinstance(ty, t.NoneType):
         none = ctx.py_constant(None)
         b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [none])

@@ -47,15 +47,15 @@ def typeof(value: Any) -> t.Type | None:
             return ty
     if getattr(value, "_jitcore_dispatcher", False):
         return t.Dispatcher(value)
-    if isinstance(value, (pytypes.ModuleType, pytypes.BuiltinFunctionType, type,
-                          pytypes.FunctionType)):
+    if isinstance(value, (pytypes.ModuleType, type)) or callable(value):
+        # functions, builtins, NumPy's array-function dispatchers and ufuncs: typed by rules
         return t.PyObjectConst(value)
     return None
 
 
 def typeof_constant(value: Any) -> t.Type | None:
-    """Like `typeof`, plus values that are only valid as compile-time constants (strings)."""
-    if isinstance(value, str):
+    """Like `typeof`, plus values only valid as compile-time constants (strings, dtypes)."""
+    if isinstance(value, str) or type(value).__module__.startswith("numpy.dtypes"):
         return t.PyObjectConst(value)
     return typeof(value)
 

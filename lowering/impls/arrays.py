@@ -61,7 +61,9 @@ def _view(ctx: Context, arr_ty: t.Array, arr: ir.Value, fixed: list[ir.Value],
         nitems = b.mul(nitems, size)
         out = b.insert_value(out, size, [am.SHAPE, k])
         out = b.insert_value(out, am.stride(b, arr, axis), [am.STRIDES, k])
-    return b.insert_value(out, nitems, am.NITEMS)
+    out = b.insert_value(out, nitems, am.NITEMS)
+    ctx.incref(out, view_ty)  # the view shares the array's memory
+    return out
 
 
 @lower("getitem", t.Array, t.Integer)
