@@ -51,7 +51,7 @@ def ratios(results: dict[str, Any]) -> list[tuple[str, str, float | None]]:
 def plot(results: dict[str, Any], path: Path) -> None:
     rows = ratios(results)[::-1]  # first measurement on top
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))
-    floor = 1e-4
+    floor = 1e-5
     for y, (label, group, value) in enumerate(rows):
         if value is None:
             ax.text(1.0, y, "  unsupported", va="center", fontsize=8, color="gray")
