@@ -206,18 +206,27 @@ _OBJECTS: dict[Any, Any] = {}  # registry key -> the Python object
 
 def _callee_name(key: Any) -> tuple[str, str]:
     """(module, attribute) under which the object a registry key stands for is found."""
-    wanted = key[1] if isinstance(key, tuple) and key[:1] == ("obj",) else id(key)
-    for module_name in [*MODULES, *sorted(sys.modules)]:
-        module = sys.modules.get(module_name)
-        if module is None and module_name in ("builtins", "math", "cmath", "operator"):
-            module = importlib.import_module(module_name)
-        if module is None or module_name.startswith("_") or "._" in module_name:
-            continue
-        for attr, value in sorted(vars(module).items()):
-            if id(value) == wanted and not attr.startswith("_"):
-                _OBJECTS[key] = value
-                return ("builtins" if module is builtins else module_name, attr)
-    return ("?", f"<unnamed callee {key!r}>")
+    if not (isinstance(key, tuple) and key[:1] == ("obj",)):
+        return ("?", repr(key))
+    for public in (True, False):  # a public name if there is one, else a private one
+        for module_name in [*MODULES, *sorted(sys.modules)]:
+            found = _find_in(module_name, key, public)
+            if found is not None:
+                return found
+    return ("?", "<unnamed callee>")
+
+
+def _find_in(module_name: str, key: Any, public: bool) -> tuple[str, str] | None:
+    module = sys.modules.get(module_name)
+    if module is None and module_name in ("builtins", "math", "cmath", "operator"):
+        module = importlib.import_module(module_name)
+    if module is None or (public and (module_name.startswith("_") or "._" in module_name)):
+        return None
+    for attr, value in sorted(vars(module).items()):
+        if id(value) == key[1] and (not public or not attr.startswith("_")):
+            _OBJECTS[key] = value
+            return ("builtins" if module is builtins else module_name, attr)
+    return None
 
 
 def _display(key: Any) -> str:
