@@ -48,6 +48,7 @@ def shape_type(ty: Type) -> Type | None:
 
 def _args(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...]) -> list[
         Type | None]:
+    """Arguments bound to `names` (None where omitted); [] if they don't fit the signature."""
     if len(args) > len(names) or set(kws) - set(names):
         return []
     bound: list[Type | None] = list(args) + [None] * (len(names) - len(args))
@@ -55,6 +56,9 @@ def _args(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...]) 
         if bound[names.index(k)] is not None:
             return []
         bound[names.index(k)] = v
+    dtype = bound[-1]
+    if names[-1] == "dtype" and dtype is not None and not isinstance(dtype, PyObjectConst):
+        return []  # a dtype must be a compile-time constant
     return bound
 
 
