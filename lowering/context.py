@@ -66,8 +66,12 @@ class Context:
 
     def intrinsic(self, name: str, ty: ir.Type, nargs: int = 1) -> ir.Function:
         """An overloaded LLVM intrinsic such as llvm.sqrt.f64."""
-        suffix = {32: "f32", 64: "f64"}[ty.width] if isinstance(ty, (ir.FloatType, ir.DoubleType)) \
-            else f"i{ty.width}"
+        if isinstance(ty, ir.DoubleType):
+            suffix = "f64"
+        elif isinstance(ty, ir.FloatType):
+            suffix = "f32"
+        else:
+            suffix = f"i{ty.width}"
         return self.declare(f"{name}.{suffix}", ty, [ty] * nargs)
 
     def py_constant(self, obj: Any) -> ir.Value:
