@@ -288,7 +288,7 @@ class Block:
     label: int = 0  # bytecode offset it starts at
 
     def __repr__(self) -> str:
-        return f"block{self.label}"
+        return "entry" if self.label < 0 else f"block{self.label}"
 
 
 @dataclass(eq=False, slots=True)

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import pytest
+
+# Every flow graph built in tests is checked by jitcore/ircheck.py before and after inference.
+os.environ.setdefault("JITCORE_CHECK_IR", "1")
 
 
 def same(a: Any, b: Any) -> bool:

@@ -17,6 +17,7 @@ function takes its type from its non-recursive return paths.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
 from typing import Any, Callable, Protocol
 
@@ -45,7 +46,16 @@ def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResol
     if len(argtypes) != len(fn.entry.inputargs):
         raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
                           f"but {len(argtypes)} were given", fn.loc)
+    checking = os.environ.get("JITCORE_CHECK_IR", "") not in ("", "0")
+    if checking:  # tests set JITCORE_CHECK_IR=1: every graph is checked before and after
+        from jitcore.ircheck import check_graph
+
+        check_graph(fn)
     _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes)
+    if checking:
+        from jitcore.ircheck import check_typed
+
+        check_typed(fn)
 
 
 class _Annotator:
