@@ -131,12 +131,14 @@ def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
     return typed
 
 
+def _returnable(ty: t.Type) -> bool:
+    return ty.is_number or isinstance(ty, t.NoneType) or (
+        isinstance(ty, t.Tuple) and all(_returnable(i) for i in ty.items))
+
+
 def _check_returnable(graph: ir.Function) -> None:
     ty = graph.return_type
-    ok = ty.is_number or isinstance(ty, t.NoneType) or (
-        isinstance(ty, t.Tuple) and all(i.is_number or isinstance(i, t.NoneType)
-                                        for i in ty.items))
-    if not ok:
+    if not _returnable(ty):
         raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
                           graph.loc, "return numbers, tuples of numbers or None")
 

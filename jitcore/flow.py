@@ -294,7 +294,10 @@ class _FlowBuilder:
 
     def BUILD_SLICE(self, ins: Instr) -> None:
         parts = self.popn(ins.arg or 0)
-        self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
+        if all(isinstance(p, ir.Constant) for p in parts):  # t[1:], t[::-1]: known now
+            self.push(ir.Constant(slice(*(p.value for p in parts))))
+        else:
+            self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
 
     def BUILD_TUPLE(self, ins: Instr) -> None:
         self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0)))

@@ -118,7 +118,7 @@ class _Emitter:
             self.set(op, DUMMY if is_compile_time_only(item_ty)
                      else ctx.b.extract_value(self.value(op.tup), op.index))
         elif isinstance(op, jir.GetItem) and isinstance(op.obj.type, t.Tuple) and isinstance(
-                op.index, jir.Constant):
+                op.index, jir.Constant) and isinstance(op.index.value, int):
             index = op.index.value % len(op.obj.type.items)
             self.set(op, ctx.b.extract_value(self.value(op.obj), index))
         elif isinstance(op, (jir.GetItem, jir.SetItem, jir.GetIter, jir.IterNext)):

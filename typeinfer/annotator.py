@@ -123,8 +123,7 @@ class _Annotator:
 
     def _type_of(self, v: ir.Value) -> t.Type | None:
         if isinstance(v, ir.Constant) and v.type is None:
-            v.type = t.undefined if type(v.value).__name__ == "_Undefined" else typeof_constant(
-                v.value)
+            v.type = _constant_type(v.value)
             if v.type is None:
                 raise TypingError(f"cannot use a value of type {type(v.value).__name__} in "
                                   f"compiled code: {v.value!r}")
@@ -146,10 +145,9 @@ class _Annotator:
             raise with_loc(exc, op.loc) from None
 
     def _type_exit(self, exit: ir.Exit) -> None:
-        for v in exit.sources():
-            if self._type_of(v) is None:
-                return
         try:
+            if any(self._type_of(v) is None for v in exit.sources()):
+                return
             if isinstance(exit, ir.Return):
                 ty = exit.value.type
                 merged = ty if self.return_type is None else t.unify(self.return_type, ty)
@@ -241,8 +239,12 @@ class _Annotator:
                 raise TypingError(f"tuple index {i} is out of range for {obj}")
             op.sig = t.Signature(obj.items[i], (obj, index))
         else:
+            note = None
+            if isinstance(obj, t.Tuple) and isinstance(index, (t.Integer, t.Boolean)):
+                note = ("a tuple whose items differ in type can be indexed with constants only"
+                        if obj.items else "the tuple is empty")
             op.sig = _require(registry.resolve("getitem", obj, index),
-                              f"cannot index {obj} with {index}")
+                              f"cannot index {obj} with {index}", note)
         self._set(op, op.sig.return_type)
 
     def setitem(self, op: ir.SetItem, obj: t.Type, index: t.Type, value: t.Type) -> None:
@@ -264,7 +266,11 @@ class _Annotator:
             raise TypingError(f"cannot unpack {seq} into {op.count} values")
 
     def getiter(self, op: ir.GetIter, obj: t.Type) -> None:
-        op.sig = _require(registry.resolve("iter", obj), f"{obj} is not iterable")
+        note = None
+        if isinstance(obj, t.Tuple):
+            note = ("only tuples whose items share one type can be iterated" if obj.items
+                    else "the tuple is empty, so the loop's variable has no type")
+        op.sig = _require(registry.resolve("iter", obj), f"{obj} is not iterable", note)
         self._set(op, op.sig.return_type)
 
     def iternext(self, op: ir.IterNext, it: t.Type) -> None:
@@ -279,6 +285,16 @@ _OP_TYPERS = {
     ir.TupleItem: _Annotator.tupleitem, ir.UnpackCheck: _Annotator.unpackcheck,
     ir.GetIter: _Annotator.getiter, ir.IterNext: _Annotator.iternext,
 }
+
+
+def _constant_type(value: Any) -> t.Type | None:
+    if type(value).__name__ == "_Undefined":
+        return t.undefined
+    if isinstance(value, slice):  # a constant slice (t[1:]): rules see it through the type
+        return t.PyObjectConst(value)
+    if isinstance(value, BaseException):  # a module-level exception instance, to raise
+        return t.ExceptionValue(type(value), value.args)
+    return typeof_constant(value)
 
 
 def _require(value: Any, message: str, note: str | None = None) -> Any:
