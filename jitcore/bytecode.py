@@ -108,23 +108,37 @@ def _reject_unsupported_code(code: CodeType, instrs: list[Instr]) -> None:
 
     first = instrs[0].loc if instrs else None
     if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+        where = next((i.loc for i in instrs if i.opname in ("YIELD_VALUE", "SEND")), first)
         raise UnsupportedError("generators and coroutines are not supported in compiled code",
-                               first, "return a tuple or fill an output array instead")
+                               where, "return a tuple or fill an output array instead")
     if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         raise UnsupportedError("*args and **kwargs parameters are not supported", first,
                                "declare each parameter by name")
     if code.co_exceptiontable:
-        covered = _first_protected_instr(code, instrs)
-        raise UnsupportedError("try/except, try/finally and with-blocks are not supported in "
-                               "compiled code", covered.loc if covered else first,
+        statement = _protected_statement(code, instrs)
+        if statement is not None and statement.opname == "BEFORE_WITH":
+            raise UnsupportedError("with-statements are not supported in compiled code",
+                                   statement.loc, "call the functions you need directly")
+        raise UnsupportedError("try statements (try/except/finally) are not supported in "
+                               "compiled code", statement.loc if statement else first,
                                "check conditions with if-statements and raise instead")
 
 
-def _first_protected_instr(code: CodeType, instrs: list[Instr]) -> Instr | None:
+def _protected_statement(code: CodeType, instrs: list[Instr]) -> Instr | None:
+    """The instruction that opens the first protected range: a `with` or a `try:` NOP.
+
+    3.11 compiles `try:` to a NOP located on the whole statement, and `with` to
+    BEFORE_WITH, each just before the range its exception table entry protects.
+    """
     entries = dis._parse_exception_table(code)  # type: ignore[attr-defined]
-    starts = [e.start for e in entries]
-    return next((i for i in instrs if starts and i.offset >= min(starts)
-                 and i.opname not in IGNORED and i.opname != "NOP"), None)
+    start = min(e.start for e in entries)
+    before = [i for i in instrs if i.offset < start and i.loc.line]
+    for ins in reversed(before):
+        if ins.opname in ("NOP", "BEFORE_WITH"):
+            return ins
+        if ins.opname not in ("STORE_FAST", "POP_TOP"):  # `with ... as x:` stores x first
+            break
+    return next((i for i in instrs if i.offset >= start and i.opname not in IGNORED), None)
 
 
 def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:

@@ -55,7 +55,8 @@ _UNSUPPORTED = {
     "LIST_APPEND": ("list comprehensions are not supported yet", "use a loop over an array"),
     "MAKE_FUNCTION": ("inner functions and lambdas are not supported",
                       "define the function at module level and decorate it with @njit"),
-    "STORE_DEREF": ("assigning to a variable of an enclosing function is not supported", None),
+    "LOAD_CLOSURE": ("inner functions and closures are not supported",
+                     "define the function at module level and decorate it with @njit"),
     "STORE_GLOBAL": ("assigning to a global variable is not supported",
                      "return the value instead"),
     "STORE_ATTR": ("assigning to attributes is not supported", None),
@@ -217,6 +218,14 @@ class _FlowBuilder:
         self.push(ir.Constant(value))
 
     LOAD_CLASSDEREF = LOAD_DEREF
+
+    def STORE_DEREF(self, ins: Instr) -> None:
+        name = str(ins.argval)
+        if name in self.code.co_cellvars:
+            raise UnsupportedError(f"variable '{name}' is captured by an inner function",
+                                   ins.loc, "inner functions are not supported")
+        raise UnsupportedError(f"assigning to the variable '{name}' of an enclosing function "
+                               "is not supported", ins.loc, "return the value instead")
 
     def LOAD_ATTR(self, ins: Instr) -> None:
         obj = self.pop()

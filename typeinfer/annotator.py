@@ -150,6 +150,9 @@ class _Annotator:
                 return
             if isinstance(exit, ir.Return):
                 ty = exit.value.type
+                if isinstance(ty, t.PyObjectConst) and isinstance(ty.value, str):
+                    raise TypingError(f"cannot return the string {ty.value!r} from compiled "
+                                      "code", None, _STR_NOTE)
                 merged = ty if self.return_type is None else t.unify(self.return_type, ty)
                 if merged is None:
                     raise TypingError(f"{self.fn.name}() returns {self.return_type} on one path "
@@ -185,8 +188,10 @@ class _Annotator:
             sig = registry.resolve(op.opname, rhs, lhs)
             if sig is not None:
                 op.lhs, op.rhs = op.rhs, op.lhs
+        strings = any(isinstance(x, t.PyObjectConst) and isinstance(x.value, str)
+                      for x in (lhs, rhs))
         op.sig = _require(sig, f"unsupported operand types for {symbol(op.opname)}: "
-                               f"{lhs} and {rhs}")
+                               f"{lhs} and {rhs}", _STR_NOTE if strings else None)
         self._set(op, op.sig.return_type)
 
     def unaryop(self, op: ir.UnaryOp, operand: t.Type) -> None:
@@ -201,6 +206,7 @@ class _Annotator:
             if kws:
                 raise TypingError("keyword arguments in calls to jitted functions are not "
                                   "supported yet", None, "pass the arguments by position")
+            _check_arg_count(func.dispatcher.py_func, len(args))
             sig = self.callees.signature_of(func.dispatcher, args)
             if sig is None:  # the callee is still being inferred (recursion)
                 self.pending_calls = True
@@ -285,6 +291,21 @@ _OP_TYPERS = {
     ir.TupleItem: _Annotator.tupleitem, ir.UnpackCheck: _Annotator.unpackcheck,
     ir.GetIter: _Annotator.getiter, ir.IterNext: _Annotator.iternext,
 }
+
+
+_STR_NOTE = "strings are supported only as constant arguments of exceptions"
+
+
+def _check_arg_count(py_func: Any, given: int) -> None:
+    """A call to a jitted function passes as many arguments as Python would accept."""
+    code = py_func.__code__
+    most = code.co_argcount
+    least = most - len(py_func.__defaults__ or ())
+    if not least <= given <= most:
+        takes = f"{most}" if least == most else f"from {least} to {most}"
+        plural = "" if most == 1 and least == most else "s"
+        raise TypingError(f"{py_func.__name__}() takes {takes} positional argument{plural} but "
+                          f"{given} {'was' if given == 1 else 'were'} given")
 
 
 def _constant_type(value: Any) -> t.Type | None:
