@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from types import FunctionType
 from typing import Any, Callable, Protocol
 
 from jitcore import ir
@@ -221,8 +222,7 @@ class _Annotator:
                 name = getattr(callee, "__qualname__", repr(callee))
                 if sig is None and not registry.has_call_rule(callee):
                     raise TypingError(f"{_module_prefix(callee)}{name}() is not supported in "
-                                      "compiled code", None,
-                                      "decorate it with @njit if it is your own function")
+                                      "compiled code", None, _unsupported_call_note(callee))
                 shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kws.items())])
                 op.sig = _require(sig, f"{name}() does not accept arguments ({shown})")
                 op.target = callee
@@ -340,6 +340,16 @@ def _check_raisable(ty: t.Type) -> None:
     if not ok:
         raise TypingError(f"cannot raise a value of type {ty}", None,
                           "raise an exception class or an instance built from constants")
+
+
+def _unsupported_call_note(callee: Any) -> str | None:
+    if callee is print:
+        return "return the values and print them outside compiled code"
+    if isinstance(callee, FunctionType):
+        return "decorate it with @njit if it is your own function"
+    if isinstance(callee, type):
+        return "only numbers, tuples and exception classes can be created in compiled code"
+    return None
 
 
 def _module_prefix(obj: Any) -> str:

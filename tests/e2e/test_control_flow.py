@@ -312,3 +312,28 @@ def loop_var_after_loop(n):
 
 def test_loop_variable_read_after_loop():
     check_each(loop_var_after_loop, [(0,), (1,), (10,)])
+
+
+def assigned_in_loop_only(n):
+    for i in range(n):
+        last = i * 2
+    return last
+
+
+def assigned_in_branch_only(a):
+    if a > 0:
+        y = a
+    return y
+
+
+def deleted_on_one_path(a):
+    y = a
+    if a < 0:
+        del y
+    return y
+
+
+def test_reading_a_local_unassigned_on_some_path_raises_unboundlocalerror():
+    check_each(assigned_in_loop_only, [(0,), (1,), (5,), (-2,)])
+    check_each(assigned_in_branch_only, [(1,), (0,), (2.5,), (-1.5,)])
+    check_each(deleted_on_one_path, [(1,), (-1,), (0,)])
