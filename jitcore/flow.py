@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import builtins
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from jitcore import ir
 from jitcore.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
@@ -136,7 +136,7 @@ class _FlowBuilder:
             self.exit = ir.Jump(bb.instrs[-1].loc, self._link(nxt, self.locals, self.stack))
         block.exit = self.exit
 
-    def _unsupported(self, ins: Instr) -> None:
+    def _unsupported(self, ins: Instr) -> NoReturn:
         what, note = _UNSUPPORTED.get(ins.opname, (f"the bytecode {ins.opname} is not supported",
                                                     None))
         raise UnsupportedError(what, ins.loc, note)

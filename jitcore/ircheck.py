@@ -34,14 +34,14 @@ def check_typed(fn: ir.Function) -> None:
     problems = _structure_problems(fn)
     if fn.return_type is None:
         problems.append("the function has no return type")
-    for block in fn.blocks():
+    for block in _reachable(fn):
         for v in block.inputargs:
             if v.type is None:
                 problems.append(f"{block!r}: argument {v.name} has no type")
         for op in block.ops:
             if op.result is not None and op.result.type is None:
                 problems.append(f"{block!r}: {op.result.name} has no type")
-            if hasattr(op, "sig") and op.sig is None:  # type: ignore[attr-defined]
+            if getattr(op, "sig", True) is None:
                 problems.append(f"{block!r}: {type(op).__name__} -> {op.result} has no signature")
             problems += [f"{block!r}: constant {c!r} has no type" for c in op.sources()
                          if isinstance(c, ir.Constant) and c.type is None]
@@ -60,32 +60,23 @@ def _structure_problems(fn: ir.Function) -> list[str]:
             problems.append(f"{block!r}: {v.name} is defined more than once")
         defined_in[id(v)] = block
 
-    blocks = list(fn.blocks())
-    for block in blocks:
+    for block in _reachable(fn):
         visible: set[int] = set()
         for v in block.inputargs:
             define(v, block)
             visible.add(id(v))
-
-        def read(values: list[ir.Value], where: str) -> None:
-            for v in values:
-                if isinstance(v, ir.Variable) and id(v) not in visible:
-                    problems.append(f"{block!r}: {where} reads {v.name}, which is not defined "
-                                    "in this block")
-                elif not isinstance(v, (ir.Variable, ir.Constant)):
-                    problems.append(f"{block!r}: {where} reads {v!r}, which is not a value")
-
         for op in block.ops:
-            read(op.sources(), type(op).__name__)
+            problems += _unreadable(block, visible, op.sources(), type(op).__name__)
             if op.result is not None:
                 define(op.result, block)
                 visible.add(id(op.result))
         if block.exit is None:
             problems.append(f"{block!r} has no exit")
             continue
-        read(block.exit.sources(), type(block.exit).__name__)
+        problems += _unreadable(block, visible, block.exit.sources(),
+                                type(block.exit).__name__)
         for link in block.exit.links():
-            read(link.args, f"the link to {link.target!r}")
+            problems += _unreadable(block, visible, link.args, f"the link to {link.target!r}")
             if len(link.args) != len(link.target.inputargs):
                 problems.append(f"{block!r}: the link to {link.target!r} passes "
                                 f"{len(link.args)} values for {len(link.target.inputargs)} "
@@ -95,4 +86,29 @@ def _structure_problems(fn: ir.Function) -> list[str]:
     if len(fn.entry.inputargs) != len(fn.argnames):
         problems.append(f"the entry block has {len(fn.entry.inputargs)} arguments for "
                         f"{len(fn.argnames)} parameters")
+    return problems
+
+
+def _reachable(fn: ir.Function) -> list[ir.Block]:
+    """Blocks reachable from the entry; unlike Function.blocks(), tolerates missing exits."""
+    seen = {id(fn.entry)}
+    order = [fn.entry]
+    for block in order:
+        for link in block.exit.links() if block.exit is not None else ():
+            if id(link.target) not in seen:
+                seen.add(id(link.target))
+                order.append(link.target)
+    return order
+
+
+def _unreadable(block: ir.Block, visible: set[int], values: list[ir.Value],
+                where: str) -> list[str]:
+    """Problems with values read in `block` where only `visible` variables are defined."""
+    problems = []
+    for v in values:
+        if isinstance(v, ir.Variable) and id(v) not in visible:
+            problems.append(f"{block!r}: {where} reads {v.name}, which is not defined in this "
+                            "block")
+        elif not isinstance(v, (ir.Variable, ir.Constant)):
+            problems.append(f"{block!r}: {where} reads {v!r}, which is not a value")
     return problems

@@ -61,7 +61,8 @@ def format_op(op: ir.Op, name: _Names | None = None) -> str:
     elif isinstance(op, ir.SetItem):
         body = f"setitem {name(op.obj)}[{name(op.index)}] = {name(op.value)}"
     elif isinstance(op, ir.BuildTuple):
-        body = f"buildtuple ({''.join(name(i) + ', ' for i in op.items).rstrip(' ')})"
+        items = ", ".join(name(i) for i in op.items)
+        body = f"buildtuple ({items}{',' if len(op.items) == 1 else ''})"
     elif isinstance(op, ir.TupleItem):
         body = f"tupleitem {name(op.tup)}[{op.index}]"
     elif isinstance(op, ir.UnpackCheck):
@@ -90,7 +91,7 @@ def format_exit(exit: ir.Exit, name: _Names | None = None) -> str:
 
 
 def format_function(fn: ir.Function, with_source: bool = False) -> str:
-    """The whole graph, blocks in depth-first order; `with_source` adds `# line N: ...`."""
+    """The whole graph, blocks in bytecode order; `with_source` adds `# line N: ...`."""
     name = _Names()
     params = ", ".join(f"{a}: {v.type}" if v.type is not None else a
                        for a, v in zip(fn.argnames, fn.entry.inputargs))
@@ -105,7 +106,7 @@ def format_function(fn: ir.Function, with_source: bool = False) -> str:
             src = linecache.getline(loc.filename, loc.line).strip()
             lines.append(f"    # line {loc.line}: {src}")
 
-    for block in fn.blocks():
+    for block in sorted(fn.blocks(), key=lambda b: b.label):  # bytecode order, entry first
         args = ", ".join(name.typed(v) for v in block.inputargs)
         lines.append(f"  {block!r}({args}):")
         for op in block.ops:

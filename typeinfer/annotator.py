@@ -284,7 +284,7 @@ class _Annotator:
         self._set(op, t.Tuple((op.sig.return_type, t.boolean)))
 
 
-_OP_TYPERS = {
+_OP_TYPERS: dict[type, Callable[..., None]] = {
     ir.BinOp: _Annotator.binop, ir.UnaryOp: _Annotator.unaryop, ir.Call: _Annotator.call,
     ir.GetAttr: _Annotator.getattr, ir.GetItem: _Annotator.getitem,
     ir.SetItem: _Annotator.setitem, ir.BuildTuple: _Annotator.buildtuple,

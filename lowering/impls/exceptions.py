@@ -21,5 +21,6 @@ def check_assigned_(ctx: Context, sig: t.Signature, assigned: ir.Value, _name: i
     name = sig.args[1]
     assert isinstance(name, t.PyObjectConst)
     with ctx.b.if_then(ctx.b.not_(assigned), likely=False):
-        ctx.raise_exception(UnboundLocalError, (f"cannot access local variable '{name.value}' "
-                                                "where it is not associated with a value",))
+        message = (f"cannot access local variable '{name.value}' where it is not associated "
+                   "with a value")
+        ctx.raise_exception(UnboundLocalError, (message,))
