@@ -82,11 +82,8 @@ class DecodedCode:
     unassigned_reads: dict[int, str] = field(default_factory=dict)
     # ... and for reads of a local that some paths leave unassigned (checked at run time)
     checked_reads: dict[int, str] = field(default_factory=dict)
-
-    @property
-    def tracked(self) -> frozenset[str]:
-        """Locals that need a run-time "is assigned" flag (see `assigned_flag`)."""
-        return frozenset(self.checked_reads.values())
+    # locals that need a run-time "is assigned" flag (see `assigned_flag`)
+    tracked: frozenset[str] = frozenset()
 
 
 def assigned_flag(name: str) -> str:
@@ -105,6 +102,7 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
     decoded = DecodedCode(code, reachable, by_start)
     params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     _classify_reads(decoded, frozenset(params))
+    decoded.tracked = frozenset(decoded.checked_reads.values())
     _compute_liveness(reachable, by_start, decoded.checked_reads)
     return decoded
 
