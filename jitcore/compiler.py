@@ -131,14 +131,16 @@ def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
     return typed
 
 
-def _check_returnable(graph: ir.Function) -> None:
-    def boxable(ty: t.Type) -> bool:
-        if isinstance(ty, t.Tuple):
-            return all(boxable(item) for item in ty.items)
-        return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
+def _returnable(ty: t.Type) -> bool:
+    """Whether the wrapper can box a value of `ty` for Python."""
+    if isinstance(ty, t.Tuple):
+        return all(_returnable(item) for item in ty.items)
+    return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
 
+
+def _check_returnable(graph: ir.Function) -> None:
     ty = graph.return_type
-    if not boxable(ty):
+    if not _returnable(ty):
         raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
                           graph.loc, "return numbers, arrays, tuples of them or None")
 

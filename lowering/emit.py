@@ -129,7 +129,7 @@ class _Emitter:
             self.set_shared(op, DUMMY if is_compile_time_only(item_ty)
                             else ctx.b.extract_value(self.value(op.tup), op.index))
         elif isinstance(op, jir.GetItem) and isinstance(op.obj.type, t.Tuple) and isinstance(
-                op.index, jir.Constant):
+                op.index, jir.Constant) and isinstance(op.index.value, int):
             index = op.index.value % len(op.obj.type.items)
             self.set_shared(op, ctx.b.extract_value(self.value(op.obj), index))
         elif isinstance(op, (jir.GetItem, jir.SetItem, jir.GetIter, jir.IterNext)):
@@ -138,9 +138,8 @@ class _Emitter:
             impl = self.implementation(key, op.sig, key)
             self.set(op, impl(ctx, op.sig, *self.operands(op.sources(), op.sig)))
         elif isinstance(op, jir.GetAttr):
-            sig = t.Signature(op.result.type, (op.obj.type,))  # type: ignore[union-attr]
-            impl = self.implementation(f"getattr.{op.attr}", sig, f".{op.attr}")
-            self.set(op, impl(ctx, sig, self.value(op.obj)))
+            impl = self.implementation(f"getattr.{op.attr}", op.sig, f".{op.attr}")
+            self.set(op, impl(ctx, op.sig, self.value(op.obj)))
         elif isinstance(op, jir.UnpackCheck):
             pass
         else:  # pragma: no cover - every IR op class is handled above
