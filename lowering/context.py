@@ -59,8 +59,9 @@ class Context:
 
     def intrinsic(self, name: str, ty: ir.Type, nargs: int = 1) -> ir.Function:
         """An overloaded LLVM intrinsic such as llvm.sqrt.f64."""
-        suffix = {32: "f32", 64: "f64"}[ty.width] if isinstance(ty, (ir.FloatType, ir.DoubleType)) \
-            else f"i{ty.width}"
+        # llvmlite's float types have no `width`; check DoubleType first (it is no FloatType).
+        suffix = ("f64" if isinstance(ty, ir.DoubleType) else "f32"
+                  if isinstance(ty, ir.FloatType) else f"i{ty.width}")
         return self.declare(f"{name}.{suffix}", ty, [ty] * nargs)
 
     def py_constant(self, obj: Any) -> ir.Value:
