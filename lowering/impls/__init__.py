@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "tuples", "exceptions", "calls")
+DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions", "calls")
 
 
 def load_all() -> None:
