@@ -155,7 +155,10 @@ def _c_pow(ctx: Context, a: Parts, e: Parts) -> tuple[ir.Value, ir.Value, ir.Val
     bad = b.or_(has_imag, b.fcmp_ordered("<", e[0], zero))
     re = b.select(e_zero, one, b.select(a_zero, zero, re))
     im = b.select(e_zero, zero, b.select(a_zero, zero, im))
-    return re, im, b.and_(b.not_(e_zero), b.and_(a_zero, bad))
+    # CPython reports libm's errno: cos/sin of an infinite phase set EDOM, which it
+    # turns into the same ZeroDivisionError as 0 ** -1.
+    inf_phase = b.and_(b.not_(a_zero), _is_inf(ctx, phase))
+    return re, im, b.and_(b.not_(e_zero), b.or_(b.and_(a_zero, bad), inf_phase))
 
 
 def _is_inf(ctx: Context, x: ir.Value) -> ir.Value:

@@ -80,7 +80,7 @@ def int_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir
 
 @lower("mod", t.Integer, t.Integer)
 def int_mod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    _check_int_divisor(ctx, d, "integer division or modulo by zero")
+    _check_int_divisor(ctx, d, "integer modulo by zero")
     if sig.args[0].signed:  # type: ignore[attr-defined]
         return _signed_divmod(ctx, a, d)[1]
     return ctx.b.urem(a, d)
@@ -287,7 +287,10 @@ def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Va
     b = ctx.b
     if _python_errors(ctx):
         zero = ir.Constant(a.type, 0.0)
-        bad = b.and_(b.fcmp_ordered("==", a, zero), b.fcmp_ordered("<", e, zero))
+        # CPython: 0.0 ** -inf is inf; only a finite negative exponent raises.
+        negative = b.and_(b.fcmp_ordered("<", e, zero),
+                          b.fcmp_ordered("!=", e, ir.Constant(e.type, float("-inf"))))
+        bad = b.and_(b.fcmp_ordered("==", a, zero), negative)
         with b.if_then(bad, likely=False):
             ctx.raise_exception(ZeroDivisionError,
                                 ("0.0 cannot be raised to a negative power",))
