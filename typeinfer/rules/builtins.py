@@ -124,7 +124,9 @@ def int_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range)."""
     if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
         return None
-    return Signature(int64, tuple(_wide(a) if not isinstance(a, Float) else a for a in args))
+    if args and not isinstance(args[0], Float):
+        return Signature(_wide(args[0]), (_wide(args[0]),))  # uint64 stays uint64
+    return Signature(int64, args)
 
 
 @call_rule(builtins.float)
