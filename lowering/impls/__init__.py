@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import importlib
 
-DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions", "calls")
+DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
+           "calls")
 
 
 def load_all() -> None:
