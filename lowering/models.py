@@ -50,6 +50,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
         from .arraymodel import array_struct
 
         return array_struct(ty)
+    if isinstance(ty, t.BoundMethod):
+        return llvm_type(ty.this)  # the receiver, until the method is called
     if isinstance(ty, t.TupleIter):
         return ir.LiteralStructType([i64, llvm_type(ty.tuple_type)]).as_pointer()
     return i8  # none, undefined and compile-time constants

@@ -70,9 +70,15 @@ def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
             b.branch(fail)
         return b.trunc(r, i1)
     if isinstance(ty, t.Integer):
-        # The Mask variant accepts any object with __index__ (NumPy unsigned scalars).
-        fn = "PyLong_AsLongLong" if ty.signed else "PyLong_AsUnsignedLongLongMask"
-        r = b.call(ctx.declare(fn, i64, [pyobj]), [obj])
+        if ty.signed:
+            r = b.call(ctx.declare("PyLong_AsLongLong", i64, [pyobj]), [obj])
+        else:
+            # PyLong_AsUnsignedLongLong takes exact ints only (not numpy.uint64): index first.
+            index = b.call(ctx.declare("PyNumber_Index", pyobj, [pyobj]), [obj])
+            with b.if_then(b.icmp_unsigned("==", index, _NULL), likely=False):
+                b.branch(fail)
+            r = b.call(ctx.declare("PyLong_AsUnsignedLongLong", i64, [pyobj]), [index])
+            b.call(ctx.declare("Py_DecRef", ir.VoidType(), [pyobj]), [index])
         _fail_if(ctx, b.icmp_signed("==", r, ir.Constant(i64, -1)), fail)
         return b.trunc(r, llvm_type(ty)) if ty.bitwidth < 64 else r
     if isinstance(ty, t.Float):

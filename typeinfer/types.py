@@ -191,6 +191,21 @@ class Dispatcher(Type):
         return hash(id(self.dispatcher))
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class BoundMethod(Type):
+    """`obj.attr` where attr is a method (c.conjugate): holds obj's value until the call.
+
+    Calls are typed by the rule for "method.<attr>" on `this` and lowered likewise.
+    """
+
+    this: Type
+    attr: str
+
+    @property
+    def name(self) -> str:
+        return f"method({self.this}.{self.attr})"
+
+
 @dataclass(frozen=True, slots=True)
 class Signature:
     """What a typing rule decides: the result type and the types the operands are cast to."""

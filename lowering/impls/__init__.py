@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import importlib
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "calls", "arrays", "arraycreate")
+DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
+           "calls", "arrays", "arraycreate")
 
 
 def load_all() -> None:

@@ -1,7 +1,16 @@
-"""Builtins: range and its iterator, len.
+"""Builtins: range and its iterator, len, and the numeric builtins.
 
 A range iterator is a {next, stop, step} struct on the stack; LLVM promotes
 it to registers, so `for i in range(n)` becomes a plain counted loop.
+
+    abs(int64 min)      wraps to int64 min, as NumPy's absolute does
+    abs(complex)        hypot(re, im); inf rather than OverflowError when it overflows
+    min/max             Python's left-to-right rule: min(nan, 1.0) is nan, min(1.0, nan) 1.0
+    int(float)          ValueError on nan, OverflowError on inf, and OverflowError when the
+                        value is outside int64 (Python would return a big int)
+    round(x, n)         exact for 0 <= n <= 22 and -22 <= n < 0 (the product is corrected
+                        with an FMA before rounding half to even); beyond that within an ulp
+    pow(a, b, m)        Python's modular power, including inverses for negative exponents
 """
 from __future__ import annotations
 
@@ -12,8 +21,9 @@ from llvmlite import ir
 from typeinfer import types as t
 
 from ..context import Context
-from ..models import i1, llvm_type
-from ..registry import lower
+from ..models import f64, i1, i64, llvm_type
+from ..registry import find, lower
+from .numbers import _float_divmod, _signed_divmod
 
 
 @lower(builtins.range)
@@ -71,3 +81,158 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
     count = b.sdiv(b.add(span, b.sub(mag, one)), mag)
     count = b.select(b.icmp_signed(">", span, zero), count, zero)
     return b.sext(count, ir.IntType(64)) if count.type.width < 64 else count
+
+
+# --- numeric builtins ------------------------------------------------------------------------
+
+def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64) -> ir.Value:
+    """Truncate float `x` to int64, raising as Python's int() does when it cannot."""
+    b = ctx.b
+    limit = ir.Constant(x.type, 2.0 ** 63)
+    ok = b.and_(b.fcmp_ordered(">=", x, ir.Constant(x.type, -(2.0 ** 63))),
+                b.fcmp_ordered("<", x, limit))
+    with b.if_then(b.not_(ok), likely=False):
+        with b.if_then(b.fcmp_unordered("!=", x, x), likely=False):
+            ctx.raise_exception(ValueError, ("cannot convert float NaN to integer",))
+        fabs = ctx.intrinsic("llvm.fabs", x.type)
+        is_inf = b.fcmp_ordered("==", b.call(fabs, [x]), ir.Constant(x.type, float("inf")))
+        with b.if_then(is_inf, likely=False):
+            ctx.raise_exception(OverflowError, ("cannot convert float infinity to integer",))
+        ctx.raise_exception(OverflowError, ("float is out of the int64 range",))
+    return b.fptosi(x, dst)
+
+
+@lower(builtins.abs, t.Integer)
+def abs_int(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    if not sig.args[0].signed:  # type: ignore[attr-defined]
+        return x
+    b = ctx.b
+    return b.select(b.icmp_signed("<", x, ir.Constant(x.type, 0)), b.neg(x), x, name="abs")
+
+
+@lower(builtins.abs, t.Float)
+def abs_float(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return ctx.b.call(ctx.intrinsic("llvm.fabs", x.type), [x], name="abs")
+
+
+@lower(builtins.abs, t.Complex)
+def abs_complex(ctx: Context, sig: t.Signature, z: ir.Value) -> ir.Value:
+    re, im = ctx.b.extract_value(z, 0), ctx.b.extract_value(z, 1)
+    name = "hypot" if re.type == f64 else "hypotf"
+    return ctx.b.call(ctx.declare(name, re.type, [re.type, re.type]), [re, im], name="abs")
+
+
+def _less(ctx: Context, ty: t.Type, a: ir.Value, b: ir.Value) -> ir.Value:
+    if isinstance(ty, t.Float):
+        return ctx.b.fcmp_ordered("<", a, b)
+    signed = isinstance(ty, t.Integer) and ty.signed
+    return (ctx.b.icmp_signed if signed else ctx.b.icmp_unsigned)("<", a, b)
+
+
+def _min_max(is_min: bool):  # type: ignore[no-untyped-def]
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        ty = sig.return_type
+        if len(args) == 1:  # a tuple
+            n = len(sig.args[0].items)  # type: ignore[attr-defined]
+            args = tuple(ctx.b.extract_value(args[0], i) for i in range(n))
+        best = args[0]
+        for x in args[1:]:
+            # Python keeps the current value unless the new one is strictly better.
+            better = _less(ctx, ty, x, best) if is_min else _less(ctx, ty, best, x)
+            best = ctx.b.select(better, x, best)
+        return best
+    return impl
+
+
+lower(builtins.min)(_min_max(True))
+lower(builtins.max)(_min_max(False))
+
+
+def _pair(ctx: Context, ty: t.Type, q: ir.Value, r: ir.Value) -> ir.Value:
+    out = ir.Constant(llvm_type(t.Tuple((ty, ty))), ir.Undefined)
+    return ctx.b.insert_value(ctx.b.insert_value(out, q, 0), r, 1)
+
+
+@lower(builtins.divmod, t.Integer, t.Integer)
+def divmod_int(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    b = ctx.b
+    with b.if_then(b.icmp_unsigned("==", d, ir.Constant(d.type, 0)), likely=False):
+        ctx.raise_exception(ZeroDivisionError, ("integer division or modulo by zero",))
+    if sig.args[0].signed:  # type: ignore[attr-defined]
+        q, r = _signed_divmod(ctx, a, d)
+    else:
+        q, r = b.udiv(a, d), b.urem(a, d)
+    return _pair(ctx, sig.args[0], q, r)
+
+
+@lower(builtins.divmod, t.Float, t.Float)
+def divmod_float(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    b = ctx.b
+    with b.if_then(b.fcmp_ordered("==", d, ir.Constant(d.type, 0.0)), likely=False):
+        ctx.raise_exception(ZeroDivisionError, ("float divmod()",))
+    return _pair(ctx, sig.args[0], *_float_divmod(ctx, a, d))
+
+
+@lower(builtins.pow)
+def pow_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    if len(args) == 2:
+        impl = find("pow", sig.args)
+        assert impl is not None
+        return impl(ctx, sig, *args)
+    from .pylib import pow_mod
+
+    inner = ctx.callees.signature_of(pow_mod, sig.args)
+    return ctx.call_jitted(pow_mod, inner, list(args))
+
+
+@lower(builtins.round, t.Float)
+def round_float_to_int(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    rint = ctx.intrinsic("llvm.rint", x.type)  # the default rounding mode: half to even
+    return float_to_int(ctx, ctx.b.call(rint, [x], name="rounded"))
+
+
+@lower(builtins.round, t.Integer)
+@lower(builtins.int, t.Integer)
+def int_identity(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return x
+
+
+@lower(builtins.round, t.Float, t.Integer)
+def round_ndigits(ctx: Context, sig: t.Signature, x: ir.Value, n: ir.Value) -> ir.Value:
+    from .rounding import round_float
+
+    return round_float(ctx, x, n)
+
+
+@lower(builtins.round, t.Integer, t.Integer)
+def round_int_ndigits(ctx: Context, sig: t.Signature, x: ir.Value, n: ir.Value) -> ir.Value:
+    from .rounding import round_int
+
+    return round_int(ctx, x, n)
+
+
+@lower(builtins.int)
+def int_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    if not args:
+        return ir.Constant(i64, 0)
+    return float_to_int(ctx, args[0])
+
+
+@lower(builtins.float)
+def float_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    return args[0] if args else ir.Constant(f64, 0.0)
+
+
+@lower(builtins.bool)
+def bool_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    return args[0] if args else ir.Constant(i1, 0)
+
+
+@lower(builtins.complex)
+def complex_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    if len(sig.args) == 1 and isinstance(sig.args[0], t.Complex):
+        return args[0]
+    zero = ir.Constant(f64, 0.0)
+    re = args[0] if args else zero
+    im = args[1] if len(args) > 1 else zero
+    return ctx.make_complex(re, im, t.complex128)

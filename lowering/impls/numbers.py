@@ -3,6 +3,11 @@
     //, %      floor toward -inf with the divisor's sign; ZeroDivisionError on 0
     <<, >>     ValueError on a negative count; counts >= the width give 0 (or -1)
     int ops    wrap around at the type's width, as NumPy's do
+    int / int  ZeroDivisionError "division by zero", then float64 division (exact when both
+               operands are below 2**53 in magnitude; larger ones round first, as NumPy does)
+    compares   exact across signedness (uint64 vs int64) and between ints and floats
+
+Complex numbers live in lowering/impls/complexes.py.
 """
 from __future__ import annotations
 
@@ -78,7 +83,7 @@ def int_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir
 
 @lower("mod", t.Integer, t.Integer)
 def int_mod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    _check_int_divisor(ctx, d, "integer division or modulo by zero")
+    _check_int_divisor(ctx, d, "integer modulo by zero")
     if sig.args[0].signed:  # type: ignore[attr-defined]
         return _signed_divmod(ctx, a, d)[1]
     return ctx.b.urem(a, d)
@@ -142,10 +147,27 @@ def int_pow(ctx: Context, sig: t.Signature, base: ir.Value, exp: ir.Value) -> ir
     return b.load(result_slot, name="pow")
 
 
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _mixed_cmp(ctx: Context, pred: str, s: ir.Value, u: ir.Value) -> ir.Value:
+    """signed `s` <pred> unsigned `u`, mathematically: a negative s is below every u."""
+    b = ctx.b
+    negative = b.icmp_signed("<", s, _zero(s))
+    unsigned = b.icmp_unsigned(pred, s, u)
+    if pred in ("<", "<=", "!="):
+        return b.or_(negative, unsigned)
+    return b.and_(b.not_(negative), unsigned)
+
+
 def _int_cmp(pred: str) -> Callable[..., ir.Value]:
     def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
-        signed = isinstance(sig.args[0], t.Integer) and sig.args[0].signed
-        cmp = ctx.b.icmp_signed if signed else ctx.b.icmp_unsigned
+        lt, rt = sig.args
+        ls = isinstance(lt, t.Integer) and lt.signed
+        rs = isinstance(rt, t.Integer) and rt.signed
+        if ls != rs:
+            return _mixed_cmp(ctx, pred, a, b) if ls else _mixed_cmp(ctx, _MIRROR[pred], b, a)
+        cmp = ctx.b.icmp_signed if ls else ctx.b.icmp_unsigned
         return cmp(pred, a, b)
     return impl
 
@@ -154,6 +176,50 @@ _PRED = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
 for _op, _pred in _PRED.items():
     lower(_op, t.Integer, t.Integer)(_int_cmp(_pred))
     lower(_op, t.Boolean, t.Boolean)(_int_cmp(_pred))
+
+
+def _int_float_cmp(ctx: Context, pred: str, i: ir.Value, ity: t.Integer,
+                   f: ir.Value) -> ir.Value:
+    """int <pred> float exactly, as Python compares them.
+
+    Rounding the int to a float is monotone, so a strict difference after
+    rounding is the true answer; on a tie, f is integral and is compared as an
+    integer instead (or is 2**63 / 2**64, above every int of the type).
+    """
+    b = ctx.b
+    fi = b.sitofp(i, f.type) if ity.signed else b.uitofp(i, f.type)
+    by_float = (b.fcmp_unordered if pred == "!=" else b.fcmp_ordered)(pred, fi, f)
+    tie = b.fcmp_ordered("==", fi, f)
+    limit = ir.Constant(f.type, 2.0 ** (63 if ity.signed else 64))
+    above = b.fcmp_ordered(">=", f, limit)
+    f_safe = b.select(b.and_(tie, b.not_(above)), f, ir.Constant(f.type, 0.0))
+    fint = b.fptosi(f_safe, i.type) if ity.signed else b.fptoui(f_safe, i.type)
+    by_int = (b.icmp_signed if ity.signed else b.icmp_unsigned)(pred, i, fint)
+    when_above = ir.Constant(i1, int(pred in ("<", "<=", "!=")))
+    return b.select(tie, b.select(above, when_above, by_int), by_float)
+
+
+def _int_float_impl(pred: str, int_first: bool) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
+        if int_first:
+            return _int_float_cmp(ctx, pred, a, sig.args[0], b)  # type: ignore[arg-type]
+        return _int_float_cmp(ctx, _MIRROR[pred], b, sig.args[1], a)  # type: ignore[arg-type]
+    return impl
+
+
+for _op, _pred in _PRED.items():
+    lower(_op, t.Integer, t.Float)(_int_float_impl(_pred, True))
+    lower(_op, t.Float, t.Integer)(_int_float_impl(_pred, False))
+
+
+@lower("truediv", t.Integer, t.Integer)
+def int_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
+    if _python_errors(ctx):
+        with ctx.b.if_then(ctx.b.icmp_unsigned("==", d, _zero(d)), likely=False):
+            ctx.raise_exception(ZeroDivisionError, ("division by zero",))
+    fa = ctx.cast(a, sig.args[0], t.float64)
+    fd = ctx.cast(d, sig.args[1], t.float64)
+    return ctx.b.fdiv(fa, fd, flags=_fastmath(ctx))
 
 
 # --- floats -------------------------------------------------------------------------------
@@ -181,7 +247,7 @@ def _check_float_divisor(ctx: Context, d: ir.Value, message: str) -> None:
 
 @lower("truediv", t.Float, t.Float)
 def float_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    _check_float_divisor(ctx, d, "division by zero")
+    _check_float_divisor(ctx, d, "float division by zero")
     return ctx.b.fdiv(a, d, flags=_fastmath(ctx))
 
 
@@ -224,7 +290,10 @@ def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Va
     b = ctx.b
     if _python_errors(ctx):
         zero = ir.Constant(a.type, 0.0)
-        bad = b.and_(b.fcmp_ordered("==", a, zero), b.fcmp_ordered("<", e, zero))
+        # CPython: 0.0 ** -inf is inf; only a finite negative exponent raises.
+        negative = b.and_(b.fcmp_ordered("<", e, zero),
+                          b.fcmp_ordered("!=", e, ir.Constant(e.type, float("-inf"))))
+        bad = b.and_(b.fcmp_ordered("==", a, zero), negative)
         with b.if_then(bad, likely=False):
             ctx.raise_exception(ZeroDivisionError,
                                 ("0.0 cannot be raised to a negative power",))
@@ -285,3 +354,65 @@ def is_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
 @lower("is_not", t.Type, t.NoneType)
 def is_not_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
     return ir.Constant(i1, int(not isinstance(sig.args[0], t.NoneType)))
+
+
+# --- attributes and methods of numbers ------------------------------------------------------
+
+@lower("getattr.real", t.Boolean)
+@lower("getattr.real", t.Integer)
+@lower("getattr.real", t.Float)
+def real_of_real(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return ctx.cast(x, sig.args[0], sig.return_type)
+
+
+@lower("getattr.imag", t.Boolean)
+@lower("getattr.imag", t.Integer)
+@lower("getattr.imag", t.Float)
+def imag_of_real(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return ctx.constant(0, sig.return_type)
+
+
+@lower("getattr.real", t.Complex)
+def complex_real(ctx: Context, sig: t.Signature, z: ir.Value) -> ir.Value:
+    return ctx.b.extract_value(z, 0, name="re")
+
+
+@lower("getattr.imag", t.Complex)
+def complex_imag(ctx: Context, sig: t.Signature, z: ir.Value) -> ir.Value:
+    return ctx.b.extract_value(z, 1, name="im")
+
+
+@lower("getattr.conjugate")
+def bind_method(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
+    """A bound method is represented by its receiver until it is called."""
+    return obj
+
+
+@lower("method.conjugate", t.Boolean)
+@lower("method.conjugate", t.Integer)
+@lower("method.conjugate", t.Float)
+def conjugate_real(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return x
+
+
+@lower("method.conjugate", t.Complex)
+def conjugate_complex(ctx: Context, sig: t.Signature, z: ir.Value) -> ir.Value:
+    b = ctx.b
+    return b.insert_value(z, b.fneg(b.extract_value(z, 1)), 1, name="conj")
+
+
+@lower(t.BoundMethod)
+def call_method(ctx: Context, sig: t.Signature, this: ir.Value, *args: ir.Value) -> ir.Value:
+    """obj.meth(*args): forwards to the implementation of "method.meth" for obj's type."""
+    from typeinfer.registry import resolve
+
+    from ..registry import find
+
+    bound = sig.args[0]
+    assert isinstance(bound, t.BoundMethod)
+    key = f"method.{bound.attr}"
+    inner = resolve(key, bound.this, *sig.args[1:])
+    assert inner is not None, key
+    impl = find(key, inner.args)
+    assert impl is not None, key
+    return impl(ctx, inner, ctx.cast(this, bound.this, inner.args[0]), *args)

@@ -7,7 +7,7 @@ import pytest
 from jitcore import errors, njit
 
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-          np.uint64, np.float32, np.float64]  # complex: after complex arithmetic lands
+          np.uint64, np.float32, np.float64, np.complex64, np.complex128]
 
 
 def total(a):

@@ -1,15 +1,20 @@
-"""Typing rules for Python builtins: range, len, abs, min, max, int, float, bool, ...
+"""Typing rules for Python builtins: range, len, abs, min, max, divmod, pow, round, int, ...
 
     range(int32, int64) -> range(int64)
     abs(int8)           -> int64
+    abs(complex64)      -> float32
+    min(1, 2.5)         -> float64   (operands promote; Python would return the int 1)
+    divmod(7, -2)       -> tuple(int64, int64)
+    round(2.5)          -> int64;  round(2.675, 2) -> float64
 """
 from __future__ import annotations
 
 import builtins
+import functools
 
-from ..registry import call_rule, unop_rule
-from ..types import (Boolean, Integer, Range, RangeIter, Signature, Tuple, Type, int64,
-                     promote_ints)
+from ..registry import call_rule, resolve, unop_rule
+from ..types import (Boolean, Complex, Float, Integer, Range, RangeIter, Signature, Tuple, Type,
+                     boolean, complex128, float64, int64, promote, promote_ints)
 
 
 @call_rule(builtins.range)
@@ -37,3 +42,114 @@ def len_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if len(args) == 1 and not kws and isinstance(args[0], (Tuple, Range)):
         return Signature(int64, args)
     return None
+
+
+# --- numeric builtins ------------------------------------------------------------------------
+
+Real = (Boolean, Integer, Float)
+
+
+def _wide(ty: Type) -> Type:
+    """Integers compute in 64 bits (bool -> int64); floats and complex keep their type."""
+    if isinstance(ty, Boolean):
+        return int64
+    return promote_ints(ty) if isinstance(ty, Integer) else ty
+
+
+def _promote_all(types: tuple[Type, ...]) -> Type | None:
+    """The common type of min/max operands: all bools stay bool, else numeric promotion."""
+    if not types or not all(isinstance(a, Real) for a in types):
+        return None  # complex numbers are unordered, as in Python
+    if all(isinstance(a, Boolean) for a in types):
+        return boolean
+    return functools.reduce(promote, types)
+
+
+@call_rule(builtins.abs)
+def abs_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) != 1 or not args[0].is_number:
+        return None
+    ty = _wide(args[0])
+    return Signature(ty.underlying if isinstance(ty, Complex) else ty, (ty,))
+
+
+@call_rule(builtins.min, builtins.max)
+def min_max(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """min(a, b, ...) promotes all operands (Python would return the winning object as is)."""
+    if kws:
+        return None
+    if len(args) == 1 and isinstance(args[0], Tuple):
+        ty = _promote_all(args[0].items)
+        return None if ty is None else Signature(ty, (Tuple((ty,) * len(args[0].items)),))
+    ty = _promote_all(args) if len(args) >= 2 else None
+    return None if ty is None else Signature(ty, (ty,) * len(args))
+
+
+@call_rule(builtins.divmod)
+def divmod_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) != 2 or not all(isinstance(a, Real) for a in args):
+        return None
+    ty = promote(*args)
+    return Signature(Tuple((ty, ty)), (ty, ty))
+
+
+@call_rule(builtins.pow)
+def pow_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """pow(a, b) is a ** b; pow(a, b, mod) takes integers (Python's modular power)."""
+    if kws:
+        return None
+    if len(args) == 2:
+        return resolve("pow", *args)
+    if len(args) == 3 and all(isinstance(a, (Boolean, Integer)) for a in args):
+        return Signature(int64, (int64, int64, int64))
+    return None
+
+
+@call_rule(builtins.round)
+def round_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """round(x) -> int64; round(float, n) -> float64; round(int, n) -> int64."""
+    if kws or not 1 <= len(args) <= 2 or not isinstance(args[0], Real):
+        return None
+    if len(args) == 1:
+        return Signature(int64, (_wide(args[0]) if not isinstance(args[0], Float) else args[0],))
+    if not isinstance(args[1], (Boolean, Integer)):
+        return None
+    if isinstance(args[0], Float):
+        return Signature(float64, (float64, int64))
+    return Signature(int64, (int64, int64))
+
+
+@call_rule(builtins.int)
+def int_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range)."""
+    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
+        return None
+    if args and not isinstance(args[0], Float):
+        return Signature(_wide(args[0]), (_wide(args[0]),))  # uint64 stays uint64
+    return Signature(int64, args)
+
+
+@call_rule(builtins.float)
+def float_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
+        return None
+    return Signature(float64, (float64,) * len(args))
+
+
+@call_rule(builtins.bool)
+def bool_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) > 1 or (args and not args[0].is_number):
+        return None
+    return Signature(boolean, (boolean,) * len(args))
+
+
+@call_rule(builtins.complex)
+def complex_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """complex(), complex(x) and complex(re, im) of reals; complex(z) of a complex."""
+    if kws or len(args) > 2:
+        return None
+    if len(args) == 1 and isinstance(args[0], Complex):
+        return Signature(complex128, (complex128,))
+    if not all(isinstance(a, Real) for a in args):
+        return None
+    return Signature(complex128, (float64,) * len(args))

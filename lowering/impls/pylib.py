@@ -1,0 +1,99 @@
+"""Library routines written in Python and compiled by jitcore itself, once per process.
+
+    pow(base, exp, mod)  ->  lowering calls the native code of `pow_mod` (int64, int64, int64)
+
+They run compiled only: int64 arithmetic wraps, so they avoid overflow by
+construction (every intermediate stays below the modulus).
+"""
+from __future__ import annotations
+
+from jitcore import njit
+
+INT64_MIN = -9223372036854775808
+
+
+@njit
+def _addmod(a: int, b: int, m: int) -> int:
+    """(a + b) % m for 0 <= a, b < m <= 2**63 - 1, without overflow."""
+    return a - (m - b) if a >= m - b else a + b
+
+
+@njit
+def _mulmod(a: int, b: int, m: int) -> int:
+    """(a * b) % m for 0 <= a, b < m <= 2**63 - 1, by doubling and adding."""
+    r = 0
+    while b > 0:
+        if b & 1:
+            r = _addmod(r, a, m)
+        a = _addmod(a, a, m)
+        b >>= 1
+    return r
+
+
+@njit
+def _powmod(b: int, e: int, m: int) -> int:
+    """b ** e % m for 0 <= b < m <= 2**63 - 1 and e >= 0."""
+    r = 1 % m
+    while e > 0:
+        if e & 1:
+            r = _mulmod(r, b, m)
+        b = _mulmod(b, b, m)
+        e >>= 1
+    return r
+
+
+@njit
+def _inverse(a: int, m: int) -> int:
+    """x with a * x % m == 1 (extended Euclid), or ValueError as Python raises."""
+    old_r, r = a, m
+    old_s, s = 1, 0
+    while r != 0:
+        q = old_r // r
+        old_r, r = r, old_r - q * r
+        old_s, s = s, old_s - q * s
+    if old_r != 1:
+        raise ValueError("base is not invertible for the given modulus")
+    return old_s % m
+
+
+@njit
+def _pow2_63(base: int, exp: int) -> int:
+    """base ** exp % 2**63 (the modulus int64 min): wrapping arithmetic is exact mod 2**64."""
+    mask = 9223372036854775807
+    b = base & mask
+    if exp < 0:
+        if b & 1 == 0:
+            raise ValueError("base is not invertible for the given modulus")
+        inv = b  # Newton's iteration doubles the correct low bits: 3 -> 6 -> ... -> 96
+        for _ in range(5):
+            inv = inv * (2 - b * inv)
+        b = inv & mask
+        exp = -(exp + 1)
+        r = b
+    else:
+        r = 1
+    while exp > 0:
+        if exp & 1:
+            r = r * b
+        b = b * b
+        exp >>= 1
+    return r & mask
+
+
+@njit
+def pow_mod(base: int, exp: int, mod: int) -> int:
+    """Python's pow(base, exp, mod) for int64 operands; the result has mod's sign."""
+    if mod == 0:
+        raise ValueError("pow() 3rd argument cannot be 0")
+    if mod == INT64_MIN:
+        r = _pow2_63(base, exp)
+        return r + mod if r != 0 else 0
+    m = -mod if mod < 0 else mod
+    b = base % m
+    if exp < 0:
+        b = _inverse(b, m)
+        # -exp overflows for int64 min: take one factor out first.
+        r = _mulmod(_powmod(b, -(exp + 1), m), b, m)
+    else:
+        r = _powmod(b, exp, m)
+    return r - m if mod < 0 and r != 0 else r
