@@ -37,15 +37,18 @@ class CalleeResolver(Protocol):
 
 
 def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResolver,
-             publish: Callable[[t.Type | None], None] | None = None) -> None:
+             publish: Callable[[t.Type | None], None] | None = None,
+             partial_ok: Callable[[], bool] | None = None) -> None:
     """Type every value of `fn` for these argument types; raises TypingError on a conflict.
 
     `publish` is told each widening of the return type, for recursive calls to see.
+    If `partial_ok()` is true at the end (a provisional round of a recursive cycle, whose
+    result is thrown away), values left untyped by pending recursive calls are no error.
     """
     if len(argtypes) != len(fn.entry.inputargs):
         raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
                           f"but {len(argtypes)} were given", fn.loc)
-    _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes)
+    _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes, partial_ok)
 
 
 class _Annotator:
@@ -58,7 +61,8 @@ class _Annotator:
         self.changed = False
         self.pending_calls = False
 
-    def run(self, argtypes: tuple[t.Type, ...]) -> None:
+    def run(self, argtypes: tuple[t.Type, ...],
+            partial_ok: Callable[[], bool] | None = None) -> None:
         for v, ty in zip(self.fn.entry.inputargs, argtypes):
             v.type = ty
         for _ in range(MAX_ROUNDS):
@@ -68,7 +72,8 @@ class _Annotator:
             self._fixpoint()
             if not self.changed and previous == self.return_type:
                 break
-        self._check_complete()
+        if partial_ok is None or not partial_ok():
+            self._check_complete()
         self.fn.return_type = self.return_type if self.return_type is not None else t.none
 
     def _fixpoint(self) -> None:

@@ -82,6 +82,9 @@ class _Parser:
                 return items
             if tok != ",":
                 raise self.error(f"expected ',' or {close!r}, found {tok!r}")
+            if self.peek() == close:  # a trailing comma: "(int64,)"
+                self.next()
+                return items
 
     def type_(self) -> t.Type:
         name = self.next()
