@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitcore import config, errors
+from jitcore import config
 from jitcore.decorators import jit, njit
 
 __version__ = "0.1.0"
@@ -27,10 +27,10 @@ prange = range  # parallel=True gives it meaning; serially it is range
 
 def __getattr__(name: str) -> Any:
     # Loaded on first use so that `import jitcore` stays fast.
-    if name == "types":
-        import jitcore.types as types_module
+    if name in ("types", "errors"):
+        import importlib
 
-        return types_module
+        return importlib.import_module(f"jitcore.{name}")
     if name in ("vectorize", "guvectorize"):
         import vectorize
 

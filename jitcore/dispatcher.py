@@ -15,6 +15,7 @@ import functools
 import inspect
 import itertools
 import re
+import sys
 from typing import Any, Callable
 
 from jitcore import config
@@ -181,13 +182,18 @@ class Dispatcher:
         install(Dispatcher, "_jc_table", "_jc_miss")
 
     def _refresh_table(self) -> None:
+        """Rebuild the native slot's table: each overload under the exact classes that
+        have its types (int, float, bool, complex), and again under NumPy's scalar classes."""
         from targets.nativecall import MAX_ARGS, build_table
 
         entries = []
         for argtypes, ov in self.overloads.items():
-            ids = [_fast_type_id(ty) for ty in argtypes]
-            if len(ids) <= MAX_ARGS and all(ids):
-                entries.append((ov.wrapper_address, ids))
+            if len(argtypes) > MAX_ARGS:
+                continue
+            for variant in (_python_class, _numpy_class):
+                ids = [id(variant(ty)) if variant(ty) is not None else 0 for ty in argtypes]
+                if all(ids) and (ov.wrapper_address, ids) not in entries:
+                    entries.append((ov.wrapper_address, ids))
         self._jc_table = build_table(entries)  # type: ignore[arg-type]
 
     def _symbol(self, argtypes: tuple[t.Type, ...]) -> str:
@@ -266,16 +272,19 @@ def _best_conversion(argtypes: tuple[t.Type, ...],
     return best
 
 
-_FAST_TYPES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean: bool,
-                                   t.complex128: complex}
+_PYTHON_CLASSES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean: bool,
+                                       t.complex128: complex}
 
 
-def _fast_type_id(ty: t.Type) -> int:
-    """The id of the Python type whose values have exactly type `ty`, or 0 if none."""
-    cls = _FAST_TYPES.get(ty)
-    if cls is None and ty.is_number:
-        import numpy as np
+def _python_class(ty: t.Type) -> type | None:
+    """The Python class whose values all have type `ty` (int for int64), if any."""
+    return _PYTHON_CLASSES.get(ty)
 
-        cls = np.dtype(ty.name).type
-    return id(cls) if cls is not None else 0
 
+def _numpy_class(ty: t.Type) -> type | None:
+    """NumPy's scalar class for `ty` (np.float32), if NumPy is loaded: it is never loaded
+    just for this, since values of its classes cannot exist before it is."""
+    np = sys.modules.get("numpy")
+    if np is None or not ty.is_number:
+        return None
+    return np.dtype(ty.name).type  # type: ignore[no-any-return]

@@ -10,6 +10,8 @@ dispatch slot (targets.nativecall) and the Python fallback path both call it.
 """
 from __future__ import annotations
 
+import sys
+
 from llvmlite import ir
 
 from lowering.context import Context, ModuleInfo
@@ -117,10 +119,9 @@ _SCALAR_VALUE_OFFSET = 16  # NumPy scalar objects: PyObject_HEAD, then the value
 
 def _numpy_scalar_class(ty: t.Type) -> type | None:
     """NumPy's scalar type for `ty` when reading it directly pays (not bool, float, complex)."""
-    if not isinstance(ty, (t.Integer, t.Float, t.Complex)):
+    np = sys.modules.get("numpy")  # no NumPy loaded, no NumPy scalars to expect
+    if np is None or not isinstance(ty, (t.Integer, t.Float, t.Complex)):
         return None
-    import numpy as np
-
     cls: type = np.dtype(ty.name).type
     return None if issubclass(cls, (int, float, complex)) else cls
 

@@ -14,6 +14,7 @@ from jitcore.errors import TypingError
 
 from . import types as t
 
+_ALIASES = {"boolean": t.boolean, "bool": t.boolean}  # Numba's spellings of bool
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|(\d+)|(.))")
 
 
@@ -102,6 +103,8 @@ class _Parser:
                 ty = t.Tuple(tuple(self.type_list(")")))
         elif name in t.BY_NAME:
             ty = t.BY_NAME[name]
+        elif name in _ALIASES:
+            ty = _ALIASES[name]
         else:
             raise self.error(f"unknown type {name!r}")
         if self.peek() == "[":
