@@ -43,6 +43,7 @@ class Overload:
     entry_point: Any = None  # a builtin function object calling the wrapper
     wrapper_address: int = 0
     inline_ir: str = ""
+    returnable: bool = True  # whether Python can take the result (see targets.wrapper.boxable)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -156,7 +157,7 @@ def _infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed | None:
     return typed
 
 
-def _check_returnable(graph: ir.Function) -> None:
+def check_returnable(graph: ir.Function) -> None:
     """Python callers need a boxable result; jitted callers take any type (checked at the top)."""
     from targets.wrapper import boxable
 
@@ -173,7 +174,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     from lowering.context import ModuleInfo
     from lowering.emit import emit_function
     from targets import codegen
-    from targets.wrapper import emit_wrapper
+    from targets.wrapper import boxable, emit_wrapper
 
     frames = _frames()
     key = (id(dispatcher), argtypes)
@@ -182,7 +183,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     try:
         typed = infer(dispatcher, argtypes)
         if frames.depth == 1:  # called from Python, not compiled as a callee
-            _check_returnable(typed.graph)
+            check_returnable(typed.graph)
         options = dispatcher.targetoptions
         module = llir.Module(symbol)
         info = ModuleInfo()
@@ -193,7 +194,8 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         inline_from = [ov.inline_ir for ov in _overloads_by_symbol(info.called_symbols)]
         library = codegen.load_module(module, info, dispatcher.opt_level, inline_from)
         overload = Overload(typed.signature, symbol, wrapper, typed, library,
-                            inline_ir=library.ir_text)
+                            inline_ir=library.ir_text,
+                            returnable=boxable(typed.signature.return_type))
         _SYMBOLS[symbol] = overload
         frames.finished.append((dispatcher, overload))
         if frames.depth == 1:

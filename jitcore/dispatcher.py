@@ -19,7 +19,8 @@ import sys
 from typing import Any, Callable
 
 from jitcore import config
-from jitcore.compiler import Overload, Typed, compile_lock, compile_overload
+from jitcore.compiler import (Overload, Typed, check_returnable, compile_lock,
+                              compile_overload)
 from typeinfer import types as t
 from typeinfer.typeof import class_decides_type, typeof
 
@@ -82,6 +83,8 @@ class Dispatcher:
             if overload is None:
                 overload = (self._convertible(argtypes) if self._eager
                             else self.compile_overload(argtypes))
+            if not overload.returnable:  # compiled as a callee; Python cannot take its result
+                check_returnable(overload.typed.graph)
             if all(map(class_decides_type, classes)):
                 self._by_class[classes] = overload  # skips typeof for keyword calls
         return overload.entry_point(*args)
@@ -188,7 +191,7 @@ class Dispatcher:
 
         entries = []
         for argtypes, ov in self.overloads.items():
-            if len(argtypes) > MAX_ARGS:
+            if len(argtypes) > MAX_ARGS or not ov.returnable:
                 continue
             for variant in (_python_class, _numpy_class):
                 ids = [id(variant(ty)) if variant(ty) is not None else 0 for ty in argtypes]

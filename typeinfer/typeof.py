@@ -56,6 +56,9 @@ def typeof(value: Any) -> t.Type | None:
         ty = _numpy_scalar_types().get(cls)
         if ty is not None:
             return ty
+    for base in (int, float, complex):  # subclasses (IntEnum, ...) type as their base
+        if isinstance(value, base):
+            return _SCALARS[base]
     if getattr(value, "_jitcore_dispatcher", False):
         return t.Dispatcher(value)
     if isinstance(value, (pytypes.ModuleType, pytypes.BuiltinFunctionType, type,
