@@ -212,7 +212,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         if frames.depth == 1:
             _discard(frames)
         raise CompilerBug(f"internal error while compiling {dispatcher.py_func.__qualname__}"
-                          f"{tuple(map(str, argtypes))}: {exc!r}",
+                          f"({', '.join(map(str, argtypes))}): {exc!r}",
                           None, "please report this with the function's source") from exc
     finally:
         frames.depth -= 1
