@@ -20,7 +20,7 @@ from jitcore import config
 from jitcore.decorators import jit, njit
 
 __version__ = "0.1.0"
-__all__ = ["jit", "njit", "types", "errors", "config", "prange", "vectorize", "guvectorize"]
+__all__ = ["config", "errors", "guvectorize", "jit", "njit", "prange", "types", "vectorize"]
 
 prange = range  # parallel=True gives it meaning; serially it is range
 

@@ -82,6 +82,9 @@ class Callees:
         if dispatcher._eager:
             argtypes = dispatcher._eager_argtypes_for(argtypes)
         key = (id(dispatcher), argtypes)
+        declared = dispatcher._declared_returns.get(argtypes)
+        if key in frames.inferring and declared is not None:
+            return t.Signature(declared, argtypes)  # recursion, but the type is known
         if key in frames.inferring:  # recursion: the partial return type so far
             pos = frames.stack.index(key)
             frames.provisional.update(frames.stack[pos + 1:])

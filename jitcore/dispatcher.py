@@ -11,16 +11,17 @@ converted to the first signature they fit, or rejected with a TypeError.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from jitcore import config
-from jitcore.compiler import (Overload, Typed, check_returnable, compile_lock,
-                              compile_overload)
+from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from typeinfer import types as t
 from typeinfer.typeof import class_decides_type, typeof
 
@@ -31,7 +32,7 @@ _NO_DEFAULT = object()  # marks a parameter without a default in Dispatcher._def
 class Dispatcher:
     """A jitted function: `py_func`, `signatures`, `overloads`, `inspect_*()`."""
 
-    __slots__ = ("_jc_table", "_jc_miss", "__dict__", "__weakref__")
+    __slots__ = ("__dict__", "__weakref__", "_jc_miss", "_jc_table")
     _jitcore_dispatcher = True
 
     def __init__(self, py_func: Callable[..., Any], options: dict[str, Any],
@@ -63,8 +64,30 @@ class Dispatcher:
             parsed = [parse_signature(spec) for spec in signatures]
             for ret, argtypes in parsed:  # all known before the first compiles (recursion)
                 self._declare(ret, argtypes)
-            for _, argtypes in parsed:
-                self.compile_overload(argtypes)
+            with self._bound_to_own_name():
+                for _, argtypes in parsed:
+                    self.compile_overload(argtypes)
+
+    @contextlib.contextmanager
+    def _bound_to_own_name(self) -> Iterator[None]:
+        """Let eager compilation of a self-recursive module function see itself.
+
+        The decorator runs before Python binds the function's name, so a recursive
+        call would find no global; bind it to this dispatcher for the compilation
+        (the assignment that follows the decorator binds the same object).
+        """
+        func = self.py_func
+        namespace = func.__globals__
+        name = func.__name__
+        if func.__qualname__ != name or name in namespace:
+            yield
+            return
+        namespace[name] = self
+        try:
+            yield
+        finally:
+            if namespace.get(name) is self:
+                del namespace[name]
 
     # --- calling -------------------------------------------------------------------------
 

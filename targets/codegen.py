@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -102,9 +102,9 @@ def finalize() -> None:
     """Generate code for every pending module and bind their Python constants."""
     with lock():
         missing = _promised - _defined
-        if missing:  # LLVM would abort the process on them
-            raise CompilerBug(f"promised native symbols were never generated: {sorted(missing)}")
         _promised.clear()
+        if missing:  # LLVM would abort the process; the caller discards the pending modules
+            raise CompilerBug(f"promised native symbols were never generated: {sorted(missing)}")
         engine = jit_engine()
         engine.finalize_object()
         for lib in _pending:
@@ -152,7 +152,7 @@ def _check_resolvable(mod: Any) -> set[str]:
 _process = ctypes.CDLL(None)  # the interpreter and the libraries it loaded globally
 
 
-@lru_cache(maxsize=None)
+@cache
 def _in_process(name: str) -> bool:
     try:
         getattr(_process, name)

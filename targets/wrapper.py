@@ -179,10 +179,11 @@ def _unbox_int(ctx: Context, obj: ir.Value, ty: t.Integer, fail: ir.Block,
             b.branch(fail)
         r = b.call(ctx.declare("PyLong_AsUnsignedLongLong", i64, [pyobj]), [index])
         b.call(ctx.declare("Py_DecRef", ir.VoidType(), [pyobj]), [index])
-    with b.if_then(b.icmp_signed("==", r, ir.Constant(i64, -1)), likely=False):
-        with b.if_then(_error_occurred(ctx), likely=False):
-            _explain_overflow(ctx, obj, f"{where} = %R does not fit in {ty}")
-            b.branch(fail)
+    # (The second condition is emitted inside the first block: `with a, b` nests.)
+    with b.if_then(b.icmp_signed("==", r, ir.Constant(i64, -1)), likely=False), \
+            b.if_then(_error_occurred(ctx), likely=False):
+        _explain_overflow(ctx, obj, f"{where} = %R does not fit in {ty}")
+        b.branch(fail)
     return r
 
 
@@ -211,9 +212,8 @@ def _cstring(ctx: Context, text: str) -> ir.Value:
 def _fail_if(ctx: Context, maybe_error: ir.Value, fail: ir.Block) -> None:
     """-1 is also a valid result; only a set exception means failure."""
     b = ctx.b
-    with b.if_then(maybe_error, likely=False):
-        with b.if_then(_error_occurred(ctx), likely=False):
-            b.branch(fail)
+    with b.if_then(maybe_error, likely=False), b.if_then(_error_occurred(ctx), likely=False):
+        b.branch(fail)
 
 
 def _set_error(ctx: Context, cls: type, message: str) -> None:

@@ -176,6 +176,28 @@ def test_return_type_from_the_non_recursive_path():
     assert half_steps.overloads[(types.int64,)].signature.return_type == types.float64
 
 
+@njit("float64(int64)")
+def eager_steps(n):
+    if n <= 1:
+        return 0.0
+    return eager_steps(n - 1) + 1
+
+
+@njit("int64(int64)")
+def only_recursive_return(n):
+    if n <= 0:
+        raise ValueError("reached zero")
+    return only_recursive_return(n - 1)
+
+
+def test_eager_self_recursion_at_module_level():
+    assert same(eager_steps(5), 4.0)
+    assert eager_steps.signatures == [(types.int64,)]
+    # With the return type declared, no return path needs to avoid recursion.
+    with pytest.raises(ValueError, match="reached zero"):
+        only_recursive_return(3)
+
+
 def test_recursion_without_a_base_case_is_a_typing_error():
     @njit
     def endless(n):

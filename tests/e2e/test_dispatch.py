@@ -35,9 +35,9 @@ def test_decorator_forms(deco):
 
 
 @pytest.mark.parametrize("options", [
-    dict(nopython=True), dict(nogil=True), dict(cache=True), dict(parallel=True),
-    dict(fastmath=True), dict(boundscheck=True), dict(error_model="numpy"),
-    dict(inline="never"), dict(nogil=True, fastmath=True, error_model="python"),
+    {"nopython": True}, {"nogil": True}, {"cache": True}, {"parallel": True},
+    {"fastmath": True}, {"boundscheck": True}, {"error_model": "numpy"}, {"inline": "never"},
+    {"nogil": True, "fastmath": True, "error_model": "python"},
 ])
 def test_numba_options_are_accepted(options):
     f = njit(**options)(add)
