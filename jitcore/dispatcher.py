@@ -132,6 +132,25 @@ class Dispatcher:
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
+    @property
+    def arity(self) -> int:
+        """The number of parameters; compiled code passes exactly that many values."""
+        return len(self._defaults)
+
+    def bind_ir(self, args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Bind a call from compiled code: IR values in parameter order, defaults as constants.
+
+        Raises TypingError where Python would raise TypeError.
+        """
+        from jitcore import ir
+        from jitcore.errors import TypingError
+
+        try:
+            values = self._bind(tuple(args), kwargs)
+        except TypeError as exc:
+            raise TypingError(str(exc), None, "call it as its Python signature allows") from None
+        return [v if isinstance(v, ir.Value) else ir.Constant(v) for v in values]
+
     def _typeof_args(self, args: tuple[Any, ...]) -> tuple[t.Type, ...]:
         types = []
         for name, value in zip(self._pysig.parameters, args):

@@ -195,9 +195,14 @@ class _Annotator:
         npos = len(op.args)
         args, kws = tuple(argtypes[:npos]), dict(zip(op.kwnames, argtypes[npos:]))
         if isinstance(func, t.Dispatcher):
-            if kws:
-                raise TypingError("keyword arguments in calls to jitted functions are not "
-                                  "supported yet", None, "pass the arguments by position")
+            if op.kwnames or len(op.args) != func.dispatcher.arity:
+                # Bind keywords and defaults as Python does, once: the call becomes positional.
+                op.args = func.dispatcher.bind_ir(op.args, dict(zip(op.kwnames, op.kwargs)))
+                op.kwnames, op.kwargs = (), []
+                args = tuple(self._type_of(v) for v in op.args)  # type: ignore[misc]
+                if any(a is None for a in args):
+                    self.pending_calls = True
+                    return
             sig = self.callees.signature_of(func.dispatcher, args)
             if sig is None:  # the callee is still being inferred (recursion)
                 self.pending_calls = True

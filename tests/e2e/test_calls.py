@@ -360,3 +360,30 @@ def test_small_callee_is_inlined():
     native = caller_ir[caller_ir.index("define"):caller_ir.index("\n}\n")]
     assert "offset_or_flag" not in native, "the callee is still called"
     assert re.search(r"<\d+ x i64>", native), "the inlined loop should vectorise"
+
+
+# --- keywords and defaults in calls between jitted functions -----------------------------------
+
+
+@njit
+def affine(a, b=2, c=0.5):
+    return a * b + c
+
+
+def test_callee_keywords_and_defaults():
+    def caller(x):
+        return affine(x) + affine(x, 3) + affine(x, c=1.5) + affine(c=2.0, a=x, b=1)
+
+    for x in (1, -2, 2.5):
+        assert same(njit(caller)(x), caller(x))
+
+
+def test_callee_bad_keyword_is_a_typing_error():
+    def caller(x):
+        return affine(x, d=1)
+
+    with pytest.raises(errors.TypingError) as info:
+        njit(caller)(1)
+    msg = str(info.value)
+    assert "affine(): got an unexpected keyword argument 'd'" in msg
+    assert "return affine(x, d=1)" in msg and "^^^^^^^^^^^^^^^" in msg
