@@ -20,9 +20,17 @@ from jitcore import config
 from jitcore.decorators import jit, njit
 
 __version__ = "0.1.0"
-__all__ = ["config", "errors", "guvectorize", "jit", "njit", "prange", "types", "vectorize"]
+__all__ = ["config", "errors", "guvectorize", "jit", "memory_stats", "njit", "prange", "types",
+           "vectorize"]
 
 prange = range  # parallel=True gives it meaning; serially it is range
+
+
+def memory_stats() -> tuple[int, int]:
+    """(allocations, frees) of array memory owned by compiled code, for leak checks."""
+    from targets.codegen import memory_stats as stats
+
+    return stats()
 
 
 def __getattr__(name: str) -> Any:

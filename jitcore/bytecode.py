@@ -78,6 +78,17 @@ class DecodedCode:
     code: CodeType
     blocks: list[BasicBlock]
     by_start: dict[int, BasicBlock]
+    # LOAD_FAST offset -> local name, for reads of a local that no path assigns ...
+    unassigned_reads: dict[int, str] = field(default_factory=dict)
+    # ... and for reads of a local that some paths leave unassigned (checked at run time)
+    checked_reads: dict[int, str] = field(default_factory=dict)
+    # locals that need a run-time "is assigned" flag (see `assigned_flag`)
+    tracked: frozenset[str] = frozenset()
+
+
+def assigned_flag(name: str) -> str:
+    """The pseudo-local holding whether local `name` is assigned; not a valid identifier."""
+    return name + "?"
 
 
 def decode(code: CodeType, funcname: str) -> DecodedCode:
@@ -87,8 +98,13 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
     blocks = _split_blocks(instrs)
     by_start = {b.start: b for b in blocks}
     _compute_depths(blocks, by_start)
-    _compute_liveness(blocks, by_start)
-    return DecodedCode(code, [b for b in blocks if b.depth_in >= 0], by_start)
+    reachable = [b for b in blocks if b.depth_in >= 0]
+    decoded = DecodedCode(code, reachable, by_start)
+    params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    _classify_reads(decoded, frozenset(params))
+    decoded.tracked = frozenset(decoded.checked_reads.values())
+    _compute_liveness(reachable, by_start, decoded.checked_reads)
+    return decoded
 
 
 def _normalise(ins: dis.Instruction, filename: str, funcname: str) -> Instr:
@@ -108,23 +124,37 @@ def _reject_unsupported_code(code: CodeType, instrs: list[Instr]) -> None:
 
     first = instrs[0].loc if instrs else None
     if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+        where = next((i.loc for i in instrs if i.opname in ("YIELD_VALUE", "SEND")), first)
         raise UnsupportedError("generators and coroutines are not supported in compiled code",
-                               first, "return a tuple or fill an output array instead")
+                               where, "return a tuple or fill an output array instead")
     if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         raise UnsupportedError("*args and **kwargs parameters are not supported", first,
                                "declare each parameter by name")
     if code.co_exceptiontable:
-        covered = _first_protected_instr(code, instrs)
-        raise UnsupportedError("try/except, try/finally and with-blocks are not supported in "
-                               "compiled code", covered.loc if covered else first,
+        statement = _protected_statement(code, instrs)
+        if statement is not None and statement.opname == "BEFORE_WITH":
+            raise UnsupportedError("with-statements are not supported in compiled code",
+                                   statement.loc, "call the functions you need directly")
+        raise UnsupportedError("try statements (try/except/finally) are not supported in "
+                               "compiled code", statement.loc if statement else first,
                                "check conditions with if-statements and raise instead")
 
 
-def _first_protected_instr(code: CodeType, instrs: list[Instr]) -> Instr | None:
+def _protected_statement(code: CodeType, instrs: list[Instr]) -> Instr | None:
+    """The instruction that opens the first protected range: a `with` or a `try:` NOP.
+
+    3.11 compiles `try:` to a NOP located on the whole statement, and `with` to
+    BEFORE_WITH, each just before the range its exception table entry protects.
+    """
     entries = dis._parse_exception_table(code)  # type: ignore[attr-defined]
-    starts = [e.start for e in entries]
-    return next((i for i in instrs if starts and i.offset >= min(starts)
-                 and i.opname not in IGNORED and i.opname != "NOP"), None)
+    start = min(e.start for e in entries)
+    before = [i for i in instrs if i.offset < start and i.loc.line]
+    for ins in reversed(before):
+        if ins.opname in ("NOP", "BEFORE_WITH"):
+            return ins
+        if ins.opname not in ("STORE_FAST", "POP_TOP"):  # `with ... as x:` stores x first
+            break
+    return next((i for i in instrs if i.offset >= start and i.opname not in IGNORED), None)
 
 
 def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:
@@ -183,8 +213,67 @@ def _next_start(blocks: list[BasicBlock], block: BasicBlock) -> int | None:
     return blocks[i + 1].start if i + 1 < len(blocks) else None
 
 
-def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock]) -> None:
-    """Locals read before being written on some path from each block's entry."""
+def _classify_reads(decoded: DecodedCode, params: frozenset[str]) -> None:
+    """Find reads of locals that are unassigned on every path, or on some paths only.
+
+    A forward dataflow: locals assigned on every path (must) and on some path (may)
+    to each block's entry; parameters are assigned at the start.
+    """
+    blocks = decoded.blocks
+    preds: dict[int, list[int]] = {b.start: [] for b in blocks}
+    for b in blocks:
+        for s in b.successors:
+            if s in preds:
+                preds[s].append(b.start)
+    must_out: dict[int, frozenset[str] | None] = {b.start: None for b in blocks}  # None: top
+    may_out: dict[int, frozenset[str]] = {b.start: frozenset() for b in blocks}
+
+    def entry_sets(b: BasicBlock) -> tuple[frozenset[str], frozenset[str]]:
+        if b is blocks[0]:
+            return params, params
+        musts = [m for m in (must_out[p] for p in preds[b.start]) if m is not None]
+        must = frozenset.intersection(*musts) if musts else frozenset()
+        may = frozenset().union(*(may_out[p] for p in preds[b.start]))
+        return must, may
+
+    changed = True
+    while changed:
+        changed = False
+        for b in blocks:
+            must, may = (set(x) for x in entry_sets(b))
+            for ins in b.instrs:
+                if ins.opname == "STORE_FAST":
+                    must.add(str(ins.argval))
+                    may.add(str(ins.argval))
+                elif ins.opname == "DELETE_FAST":
+                    must.discard(str(ins.argval))
+                    may.discard(str(ins.argval))
+            new_must, new_may = frozenset(must), frozenset(may)
+            if new_must != must_out[b.start] or new_may != may_out[b.start]:
+                must_out[b.start], may_out[b.start] = new_must, new_may
+                changed = True
+    for b in blocks:
+        must, may = (set(x) for x in entry_sets(b))
+        for ins in b.instrs:
+            name = str(ins.argval)
+            if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and name not in must:
+                target = decoded.checked_reads if name in may else decoded.unassigned_reads
+                target[ins.offset] = name
+            elif ins.opname == "STORE_FAST":
+                must.add(name)
+                may.add(name)
+            elif ins.opname == "DELETE_FAST":
+                must.discard(name)
+                may.discard(name)
+
+
+def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
+                      checked_reads: dict[int, str]) -> None:
+    """Locals read before being written on some path from each block's entry.
+
+    A checked read of `x` also reads its flag `x?`, which assigning or deleting `x` writes.
+    """
+    tracked = set(checked_reads.values())
     uses: dict[int, set[str]] = {}
     defs: dict[int, set[str]] = {}
     for b in blocks:
@@ -192,10 +281,16 @@ def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock])
         d: set[str] = set()
         for ins in b.instrs:
             name = ins.argval if isinstance(ins.argval, str) else None
-            if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and name not in d:
-                u.add(name)  # type: ignore[arg-type]
+            if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK"):
+                if name not in d:
+                    u.add(name)  # type: ignore[arg-type]
+                flag = assigned_flag(str(name))
+                if ins.offset in checked_reads and flag not in d:
+                    u.add(flag)
             elif ins.opname in ("STORE_FAST", "DELETE_FAST"):
                 d.add(name)  # type: ignore[arg-type]
+                if name in tracked:
+                    d.add(assigned_flag(str(name)))
         uses[b.start], defs[b.start] = u, d
     live: dict[int, set[str]] = {b.start: set() for b in blocks}
     changed = True

@@ -167,7 +167,7 @@ def check_returnable(graph: ir.Function) -> None:
     if not boxable(graph.return_type):
         raise TypingError(f"{graph.name}() cannot return a value of type {graph.return_type} "
                           "to Python", graph.loc,
-                          "return numbers, (nested) tuples of numbers or None")
+                          "return numbers, arrays, (nested) tuples of them or None")
 
 
 def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str) -> Overload:

@@ -148,7 +148,7 @@ class Dispatcher:
         try:
             values = self._bind(tuple(args), kwargs)
         except TypeError as exc:
-            raise TypingError(str(exc), None, "call it as its Python signature allows") from None
+            raise TypingError(str(exc), None) from None
         return [v if isinstance(v, ir.Value) else ir.Constant(v) for v in values]
 
     def _typeof_args(self, args: tuple[Any, ...]) -> tuple[t.Type, ...]:

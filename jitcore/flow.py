@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import builtins
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from jitcore import ir
-from jitcore.bytecode import BasicBlock, DecodedCode, Instr, decode
+from jitcore.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
 from jitcore.errors import Loc, TypingError, UnsupportedError
 
 
@@ -42,6 +42,7 @@ class _Undefined:
 
 
 UNDEFINED = ir.Constant(_Undefined())
+TRUE, FALSE = ir.Constant(True), ir.Constant(False)
 
 _COMPARE = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
 _UNARY = {"UNARY_NEGATIVE": "neg", "UNARY_POSITIVE": "pos", "UNARY_INVERT": "invert",
@@ -53,9 +54,8 @@ _UNSUPPORTED = {
     "BUILD_SET": ("sets are not supported yet", None),
     "BUILD_CONST_KEY_MAP": ("dicts are not supported yet", None),
     "LIST_APPEND": ("list comprehensions are not supported yet", "use a loop over an array"),
-    "MAKE_FUNCTION": ("inner functions and lambdas are not supported",
-                      "define the function at module level and decorate it with @njit"),
-    "STORE_DEREF": ("assigning to a variable of an enclosing function is not supported", None),
+    "LOAD_CLOSURE": ("inner functions and closures are not supported",
+                     "define the function at module level and decorate it with @njit"),
     "STORE_GLOBAL": ("assigning to a global variable is not supported",
                      "return the value instead"),
     "STORE_ATTR": ("assigning to attributes is not supported", None),
@@ -102,7 +102,8 @@ class _FlowBuilder:
         entry = ir.Block(params, label=-1)
         first = self.decoded.blocks[0]
         loc = first.instrs[0].loc
-        env = dict(zip(argnames, params))
+        env: dict[str, ir.Value] = dict(zip(argnames, params))
+        env.update({assigned_flag(n): TRUE for n in argnames if n in self.decoded.tracked})
         entry.exit = ir.Jump(loc, self._link(first.start, env, []))
         for bb in self.decoded.blocks:
             self._build_block(bb)
@@ -111,7 +112,9 @@ class _FlowBuilder:
     def _link(self, target: int, env: dict[str, ir.Value], stack: list[Any]) -> ir.Link:
         bb = self.decoded.by_start[target]
         assert len(stack) == bb.depth_in, (target, stack, bb.depth_in)
-        args = [env.get(n, UNDEFINED) for n in bb.live_in] + list(stack)
+        # A local missing on this path passes UNDEFINED; its "assigned" flag, False.
+        args = [env.get(n, FALSE if n.endswith("?") else UNDEFINED) for n in bb.live_in]
+        args += stack
         return ir.Link(self.blocks[target], args)
 
     def _build_block(self, bb: BasicBlock) -> None:
@@ -133,7 +136,7 @@ class _FlowBuilder:
             self.exit = ir.Jump(bb.instrs[-1].loc, self._link(nxt, self.locals, self.stack))
         block.exit = self.exit
 
-    def _unsupported(self, ins: Instr) -> None:
+    def _unsupported(self, ins: Instr) -> NoReturn:
         what, note = _UNSUPPORTED.get(ins.opname, (f"the bytecode {ins.opname} is not supported",
                                                     None))
         raise UnsupportedError(what, ins.loc, note)
@@ -175,18 +178,28 @@ class _FlowBuilder:
         name = ins.argval
         assert isinstance(name, str)
         v = self.locals.get(name)
-        if v is None or v is UNDEFINED:
+        if v is None or v is UNDEFINED or ins.offset in self.decoded.unassigned_reads:
             raise UnsupportedError(f"local variable '{name}' is used before it is assigned",
                                    ins.loc, "assign it on every path before this line")
+        if ins.offset in self.decoded.checked_reads:  # assigned on some paths only
+            flag = self.locals[assigned_flag(name)]
+            self.ops.append(ir.Call(None, ins.loc, ir.Constant(ir.check_assigned),
+                                    [flag, ir.Constant(name)]))
         self.push(v)
 
     LOAD_FAST_CHECK = LOAD_FAST
 
     def STORE_FAST(self, ins: Instr) -> None:
-        self.locals[str(ins.argval)] = self.pop()
+        name = str(ins.argval)
+        self.locals[name] = self.pop()
+        if name in self.decoded.tracked:
+            self.locals[assigned_flag(name)] = TRUE
 
     def DELETE_FAST(self, ins: Instr) -> None:
-        self.locals.pop(str(ins.argval), None)
+        name = str(ins.argval)
+        self.locals.pop(name, None)
+        if name in self.decoded.tracked:
+            self.locals[assigned_flag(name)] = FALSE
 
     def LOAD_GLOBAL(self, ins: Instr) -> None:
         if ins.arg is not None and ins.arg & 1:
@@ -217,6 +230,23 @@ class _FlowBuilder:
         self.push(ir.Constant(value))
 
     LOAD_CLASSDEREF = LOAD_DEREF
+
+    def MAKE_FUNCTION(self, ins: Instr) -> None:
+        code = self.stack[-1].value if isinstance(self.stack[-1], ir.Constant) else None
+        if getattr(code, "co_name", "") in ("<listcomp>", "<setcomp>", "<dictcomp>",
+                                             "<genexpr>"):
+            raise UnsupportedError("comprehensions and generator expressions are not supported "
+                                   "in compiled code", ins.loc, "write the loop out")
+        raise UnsupportedError("inner functions and lambdas are not supported", ins.loc,
+                               "define the function at module level and decorate it with @njit")
+
+    def STORE_DEREF(self, ins: Instr) -> None:
+        name = str(ins.argval)
+        if name in self.code.co_cellvars:
+            raise UnsupportedError(f"variable '{name}' is captured by an inner function",
+                                   ins.loc, "inner functions are not supported")
+        raise UnsupportedError(f"assigning to the variable '{name}' of an enclosing function "
+                               "is not supported", ins.loc, "return the value instead")
 
     def LOAD_ATTR(self, ins: Instr) -> None:
         obj = self.pop()
@@ -294,7 +324,10 @@ class _FlowBuilder:
 
     def BUILD_SLICE(self, ins: Instr) -> None:
         parts = self.popn(ins.arg or 0)
-        self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
+        if all(isinstance(p, ir.Constant) for p in parts):  # t[1:], t[::-1]: known now
+            self.push(ir.Constant(slice(*(p.value for p in parts))))
+        else:
+            self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
 
     def BUILD_TUPLE(self, ins: Instr) -> None:
         self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0)))

@@ -212,6 +212,18 @@ class IterNext(Op):
         return [self.it]
 
 
+def check_assigned(assigned: bool, name: str) -> None:
+    """What a read of a local that some paths leave unassigned does first, as in CPython.
+
+    The flow builder calls it as `call check_assigned(x?, 'x')`, where `x?` is a flag
+    the links carry; typed in typeinfer/rules/exceptions.py, lowered in
+    lowering/impls/exceptions.py.
+    """
+    if not assigned:
+        raise UnboundLocalError(f"cannot access local variable '{name}' where it is not "
+                                "associated with a value")
+
+
 # --- block exits -------------------------------------------------------------------------
 
 
@@ -288,7 +300,7 @@ class Block:
     label: int = 0  # bytecode offset it starts at
 
     def __repr__(self) -> str:
-        return f"block{self.label}"
+        return "entry" if self.label < 0 else f"block{self.label}"
 
 
 @dataclass(eq=False, slots=True)

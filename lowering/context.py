@@ -25,6 +25,13 @@ from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
 _I32_ONE = ir.Constant(i32, 1)
 
 
+@dataclass(frozen=True)
+class RawAddress:
+    """A process-specific address (NumPy's C API table) for the target to bind to a global."""
+
+    address: int
+
+
 @dataclass
 class ModuleInfo:
     """What the target needs besides the IR to load a lowered module."""
@@ -59,8 +66,12 @@ class Context:
 
     def intrinsic(self, name: str, ty: ir.Type, nargs: int = 1) -> ir.Function:
         """An overloaded LLVM intrinsic such as llvm.sqrt.f64."""
-        suffix = {32: "f32", 64: "f64"}[ty.width] if isinstance(ty, (ir.FloatType, ir.DoubleType)) \
-            else f"i{ty.width}"
+        if isinstance(ty, ir.DoubleType):
+            suffix = "f64"
+        elif isinstance(ty, ir.FloatType):
+            suffix = "f32"
+        else:
+            suffix = f"i{ty.width}"
         return self.declare(f"{name}.{suffix}", ty, [ty] * nargs)
 
     def py_constant(self, obj: Any) -> ir.Value:
@@ -163,6 +174,25 @@ class Context:
         out = self.b.insert_value(out, re, 0)
         return self.b.insert_value(out, im if im is not None else ir.Constant(part, 0.0), 1)
 
+    # --- references to native memory (see lowering.refcount) -------------------------------
+
+    def incref(self, llv: ir.Value, ty: t.Type) -> None:
+        self._refcount(llv, ty, "incref")
+
+    def decref(self, llv: ir.Value, ty: t.Type) -> None:
+        self._refcount(llv, ty, "decref")
+
+    def _refcount(self, llv: ir.Value, ty: t.Type, which: str) -> None:
+        from . import runtime
+
+        if isinstance(ty, t.Array):
+            fn = runtime.incref(self.module) if which == "incref" else runtime.decref(self.module)
+            self.b.call(fn, [self.b.extract_value(llv, 0)])
+        elif isinstance(ty, t.Tuple):
+            for i, item in enumerate(ty.items):
+                if isinstance(item, (t.Array, t.Tuple)):
+                    self._refcount(self.b.extract_value(llv, i), item, which)
+
     # --- exceptions --------------------------------------------------------------------------
 
     def raise_exception(self, cls: type, args: tuple[Any, ...] = ()) -> None:
@@ -178,6 +208,27 @@ class Context:
         b.call(set_object, [self.py_constant(cls), self.py_constant(tuple(args))])
         b.call(release, [state])
         b.ret(_I32_ONE)
+
+    def raise_formatted(self, cls: type, fmt: str, *values: ir.Value) -> None:
+        """Raise `cls` with a message formatted at run time by PyErr_Format (printf codes)."""
+        b = self.b
+        ensure = self.declare("PyGILState_Ensure", i32, [])
+        release = self.declare("PyGILState_Release", ir.VoidType(), [i32])
+        fmt_fn = self.declare("PyErr_Format", pyobj, [pyobj, pyobj], varargs=True)
+        state = b.call(ensure, [], name="gil")
+        b.call(fmt_fn, [self.py_constant(cls), self.c_string(fmt), *values])
+        b.call(release, [state])
+        b.ret(_I32_ONE)
+
+    def c_string(self, text: str) -> ir.Value:
+        """A pointer to a NUL-terminated constant string in this module."""
+        data = bytearray(text.encode()) + b"\0"
+        name = f"jc.str.{self.llfn.name}.{len(self.module.globals)}"
+        gv = ir.GlobalVariable(self.module, ir.ArrayType(ir.IntType(8), len(data)), name)
+        gv.linkage = "internal"
+        gv.global_constant = True
+        gv.initializer = ir.Constant(gv.value_type, data)
+        return self.b.bitcast(gv, pyobj)
 
     def raise_value(self, ty: t.Type) -> None:
         """Raise a typed exception value (a class, or an instance of constant arguments)."""
@@ -211,3 +262,34 @@ class Context:
             self.b.position_at_start(self.llfn.entry_basic_block)
             return self.b.alloca(llty, name=name)
 
+
+
+# NumPy's C API table: slot numbers from numpy/__multiarray_api.h (stable across 1.x and 2.x).
+NUMPY_API = {"PyArray_Type": 2, "PyArray_DescrFromType": 45, "PyArray_NewFromDescr": 94,
+             "PyArray_SetBaseObject": 282}
+
+
+def numpy_api(ctx: Context, name: str, fnty: ir.FunctionType | None = None) -> ir.Value:
+    """Slot `name` of NumPy's C API table, read through a global bound when the code loads."""
+    b = ctx.b
+    table_name = f"jc.numpy.api.{ctx.module.name}"  # one per module: globals must not collide
+    gv = ctx.module.globals.get(table_name)
+    if gv is None:
+        gv = ir.GlobalVariable(ctx.module, pyobj.as_pointer(), table_name)
+        gv.initializer = ir.Constant(pyobj.as_pointer(), None)
+        ctx.py_constants[table_name] = numpy_api_table()
+    table = b.load(gv, name="npy_api")
+    slot = b.load(b.gep(table, [ir.Constant(ir.IntType(64), NUMPY_API[name])], inbounds=True),
+                  name=name)
+    return b.bitcast(slot, fnty.as_pointer()) if fnty is not None else slot
+
+
+def numpy_api_table() -> Any:
+    """The address of NumPy's C API table (`_ARRAY_API`), wrapped for binding at load time."""
+    import ctypes
+
+    from numpy._core import _multiarray_umath  # type: ignore[attr-defined]
+
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return RawAddress(get(_multiarray_umath._ARRAY_API, None))

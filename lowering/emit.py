@@ -21,6 +21,7 @@ from typeinfer import types as t
 from . import registry
 from .context import Context, ModuleInfo
 from .models import DUMMY, is_compile_time_only, llvm_type
+from .refcount import holds_memory, plan_refcounts
 
 
 class CalleeSymbols(Protocol):
@@ -50,6 +51,7 @@ class _Emitter:
         self.ctx = ctx
         self.values: dict[int, ir.Value] = {}
         self.llblocks: dict[int, ir.Block] = {}
+        self.refs = plan_refcounts(fn)
 
     def emit(self) -> None:
         ctx = self.ctx
@@ -76,7 +78,10 @@ class _Emitter:
                     self.emit_op(op)
                 except LoweringError as exc:
                     raise with_loc(exc, op.loc) from None
+                for v in self.refs.after_op.get(id(op), ()):
+                    ctx.decref(self.value(v), v.type)
             assert block.exit is not None
+            self.current = block
             self.emit_exit(block.exit)
 
     def value(self, v: jir.Value) -> ir.Value:
@@ -99,6 +104,12 @@ class _Emitter:
         if op.result is not None:
             self.values[id(op.result)] = DUMMY if llv is None else llv
 
+    def set_shared(self, op: jir.Op, llv: ir.Value) -> None:
+        """Set a result that shares memory with an operand: it takes its own reference."""
+        self.set(op, llv)
+        if op.result is not None and holds_memory(op.result.type):
+            self.ctx.incref(llv, op.result.type)
+
     def emit_op(self, op: jir.Op) -> None:
         ctx = self.ctx
         if isinstance(op, (jir.BinOp, jir.UnaryOp)):
@@ -112,24 +123,23 @@ class _Emitter:
             llv = ir.Constant(llvm_type(tup_ty), ir.Undefined)
             for i, item in enumerate(op.items):
                 llv = ctx.b.insert_value(llv, self.value(item), i)
-            self.set(op, llv)
+            self.set_shared(op, llv)
         elif isinstance(op, jir.TupleItem):
             item_ty = op.result.type  # type: ignore[union-attr]
-            self.set(op, DUMMY if is_compile_time_only(item_ty)
-                     else ctx.b.extract_value(self.value(op.tup), op.index))
+            self.set_shared(op, DUMMY if is_compile_time_only(item_ty)
+                            else ctx.b.extract_value(self.value(op.tup), op.index))
         elif isinstance(op, jir.GetItem) and isinstance(op.obj.type, t.Tuple) and isinstance(
-                op.index, jir.Constant):
+                op.index, jir.Constant) and isinstance(op.index.value, int):
             index = op.index.value % len(op.obj.type.items)
-            self.set(op, ctx.b.extract_value(self.value(op.obj), index))
+            self.set_shared(op, ctx.b.extract_value(self.value(op.obj), index))
         elif isinstance(op, (jir.GetItem, jir.SetItem, jir.GetIter, jir.IterNext)):
             key = {jir.GetItem: "getitem", jir.SetItem: "setitem", jir.GetIter: "iter",
                    jir.IterNext: "iternext"}[type(op)]
             impl = self.implementation(key, op.sig, key)
             self.set(op, impl(ctx, op.sig, *self.operands(op.sources(), op.sig)))
         elif isinstance(op, jir.GetAttr):
-            sig = t.Signature(op.result.type, (op.obj.type,))  # type: ignore[union-attr]
-            impl = self.implementation(f"getattr.{op.attr}", sig, f".{op.attr}")
-            self.set(op, impl(ctx, sig, self.value(op.obj)))
+            impl = self.implementation(f"getattr.{op.attr}", op.sig, f".{op.attr}")
+            self.set(op, impl(ctx, op.sig, self.value(op.obj)))
         elif isinstance(op, jir.UnpackCheck):
             pass
         else:  # pragma: no cover - every IR op class is handled above
@@ -149,8 +159,12 @@ class _Emitter:
 
     def emit_exit(self, exit: jir.Exit) -> None:
         ctx = self.ctx
+        for v in self.refs.link_decrefs.get(id(exit), ()):
+            ctx.decref(self.value(v), v.type)
         if isinstance(exit, jir.Return):
             ret_ty = self.fn.return_type
+            if self.refs.return_incref.get(id(self.current)):
+                ctx.incref(self.value(exit.value), exit.value.type)
             if not is_compile_time_only(ret_ty):
                 ctx.b.store(ctx.cast(self.value(exit.value), exit.value.type, ret_ty),
                             ctx.retptr)
@@ -171,7 +185,8 @@ class _Emitter:
     def edge(self, link: jir.Link, name: str) -> ir.Block:
         here = self.ctx.b.block
         target = self.llblocks[id(link.target)]
-        if not link.target.inputargs:
+        has_refs = id(link) in self.refs.link_increfs or id(link) in self.refs.link_decrefs
+        if not link.target.inputargs and not has_refs:
             return target
         bb = self.ctx.llfn.append_basic_block(f"{here.name}.{name}")
         with self.ctx.b.goto_block(bb):
@@ -181,6 +196,10 @@ class _Emitter:
 
     def emit_link(self, link: jir.Link) -> None:
         ctx = self.ctx
+        for v in self.refs.link_increfs.get(id(link), ()):
+            ctx.incref(self.value(v), v.type)
+        for v in self.refs.link_decrefs.get(id(link), ()):
+            ctx.decref(self.value(v), v.type)
         for arg, param in zip(link.args, link.target.inputargs):
             phi = self.values[id(param)]
             if isinstance(phi, ir.PhiInstr):

@@ -46,6 +46,10 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return ir.LiteralStructType([llvm_type(ty.dtype)] * 3)
     if isinstance(ty, t.RangeIter):
         return ir.LiteralStructType([llvm_type(ty.dtype)] * 3).as_pointer()
+    if isinstance(ty, t.Array):
+        from .arraymodel import array_struct
+
+        return array_struct(ty)
     if isinstance(ty, t.TupleIter):
         return ir.LiteralStructType([i64, llvm_type(ty.tuple_type)]).as_pointer()
     return i8  # none, undefined and compile-time constants

@@ -50,11 +50,12 @@ def _ensure_loaded() -> None:
 def find(key: Any, types: tuple[Any, ...]) -> Impl | None:
     """The implementation of `key` for operand types `types`, or None."""
     _ensure_loaded()
-    for classes, fn in _IMPLS.get(_key(key), ()):
-        if not classes or (len(classes) == len(types) and all(
-                isinstance(ty, c) for ty, c in zip(types, classes))):
+    entries = _IMPLS.get(_key(key), ())
+    for classes, fn in entries:  # implementations for specific types first
+        if classes and len(classes) == len(types) and all(
+                isinstance(ty, c) for ty, c in zip(types, classes)):
             return fn
-    return None
+    return next((fn for classes, fn in entries if not classes), None)
 
 
 def registered_keys() -> list[Any]:

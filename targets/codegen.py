@@ -21,7 +21,7 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from jitcore.errors import CompilerBug
-from lowering.context import ModuleInfo
+from lowering.context import ModuleInfo, RawAddress
 
 from .machine import host_target_machine, jit_engine, lock
 
@@ -84,9 +84,38 @@ def parse(module: ir.Module, inline_from: list[str]) -> Any:
     return mod
 
 
+_runtime_loaded = False
+
+
+def _ensure_runtime() -> None:
+    """Load, once per process, the module defining what all modules share (counters)."""
+    global _runtime_loaded
+    if _runtime_loaded:
+        return
+    _runtime_loaded = True
+    from lowering.runtime import define_stats
+
+    module = ir.Module("jc.runtime")
+    define_stats(module)
+    mod = parse(module, [])
+    with lock():
+        jit_engine().add_module(mod)
+        jit_engine().finalize_object()
+
+
+def memory_stats() -> tuple[int, int]:
+    """(allocations, frees) of native memory blocks so far in this process."""
+    from lowering.runtime import STATS
+
+    _ensure_runtime()
+    addr = jit_engine().get_global_value_address(STATS)
+    return (ctypes.c_int64.from_address(addr).value, ctypes.c_int64.from_address(addr + 8).value)
+
+
 def load_module(module: ir.Module, info: ModuleInfo, opt: int,
                 inline_from: list[str] = ()) -> LoadedModule:  # type: ignore[assignment]
     """Optimise `module` and add it to the engine; its code is generated at `finalize()`."""
+    _ensure_runtime()
     mod = parse(module, list(inline_from))
     optimise(mod, opt)
     defines = _check_resolvable(mod)
@@ -110,7 +139,8 @@ def finalize() -> None:
         for lib in _pending:
             for name, obj in lib.info.py_constants.items():
                 addr = engine.get_global_value_address(name)
-                ctypes.c_void_p.from_address(addr).value = id(obj)
+                value = obj.address if isinstance(obj, RawAddress) else id(obj)
+                ctypes.c_void_p.from_address(addr).value = value
                 _keepalive.append(obj)
             lib.finalized = True
         _pending.clear()

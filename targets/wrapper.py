@@ -79,7 +79,7 @@ def boxable(ty: t.Type) -> bool:
     """Whether `box` can turn a native value of `ty` into a Python object."""
     if isinstance(ty, t.Tuple):
         return all(boxable(item) for item in ty.items)
-    return ty.is_number or isinstance(ty, t.NoneType)
+    return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
 
 
 def _error_occurred(ctx: Context) -> ir.Value:
@@ -148,6 +148,10 @@ def _unbox_general(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block,
         r = b.call(ctx.declare("PyComplex_AsCComplex", pair, [pyobj]), [obj])
         _fail_if(ctx, b.fcmp_ordered("==", b.extract_value(r, 0), ir.Constant(f64, -1.0)), fail)
         return ctx.cast(r, t.complex128, ty)
+    if isinstance(ty, t.Array):
+        from .arrayboxing import unbox_array
+
+        return unbox_array(ctx, obj, ty)
     if isinstance(ty, t.Tuple):
         size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [obj])
         with b.if_then(b.icmp_signed("!=", size, ir.Constant(i64, len(ty.items))),
@@ -246,6 +250,10 @@ def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
             item = None if is_compile_time_only(item_ty) else b.extract_value(llv, i)
             b.call(set_item, [tup, ir.Constant(i64, i), box(ctx, item, item_ty)])
         return tup
+    if isinstance(ty, t.Array):
+        from .arrayboxing import box_array
+
+        return box_array(ctx, llv, ty)
     if isinstance(ty, t.NoneType):
         none = ctx.py_constant(None)
         b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [none])

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import pytest
+
+# Every flow graph built in tests is checked by jitcore/ircheck.py before and after inference.
+os.environ.setdefault("JITCORE_CHECK_IR", "1")
 
 
 def same(a: Any, b: Any) -> bool:
@@ -46,3 +50,21 @@ def check_same(pyfunc: Any, *args: Any) -> None:
         return
     got = compiled(*args)
     assert same(got, expected), f"{pyfunc.__name__}{args}: got {got!r}, expected {expected!r}"
+
+
+def check_each(pyfunc: Any, arg_tuples: Any) -> Any:
+    """Compile `pyfunc` once and check_same it on every tuple of arguments; returns it."""
+    from jitcore import njit
+
+    compiled = njit(pyfunc)
+    for args in arg_tuples:
+        try:
+            expected: Any = pyfunc(*args)
+        except Exception as exc:  # noqa: BLE001 - the compiled call must raise the same
+            with pytest.raises(type(exc)) as info:
+                compiled(*args)
+            assert str(info.value) == str(exc), f"{pyfunc.__name__}{args}"
+            continue
+        got = compiled(*args)
+        assert same(got, expected), f"{pyfunc.__name__}{args}: got {got!r}, expected {expected!r}"
+    return compiled

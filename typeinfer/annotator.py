@@ -17,7 +17,9 @@ function takes its type from its non-recursive return paths.
 """
 from __future__ import annotations
 
+import os
 from collections import deque
+from types import FunctionType
 from typing import Any, Callable, Protocol
 
 from jitcore import ir
@@ -48,7 +50,16 @@ def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResol
     if len(argtypes) != len(fn.entry.inputargs):
         raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
                           f"but {len(argtypes)} were given", fn.loc)
+    checking = os.environ.get("JITCORE_CHECK_IR", "") not in ("", "0")
+    if checking:  # tests set JITCORE_CHECK_IR=1: every graph is checked before and after
+        from jitcore.ircheck import check_graph
+
+        check_graph(fn)
     _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes, partial_ok)
+    if checking and not (partial_ok is not None and partial_ok()):
+        from jitcore.ircheck import check_typed
+
+        check_typed(fn)
 
 
 class _Annotator:
@@ -118,8 +129,7 @@ class _Annotator:
 
     def _type_of(self, v: ir.Value) -> t.Type | None:
         if isinstance(v, ir.Constant) and v.type is None:
-            v.type = t.undefined if type(v.value).__name__ == "_Undefined" else typeof_constant(
-                v.value)
+            v.type = _constant_type(v.value)
             if v.type is None:
                 raise TypingError(f"cannot use a value of type {type(v.value).__name__} in "
                                   f"compiled code: {v.value!r}")
@@ -141,12 +151,14 @@ class _Annotator:
             raise with_loc(exc, op.loc) from None
 
     def _type_exit(self, exit: ir.Exit) -> None:
-        for v in exit.sources():
-            if self._type_of(v) is None:
-                return
         try:
+            if any(self._type_of(v) is None for v in exit.sources()):
+                return
             if isinstance(exit, ir.Return):
                 ty = exit.value.type
+                if isinstance(ty, t.PyObjectConst) and isinstance(ty.value, str):
+                    raise TypingError(f"cannot return the string {ty.value!r} from compiled "
+                                      "code", None, _STR_NOTE)
                 merged = ty if self.return_type is None else t.unify(self.return_type, ty)
                 if merged is None:
                     raise TypingError(f"{self.fn.name}() returns {self.return_type} on one path "
@@ -182,8 +194,10 @@ class _Annotator:
             sig = registry.resolve(op.opname, rhs, lhs)
             if sig is not None:
                 op.lhs, op.rhs = op.rhs, op.lhs
+        strings = any(isinstance(x, t.PyObjectConst) and isinstance(x.value, str)
+                      for x in (lhs, rhs))
         op.sig = _require(sig, f"unsupported operand types for {symbol(op.opname)}: "
-                               f"{lhs} and {rhs}")
+                               f"{lhs} and {rhs}", _STR_NOTE if strings else None)
         self._set(op, op.sig.return_type)
 
     def unaryop(self, op: ir.UnaryOp, operand: t.Type) -> None:
@@ -195,6 +209,8 @@ class _Annotator:
         npos = len(op.args)
         args, kws = tuple(argtypes[:npos]), dict(zip(op.kwnames, argtypes[npos:]))
         if isinstance(func, t.Dispatcher):
+            if not kws:
+                _check_arg_count(func.dispatcher.py_func, len(args))
             if op.kwnames or len(op.args) != func.dispatcher.arity:
                 # Bind keywords and defaults as Python does, once: the call becomes positional.
                 op.args = func.dispatcher.bind_ir(op.args, dict(zip(op.kwnames, op.kwargs)))
@@ -217,8 +233,7 @@ class _Annotator:
                 name = getattr(callee, "__qualname__", repr(callee))
                 if sig is None and not registry.has_call_rule(callee):
                     raise TypingError(f"{_module_prefix(callee)}{name}() is not supported in "
-                                      "compiled code", None,
-                                      "decorate it with @njit if it is your own function")
+                                      "compiled code", None, _unsupported_call_note(callee))
                 shown = ", ".join([*map(str, args), *(f"{k}={v}" for k, v in kws.items())])
                 op.sig = _require(sig, f"{name}() does not accept arguments ({shown})")
                 op.target = callee
@@ -230,8 +245,9 @@ class _Annotator:
         self._set(op, op.sig.return_type)
 
     def getattr(self, op: ir.GetAttr, obj: t.Type) -> None:
-        ty = registry.resolve_attr(obj, op.attr)
-        self._set(op, _require(ty, f"{obj} has no attribute '{op.attr}'"))
+        ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'")
+        op.sig = t.Signature(ty, (obj,))
+        self._set(op, ty)
 
     def getitem(self, op: ir.GetItem, obj: t.Type, index: t.Type) -> None:
         if isinstance(obj, t.Tuple) and isinstance(op.index, ir.Constant) and isinstance(
@@ -241,8 +257,12 @@ class _Annotator:
                 raise TypingError(f"tuple index {i} is out of range for {obj}")
             op.sig = t.Signature(obj.items[i], (obj, index))
         else:
+            note = None
+            if isinstance(obj, t.Tuple) and isinstance(index, (t.Integer, t.Boolean)):
+                note = ("a tuple whose items differ in type can be indexed with constants only"
+                        if obj.items else "the tuple is empty")
             op.sig = _require(registry.resolve("getitem", obj, index),
-                              f"cannot index {obj} with {index}")
+                              f"cannot index {obj} with {index}", note)
         self._set(op, op.sig.return_type)
 
     def setitem(self, op: ir.SetItem, obj: t.Type, index: t.Type, value: t.Type) -> None:
@@ -264,7 +284,11 @@ class _Annotator:
             raise TypingError(f"cannot unpack {seq} into {op.count} values")
 
     def getiter(self, op: ir.GetIter, obj: t.Type) -> None:
-        op.sig = _require(registry.resolve("iter", obj), f"{obj} is not iterable")
+        note = None
+        if isinstance(obj, t.Tuple):
+            note = ("only tuples whose items share one type can be iterated" if obj.items
+                    else "the tuple is empty, so the loop's variable has no type")
+        op.sig = _require(registry.resolve("iter", obj), f"{obj} is not iterable", note)
         self._set(op, op.sig.return_type)
 
     def iternext(self, op: ir.IterNext, it: t.Type) -> None:
@@ -272,13 +296,38 @@ class _Annotator:
         self._set(op, t.Tuple((op.sig.return_type, t.boolean)))
 
 
-_OP_TYPERS = {
+_OP_TYPERS: dict[type, Callable[..., None]] = {
     ir.BinOp: _Annotator.binop, ir.UnaryOp: _Annotator.unaryop, ir.Call: _Annotator.call,
     ir.GetAttr: _Annotator.getattr, ir.GetItem: _Annotator.getitem,
     ir.SetItem: _Annotator.setitem, ir.BuildTuple: _Annotator.buildtuple,
     ir.TupleItem: _Annotator.tupleitem, ir.UnpackCheck: _Annotator.unpackcheck,
     ir.GetIter: _Annotator.getiter, ir.IterNext: _Annotator.iternext,
 }
+
+
+_STR_NOTE = "strings are supported only as constant arguments of exceptions"
+
+
+def _check_arg_count(py_func: Any, given: int) -> None:
+    """A call to a jitted function passes as many arguments as Python would accept."""
+    code = py_func.__code__
+    most = code.co_argcount
+    least = most - len(py_func.__defaults__ or ())
+    if not least <= given <= most:
+        takes = f"{most}" if least == most else f"from {least} to {most}"
+        plural = "" if most == 1 and least == most else "s"
+        raise TypingError(f"{py_func.__name__}() takes {takes} positional argument{plural} but "
+                          f"{given} {'was' if given == 1 else 'were'} given")
+
+
+def _constant_type(value: Any) -> t.Type | None:
+    if type(value).__name__ == "_Undefined":
+        return t.undefined
+    if isinstance(value, slice):  # a constant slice (t[1:]): rules see it through the type
+        return t.PyObjectConst(value)
+    if isinstance(value, BaseException):  # a module-level exception instance, to raise
+        return t.ExceptionValue(type(value), value.args)
+    return typeof_constant(value)
 
 
 def _require(value: Any, message: str, note: str | None = None) -> Any:
@@ -303,6 +352,16 @@ def _check_raisable(ty: t.Type) -> None:
     if not ok:
         raise TypingError(f"cannot raise a value of type {ty}", None,
                           "raise an exception class or an instance built from constants")
+
+
+def _unsupported_call_note(callee: Any) -> str | None:
+    if callee is print:
+        return "return the values and print them outside compiled code"
+    if isinstance(callee, FunctionType):
+        return "decorate it with @njit if it is your own function"
+    if isinstance(callee, type):
+        return "only numbers, tuples and exception classes can be created in compiled code"
+    return None
 
 
 def _module_prefix(obj: Any) -> str:

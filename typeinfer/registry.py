@@ -36,6 +36,11 @@ def _register(key: Any, classes: tuple[type, ...]) -> Callable[[Rule], Rule]:
     return decorator
 
 
+def op_rule(opname: str, *classes: Any) -> Callable[[Rule], Rule]:
+    """A rule for an operation of any arity (setitem has three operands)."""
+    return _register(opname, classes)
+
+
 def binop_rule(opname: str, lhs: type, rhs: type) -> Callable[[Rule], Rule]:
     """A rule for `lhs <opname> rhs`, called as fn(lhs_type, rhs_type)."""
     return _register(opname, (lhs, rhs))

@@ -53,6 +53,8 @@ def typeof(value: Any) -> t.Type | None:
             return None
         return t.Tuple(tuple(i for i in items if i is not None))
     if cls.__module__ == "numpy":
+        if cls.__name__ == "ndarray":
+            return _typeof_array(value)
         ty = _numpy_scalar_types().get(cls)
         if ty is not None:
             return ty
@@ -61,14 +63,24 @@ def typeof(value: Any) -> t.Type | None:
             return _SCALARS[base]
     if getattr(value, "_jitcore_dispatcher", False):
         return t.Dispatcher(value)
-    if isinstance(value, (pytypes.ModuleType, pytypes.BuiltinFunctionType, type,
-                          pytypes.FunctionType)):
+    if isinstance(value, (pytypes.ModuleType, type)) or callable(value):
+        # functions, builtins, NumPy's array-function dispatchers and ufuncs: typed by rules
         return t.PyObjectConst(value)
     return None
 
 
 def typeof_constant(value: Any) -> t.Type | None:
-    """Like `typeof`, plus values that are only valid as compile-time constants (strings)."""
-    if isinstance(value, str):
+    """Like `typeof`, plus values only valid as compile-time constants (strings, dtypes)."""
+    if isinstance(value, str) or type(value).__module__.startswith("numpy.dtypes"):
         return t.PyObjectConst(value)
     return typeof(value)
+
+
+def _typeof_array(arr: Any) -> t.Type | None:
+    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A."""
+    dtype = _numpy_scalar_types().get(arr.dtype.type)
+    if dtype is None or not arr.dtype.isnative or not arr.flags.aligned:
+        return None
+    flags = arr.flags
+    layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
+    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable)

@@ -300,3 +300,27 @@ def can_convert(src: Type, dst: Type) -> bool:
     if isinstance(src, Tuple) and isinstance(dst, Tuple) and len(src.items) == len(dst.items):
         return all(can_convert(s, d) for s, d in zip(src.items, dst.items))
     return False
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Array(Type):
+    """A NumPy array: element type, number of dimensions, layout 'C', 'F' or 'A' (any strides).
+
+    >>> Array(float64, 2, "C")
+    array(float64, 2d, C)
+    """
+
+    dtype: Type
+    ndim: int
+    layout: str = "A"
+    readonly: bool = False
+
+    @property
+    def name(self) -> str:
+        ro = ", readonly" if self.readonly else ""
+        return f"array({self.dtype}, {self.ndim}d, {self.layout}{ro})"
+
+    def copy(self, **changes: Any) -> Array:
+        fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout,
+                  "readonly": self.readonly, **changes}
+        return Array(**fields)

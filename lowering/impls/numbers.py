@@ -49,17 +49,20 @@ def _check_int_divisor(ctx: Context, divisor: ir.Value, message: str) -> None:
 
 
 def _signed_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir.Value]:
-    """Python's floor quotient and remainder; d != 0. MIN // -1 wraps, as in NumPy."""
+    """Python's floor quotient and remainder; d != 0. MIN // -1 wraps, as in NumPy.
+
+    Written as sdiv/srem plus a sign fix-up, the shape LLVM reduces to shifts and masks
+    for constant power-of-two divisors (n % 2 becomes n & 1).
+    """
     b = ctx.b
-    minus_one = ir.Constant(d.type, -1)
-    is_m1 = b.icmp_signed("==", d, minus_one)
-    safe_d = b.select(is_m1, ir.Constant(d.type, 1), d)  # sdiv MIN/-1 is undefined in LLVM
+    is_m1 = b.icmp_signed("==", d, ir.Constant(d.type, -1))
+    safe_d = b.select(is_m1, ir.Constant(d.type, 1), d)  # MIN / -1 is undefined in LLVM
     q = b.sdiv(a, safe_d)
+    r = b.srem(a, safe_d)
     q = b.select(is_m1, b.sub(_zero(a), a), q)
-    r = b.sub(a, b.mul(q, d))
-    # C truncates toward zero; Python floors: adjust when the remainder's sign differs.
-    adjust = b.and_(b.icmp_signed("!=", r, _zero(r)),
-                    b.icmp_signed("<", b.xor(r, d), _zero(r)))
+    r = b.select(is_m1, _zero(r), r)
+    signs_differ = b.xor(b.icmp_signed("<", r, _zero(r)), b.icmp_signed("<", d, _zero(d)))
+    adjust = b.and_(b.icmp_signed("!=", r, _zero(r)), signs_differ)
     q = b.select(adjust, b.sub(q, ir.Constant(q.type, 1)), q)
     r = b.select(adjust, b.add(r, d), r)
     return q, r

@@ -386,4 +386,4 @@ def test_callee_bad_keyword_is_a_typing_error():
         njit(caller)(1)
     msg = str(info.value)
     assert "affine(): got an unexpected keyword argument 'd'" in msg
-    assert "    return affine(x, d=1)\n           ^^^^^^^^^^^^^^\n" in msg
+    assert msg.endswith("    return affine(x, d=1)\n           ^^^^^^^^^^^^^^")

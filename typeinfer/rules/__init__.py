@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import importlib
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions")
+DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "arrays", "arraycreate")
 
 
 def load_all() -> None:

@@ -1,0 +1,106 @@
+"""Where references to native memory are taken and released, decided per block.
+
+    block3(a, b):                 a, b: arrays (block arguments own a reference)
+      v1 = getitem a, 0           v1 owns a reference (a view shares a's memory)
+      decref a                    a's last use
+      v2 = call g(v1)
+      decref v1                   v1's last use
+      jump block4(v2, b)          v2 and b are handed over, no count changes
+
+Ownership rules: every value whose type holds native memory (arrays, tuples of
+arrays) owns one reference, except the function's parameters, which the
+caller keeps alive (borrowed). A value is released right after its last use in
+its block, or on each outgoing edge that does not pass it on; passing a value
+along a link or returning it hands its reference over (a borrowed value, or
+one passed twice, is increfed first). Because values cross blocks only through
+links, the analysis is local to each block and linear in the graph's size.
+
+An exception raised in the middle of a block returns at once and does not
+release the references that block holds (they leak, as in Numba).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from jitcore import ir
+from typeinfer import types as t
+
+
+def holds_memory(ty: t.Type | None) -> bool:
+    if isinstance(ty, t.Array):
+        return True
+    if isinstance(ty, t.Tuple):
+        return any(holds_memory(item) for item in ty.items)
+    return False
+
+
+@dataclass
+class RefcountPlan:
+    """What the emitter does besides the ops: keyed by id() of ops and links."""
+
+    after_op: dict[int, list[ir.Value]] = field(default_factory=dict)  # decref after the op
+    link_increfs: dict[int, list[ir.Value]] = field(default_factory=dict)
+    link_decrefs: dict[int, list[ir.Value]] = field(default_factory=dict)
+    return_incref: dict[int, bool] = field(default_factory=dict)  # by id(block)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.after_op or self.link_increfs or self.link_decrefs
+                    or any(self.return_incref.values()))
+
+
+def plan_refcounts(fn: ir.Function) -> RefcountPlan:
+    plan = RefcountPlan()
+    for block in fn.blocks():
+        _plan_block(fn, block, plan)
+    return plan
+
+
+def _plan_block(fn: ir.Function, block: ir.Block, plan: RefcountPlan) -> None:
+    borrowed = set(map(id, block.inputargs)) if block is fn.entry else set()
+    owned: list[ir.Value] = [v for v in block.inputargs
+                             if holds_memory(v.type) and id(v) not in borrowed]
+    last_use: dict[int, int] = {}
+    for index, op in enumerate(block.ops):
+        for v in op.sources():
+            last_use[id(v)] = index
+        if op.result is not None and holds_memory(op.result.type):
+            owned.append(op.result)
+            last_use.setdefault(id(op.result), index)
+    exit = block.exit
+    assert exit is not None
+    links = exit.links()
+    at_exit = {id(v) for v in exit.sources()} | {id(a) for lk in links for a in lk.args}
+
+    for v in owned:
+        if id(v) not in at_exit:  # dies inside the block
+            plan.after_op.setdefault(id(block.ops[last_use[id(v)]]), []).append(v)
+    for link in links:
+        passed = Counter(id(a) for a in link.args)
+        values = {id(a): a for a in link.args}
+        increfs = []
+        for vid, count in passed.items():
+            v = values[vid]
+            if not holds_memory(v.type) or isinstance(v, ir.Constant):
+                continue
+            extra = count if vid in borrowed or v not in owned else count - 1
+            increfs += [v] * extra
+        decrefs = [v for v in owned if id(v) in at_exit and id(v) not in passed
+                   and not _returned(exit, v)]
+        if increfs:
+            plan.link_increfs[id(link)] = increfs
+        if decrefs:
+            plan.link_decrefs[id(link)] = decrefs
+    if isinstance(exit, ir.Return) and holds_memory(exit.value.type):
+        plan.return_incref[id(block)] = not any(v is exit.value for v in owned)
+    if isinstance(exit, (ir.Return, ir.Raise)):
+        # Values that reach the exit only because the exit reads them (not arrays today)
+        # are released just before it; the returned value itself is handed over.
+        leftovers = [v for v in owned if id(v) in at_exit and not _returned(exit, v)]
+        if leftovers:
+            plan.link_decrefs[id(exit)] = leftovers
+
+
+def _returned(exit: ir.Exit, v: ir.Value) -> bool:
+    return isinstance(exit, ir.Return) and exit.value is v
