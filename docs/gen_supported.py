@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from jitcore import flow, operations  # noqa: E402
+import jitcore.types  # noqa: E402,F401  (callee names must not depend on import order)
 from lowering import registry as lreg  # noqa: E402
 from typeinfer import registry as treg  # noqa: E402
 from typeinfer import types as t  # noqa: E402

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitcore import config, errors
+from jitcore import config
 from jitcore.decorators import jit, njit
 
 __version__ = "0.1.0"
-__all__ = ["jit", "njit", "types", "errors", "config", "prange", "vectorize", "guvectorize",
-           "memory_stats"]
+__all__ = ["config", "errors", "guvectorize", "jit", "memory_stats", "njit", "prange", "types",
+           "vectorize"]
 
 prange = range  # parallel=True gives it meaning; serially it is range
 
@@ -35,10 +35,10 @@ def memory_stats() -> tuple[int, int]:
 
 def __getattr__(name: str) -> Any:
     # Loaded on first use so that `import jitcore` stays fast.
-    if name == "types":
-        import jitcore.types as types_module
+    if name in ("types", "errors"):
+        import importlib
 
-        return types_module
+        return importlib.import_module(f"jitcore.{name}")
     if name in ("vectorize", "guvectorize"):
         import vectorize
 

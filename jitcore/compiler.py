@@ -43,6 +43,7 @@ class Overload:
     entry_point: Any = None  # a builtin function object calling the wrapper
     wrapper_address: int = 0
     inline_ir: str = ""
+    returnable: bool = True  # whether Python can take the result (see targets.wrapper.boxable)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,14 +74,24 @@ class Callees:
     """How inference and lowering reach other jitted functions (see typeinfer.annotator)."""
 
     def signature_of(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> t.Signature | None:
+        """The callee's signature; None while it depends on an unfinished recursive cycle.
+
+        The signature's args may differ from `argtypes`: an eager callee converts them.
+        """
         frames = _frames()
+        if dispatcher._eager:
+            argtypes = dispatcher._eager_argtypes_for(argtypes)
         key = (id(dispatcher), argtypes)
+        declared = dispatcher._declared_returns.get(argtypes)
+        if key in frames.inferring and declared is not None:
+            return t.Signature(declared, argtypes)  # recursion, but the type is known
         if key in frames.inferring:  # recursion: the partial return type so far
             pos = frames.stack.index(key)
             frames.provisional.update(frames.stack[pos + 1:])
             ret = frames.inferring[key][0]
             return None if ret is None else t.Signature(ret, argtypes)
-        return infer(dispatcher, argtypes).signature
+        typed = _infer(dispatcher, argtypes)
+        return None if typed is None else typed.signature
 
     def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
         frames = _frames()
@@ -98,6 +109,19 @@ CALLEES = Callees()
 
 def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
     """Type `dispatcher`'s function for `argtypes`, reusing a final earlier result."""
+    typed = _infer(dispatcher, argtypes)
+    if typed is None:  # only a provisional inference inside a cycle has no result yet
+        raise CompilerBug(f"{dispatcher.__qualname__}{argtypes} has no type yet", None)
+    return typed
+
+
+def _infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed | None:
+    """`infer`, or None for a provisional round that found no return type yet.
+
+    An inference is provisional when it used the partial return type of a function
+    further down the stack (a recursive cycle). Its result is returned to that
+    function for the current round but not cached: the next round redoes it.
+    """
     from jitcore.flow import build_flow_graph
     from typeinfer.annotator import annotate
 
@@ -111,38 +135,39 @@ def infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed:
     frames.stack.append(key)
     try:
         graph = build_flow_graph(dispatcher.py_func)
-        annotate(graph, argtypes, CALLEES, publish=lambda ty: partial.__setitem__(0, ty))
+        annotate(graph, argtypes, CALLEES, publish=lambda ty: partial.__setitem__(0, ty),
+                 partial_ok=lambda: key in frames.provisional)
     finally:
         frames.stack.pop()
         del frames.inferring[key]
+        if not frames.stack:
+            provisional, frames.provisional = key in frames.provisional, set()
+        else:
+            provisional = key in frames.provisional
+            frames.provisional.discard(key)
+    if provisional and partial[0] is None:
+        return None
+    ret = graph.return_type if not provisional else partial[0]
     declared = dispatcher._declared_returns.get(argtypes)
     if declared is not None:
-        if not t.can_convert(graph.return_type, declared) and not (
-                graph.return_type.is_number and declared.is_number):
-            raise TypingError(f"{graph.name}() returns {graph.return_type}, which cannot be "
+        if not t.can_convert(ret, declared) and not (ret.is_number and declared.is_number):
+            raise TypingError(f"{graph.name}() returns {ret}, which cannot be "
                               f"converted to the declared {declared}", graph.loc)
-        graph.return_type = declared
-    typed = Typed(graph, t.Signature(graph.return_type, argtypes))
-    _check_returnable(graph)
-    if key in frames.provisional:
-        frames.provisional.discard(key)
-    else:
+        ret = graph.return_type = declared
+    typed = Typed(graph, t.Signature(ret, argtypes))
+    if not provisional:
         dispatcher._typed[argtypes] = typed
     return typed
 
 
-def _returnable(ty: t.Type) -> bool:
-    """Whether the wrapper can box a value of `ty` for Python."""
-    if isinstance(ty, t.Tuple):
-        return all(_returnable(item) for item in ty.items)
-    return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
+def check_returnable(graph: ir.Function) -> None:
+    """Python callers need a boxable result; jitted callers take any type (checked at the top)."""
+    from targets.wrapper import boxable
 
-
-def _check_returnable(graph: ir.Function) -> None:
-    ty = graph.return_type
-    if not _returnable(ty):
-        raise TypingError(f"{graph.name}() cannot return a value of type {ty} to Python",
-                          graph.loc, "return numbers, arrays, tuples of them or None")
+    if not boxable(graph.return_type):
+        raise TypingError(f"{graph.name}() cannot return a value of type {graph.return_type} "
+                          "to Python", graph.loc,
+                          "return numbers, arrays, (nested) tuples of them or None")
 
 
 def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str) -> Overload:
@@ -152,7 +177,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     from lowering.context import ModuleInfo
     from lowering.emit import emit_function
     from targets import codegen
-    from targets.wrapper import emit_wrapper
+    from targets.wrapper import boxable, emit_wrapper
 
     frames = _frames()
     key = (id(dispatcher), argtypes)
@@ -160,16 +185,20 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     frames.depth += 1
     try:
         typed = infer(dispatcher, argtypes)
+        if frames.depth == 1:  # called from Python, not compiled as a callee
+            check_returnable(typed.graph)
         options = dispatcher.targetoptions
         module = llir.Module(symbol)
         info = ModuleInfo()
         emit_function(typed.graph, symbol, module, info, CALLEES, options)
         wrapper = emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
-                               bool(options.get("nogil")))
+                               bool(options.get("nogil")), dispatcher.__qualname__,
+                               tuple(dispatcher._pysig.parameters))
         inline_from = [ov.inline_ir for ov in _overloads_by_symbol(info.called_symbols)]
         library = codegen.load_module(module, info, dispatcher.opt_level, inline_from)
         overload = Overload(typed.signature, symbol, wrapper, typed, library,
-                            inline_ir=library.ir_text)
+                            inline_ir=library.ir_text,
+                            returnable=boxable(typed.signature.return_type))
         _SYMBOLS[symbol] = overload
         frames.finished.append((dispatcher, overload))
         if frames.depth == 1:
@@ -186,7 +215,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         if frames.depth == 1:
             _discard(frames)
         raise CompilerBug(f"internal error while compiling {dispatcher.py_func.__qualname__}"
-                          f"{tuple(map(str, argtypes))}: {exc!r}",
+                          f"({', '.join(map(str, argtypes))}): {exc!r}",
                           None, "please report this with the function's source") from exc
     finally:
         frames.depth -= 1

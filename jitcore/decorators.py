@@ -7,10 +7,10 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jitcore import config
-from jitcore.errors import UnsupportedError
 
 OPTIONS = frozenset({"nopython", "nogil", "cache", "parallel", "fastmath", "boundscheck",
                      "error_model", "inline", "forceobj", "looplift", "locals", "debug",
@@ -23,6 +23,8 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"jit() got unknown options: {', '.join(sorted(unknown))}")
     if options.get("forceobj") or options.get("nopython") is False:
+        from jitcore.errors import UnsupportedError
+
         raise UnsupportedError("object mode is not supported: jitcore compiles nopython code",
                                None, "remove forceobj=True / nopython=False")
     options.setdefault("error_model", "python")

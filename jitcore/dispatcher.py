@@ -11,24 +11,28 @@ converted to the first signature they fit, or rejected with a TypeError.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import re
-from typing import Any, Callable
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from jitcore import config
-from jitcore.compiler import Overload, Typed, compile_lock, compile_overload
+from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from typeinfer import types as t
-from typeinfer.typeof import typeof
+from typeinfer.typeof import class_decides_type, typeof
 
 _symbol_ids = itertools.count()
+_NO_DEFAULT = object()  # marks a parameter without a default in Dispatcher._defaults
 
 
 class Dispatcher:
     """A jitted function: `py_func`, `signatures`, `overloads`, `inspect_*()`."""
 
-    __slots__ = ("_jc_table", "_jc_miss", "__dict__", "__weakref__")
+    __slots__ = ("__dict__", "__weakref__", "_jc_miss", "_jc_table")
     _jitcore_dispatcher = True
 
     def __init__(self, py_func: Callable[..., Any], options: dict[str, Any],
@@ -41,15 +45,49 @@ class Dispatcher:
         self._typed: dict[tuple[t.Type, ...], Typed] = {}
         self._compiled: dict[tuple[t.Type, ...], Overload] = {}  # loaded, maybe not finalized
         self._declared_returns: dict[tuple[t.Type, ...], t.Type] = {}
+        self._by_class: dict[tuple[type, ...], Overload] = {}  # the fallback's fast path
         self._pysig = inspect.signature(py_func)
+        params = list(self._pysig.parameters.values())
+        self._simple_params = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
+        self._param_index = {p.name: i for i, p in enumerate(params)}
+        self._defaults = [_NO_DEFAULT if p.default is p.empty else p.default for p in params]
         self._uid = next(_symbol_ids)
         self._eager = bool(signatures)
+        self._eager_sigs: list[tuple[t.Type, ...]] = []  # in declaration order
         from targets.nativecall import build_table
 
         self._jc_table = build_table([])
         self._jc_miss = self._miss
-        for spec in signatures or ():
-            self.compile(spec)
+        if signatures:
+            from typeinfer.signatures import parse_signature
+
+            parsed = [parse_signature(spec) for spec in signatures]
+            for ret, argtypes in parsed:  # all known before the first compiles (recursion)
+                self._declare(ret, argtypes)
+            with self._bound_to_own_name():
+                for _, argtypes in parsed:
+                    self.compile_overload(argtypes)
+
+    @contextlib.contextmanager
+    def _bound_to_own_name(self) -> Iterator[None]:
+        """Let eager compilation of a self-recursive module function see itself.
+
+        The decorator runs before Python binds the function's name, so a recursive
+        call would find no global; bind it to this dispatcher for the compilation
+        (the assignment that follows the decorator binds the same object).
+        """
+        func = self.py_func
+        namespace = func.__globals__
+        name = func.__name__
+        if func.__qualname__ != name or name in namespace:
+            yield
+            return
+        namespace[name] = self
+        try:
+            yield
+        finally:
+            if namespace.get(name) is self:
+                del namespace[name]
 
     # --- calling -------------------------------------------------------------------------
 
@@ -57,19 +95,61 @@ class Dispatcher:
         return self._miss(*args, **kwargs)
 
     def _miss(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != len(self._pysig.parameters):
+        """Every call the native slot does not handle: bind, type, maybe compile, call."""
+        if kwargs or len(args) != len(self._defaults):
             args = self._bind(args, kwargs)
-        argtypes = self._typeof_args(args)
-        overload = self.overloads.get(argtypes)
+        classes = tuple(map(type, args))
+        overload = self._by_class.get(classes)
         if overload is None:
-            overload = self._convertible(argtypes) if self._eager else self.compile_overload(
-                argtypes)
+            argtypes = self._typeof_args(args)
+            overload = self.overloads.get(argtypes)
+            if overload is None:
+                overload = (self._convertible(argtypes) if self._eager
+                            else self.compile_overload(argtypes))
+            if not overload.returnable:  # compiled as a callee; Python cannot take its result
+                check_returnable(overload.typed.graph)
+            if all(map(class_decides_type, classes)):
+                self._by_class[classes] = overload  # skips typeof for keyword calls
         return overload.entry_point(*args)
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-        bound = self._pysig.bind(*args, **kwargs)
+        """All arguments in parameter order, with defaults filled in, as Python binds them."""
+        if self._simple_params and len(args) <= len(self._defaults):
+            # Plain parameters: fill a list (inspect.Signature.bind is ~10x slower).
+            values = list(args) + self._defaults[len(args):]
+            for name, value in kwargs.items():
+                i = self._param_index.get(name, -1)
+                if i < len(args):  # unknown name or given twice: let inspect word it
+                    break
+                values[i] = value
+            else:
+                if _NO_DEFAULT not in values:
+                    return tuple(values)
+        try:
+            bound = self._pysig.bind(*args, **kwargs)
+        except TypeError as exc:  # inspect's messages do not name the function
+            raise TypeError(f"{self.__qualname__}(): {exc}") from None
         bound.apply_defaults()
-        return bound.args
+        return tuple(bound.arguments.values())
+
+    @property
+    def arity(self) -> int:
+        """The number of parameters; compiled code passes exactly that many values."""
+        return len(self._defaults)
+
+    def bind_ir(self, args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
+        """Bind a call from compiled code: IR values in parameter order, defaults as constants.
+
+        Raises TypingError where Python would raise TypeError.
+        """
+        from jitcore import ir
+        from jitcore.errors import TypingError
+
+        try:
+            values = self._bind(tuple(args), kwargs)
+        except TypeError as exc:
+            raise TypingError(str(exc), None) from None
+        return [v if isinstance(v, ir.Value) else ir.Constant(v) for v in values]
 
     def _typeof_args(self, args: tuple[Any, ...]) -> tuple[t.Type, ...]:
         types = []
@@ -77,23 +157,39 @@ class Dispatcher:
             ty = typeof(value)
             if ty is None:
                 raise TypeError(f"{self.__qualname__}(): argument '{name}' has type "
-                                f"{type(value).__name__}, which compiled code does not support")
+                                f"{_describe(value)}, which compiled code does not support")
             types.append(ty)
         return tuple(types)
 
     def _convertible(self, argtypes: tuple[t.Type, ...]) -> Overload:
-        for sig, overload in self.overloads.items():
-            if all(t.can_convert(a, b) for a, b in zip(argtypes, sig)):
-                return overload
+        """The eager overload `argtypes` converts to most cheaply, or a TypeError."""
+        best = _best_conversion(argtypes, list(self.overloads))
+        if best is not None:
+            return self.overloads[best]
+        raise TypeError(self._mismatch(argtypes, list(self.overloads)))
+
+    def _eager_argtypes_for(self, argtypes: tuple[t.Type, ...]) -> tuple[t.Type, ...]:
+        """The declared signature a call from compiled code converts `argtypes` to."""
+        from jitcore.errors import TypingError
+
+        best = _best_conversion(argtypes, self._eager_sigs)
+        if best is None:
+            raise TypingError(self._mismatch(argtypes, self._eager_sigs), None,
+                              "call it with arguments of a declared signature")
+        return best
+
+    def _mismatch(self, argtypes: tuple[t.Type, ...], sigs: list[tuple[t.Type, ...]]) -> str:
         names = list(self._pysig.parameters)
-        expected = "; ".join(f"({', '.join(map(str, sig))})" for sig in self.overloads)
-        for sig in self.overloads:
+        expected = "; ".join(f"({', '.join(map(str, sig))})" for sig in sigs)
+        for sig in sigs:
+            if len(sig) != len(argtypes):
+                continue
             for i, (a, b) in enumerate(zip(argtypes, sig)):
                 if not t.can_convert(a, b):
-                    raise TypeError(f"{self.__qualname__}(): argument '{names[i]}' has type {a}, "
-                                    f"expected {b}; compiled signatures: {expected}")
-        raise TypeError(f"{self.__qualname__}(): no compiled signature matches "
-                        f"({', '.join(map(str, argtypes))}); compiled signatures: {expected}")
+                    return (f"{self.__qualname__}(): argument '{names[i]}' has type {a}, "
+                            f"expected {b}; compiled signatures: {expected}")
+        return (f"{self.__qualname__}(): no compiled signature matches "
+                f"({', '.join(map(str, argtypes))}); compiled signatures: {expected}")
 
     # --- compiling -----------------------------------------------------------------------
 
@@ -102,9 +198,14 @@ class Dispatcher:
         from typeinfer.signatures import parse_signature
 
         ret, argtypes = parse_signature(spec)
+        self._declare(ret, argtypes)
+        return self.compile_overload(argtypes)
+
+    def _declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
         if ret is not None:  # the declared return type is what callers get
             self._declared_returns[argtypes] = ret
-        return self.compile_overload(argtypes)
+        if argtypes not in self._eager_sigs:
+            self._eager_sigs.append(argtypes)
 
     def compile_overload(self, argtypes: tuple[t.Type, ...]) -> Overload:
         with compile_lock:
@@ -126,13 +227,18 @@ class Dispatcher:
         install(Dispatcher, "_jc_table", "_jc_miss")
 
     def _refresh_table(self) -> None:
+        """Rebuild the native slot's table: each overload under the exact classes that
+        have its types (int, float, bool, complex), and again under NumPy's scalar classes."""
         from targets.nativecall import MAX_ARGS, build_table
 
         entries = []
         for argtypes, ov in self.overloads.items():
-            ids = [_fast_type_id(ty) for ty in argtypes]
-            if len(ids) <= MAX_ARGS and all(ids):
-                entries.append((ov.wrapper_address, ids))
+            if len(argtypes) > MAX_ARGS or not ov.returnable:
+                continue
+            for variant in (_python_class, _numpy_class):
+                ids = [id(variant(ty)) if variant(ty) is not None else 0 for ty in argtypes]
+                if all(ids) and (ov.wrapper_address, ids) not in entries:
+                    entries.append((ov.wrapper_address, ids))
         self._jc_table = build_table(entries)  # type: ignore[arg-type]
 
     def _symbol(self, argtypes: tuple[t.Type, ...]) -> str:
@@ -181,16 +287,49 @@ class Dispatcher:
         return self if obj is None else functools.partial(self, obj)
 
 
-_FAST_TYPES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean: bool,
-                                   t.complex128: complex}
+def _describe(value: Any) -> str:
+    """The Python type of `value`, with the item types of a tuple: tuple(int, str)."""
+    if type(value) is tuple:
+        return f"tuple({', '.join(_describe(v) for v in value)})"
+    return type(value).__name__
 
 
-def _fast_type_id(ty: t.Type) -> int:
-    """The id of the Python type whose values have exactly type `ty`, or 0 if none."""
-    cls = _FAST_TYPES.get(ty)
-    if cls is None and ty.is_number:
-        import numpy as np
+def _conversion_cost(src: t.Type, dst: t.Type) -> int:
+    """How far a value travels converting `src` to `dst`: kinds first, then widths."""
+    if src == dst:
+        return 0
+    if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
+        return sum(_conversion_cost(a, b) for a, b in zip(src.items, dst.items))
+    kinds = (t.Boolean, t.Integer, t.Float, t.Complex)
+    gap = kinds.index(type(dst)) - kinds.index(type(src))
+    return 100 * gap + 1
 
-        cls = np.dtype(ty.name).type
-    return id(cls) if cls is not None else 0
 
+def _best_conversion(argtypes: tuple[t.Type, ...],
+                     sigs: list[tuple[t.Type, ...]]) -> tuple[t.Type, ...] | None:
+    """The signature `argtypes` converts to (t.can_convert) at the least cost, or None."""
+    best, best_cost = None, -1
+    for sig in sigs:
+        if len(sig) == len(argtypes) and all(map(t.can_convert, argtypes, sig)):
+            cost = sum(map(_conversion_cost, argtypes, sig))
+            if best is None or cost < best_cost:
+                best, best_cost = sig, cost
+    return best
+
+
+_PYTHON_CLASSES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean: bool,
+                                       t.complex128: complex}
+
+
+def _python_class(ty: t.Type) -> type | None:
+    """The Python class whose values all have type `ty` (int for int64), if any."""
+    return _PYTHON_CLASSES.get(ty)
+
+
+def _numpy_class(ty: t.Type) -> type | None:
+    """NumPy's scalar class for `ty` (np.float32), if NumPy is loaded: it is never loaded
+    just for this, since values of its classes cannot exist before it is."""
+    np = sys.modules.get("numpy")
+    if np is None or not ty.is_number:
+        return None
+    return np.dtype(ty.name).type  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -37,6 +38,7 @@ class LoadedModule:
     info: ModuleInfo
     ir_text: str = ""
     finalized: bool = False
+    defines: set[str] = field(default_factory=set)
     _asm: str | None = field(default=None, repr=False)
 
     def address(self, symbol: str) -> int:
@@ -116,11 +118,11 @@ def load_module(module: ir.Module, info: ModuleInfo, opt: int,
     _ensure_runtime()
     mod = parse(module, list(inline_from))
     optimise(mod, opt)
-    _check_resolvable(mod)
-    lib = LoadedModule(mod, info, ir_text=str(mod))
+    defines = _check_resolvable(mod)
+    lib = LoadedModule(mod, info, ir_text=str(mod), defines=defines)
     with lock():
         jit_engine().add_module(mod)
-        _defined.update(fn.name for fn in mod.functions if not fn.is_declaration)
+        _defined.update(defines)
         _pending.append(lib)
     return lib
 
@@ -128,6 +130,10 @@ def load_module(module: ir.Module, info: ModuleInfo, opt: int,
 def finalize() -> None:
     """Generate code for every pending module and bind their Python constants."""
     with lock():
+        missing = _promised - _defined
+        _promised.clear()
+        if missing:  # LLVM would abort the process; the caller discards the pending modules
+            raise CompilerBug(f"promised native symbols were never generated: {sorted(missing)}")
         engine = jit_engine()
         engine.finalize_object()
         for lib in _pending:
@@ -146,37 +152,43 @@ def discard_pending() -> None:
         engine = jit_engine()
         for lib in _pending:
             engine.remove_module(lib.ref)
-            _defined.difference_update(fn.name for fn in lib.ref.functions
-                                       if not fn.is_declaration)
+            _defined.difference_update(lib.defines)
         _pending.clear()
+        _promised.clear()
 
 
-def _check_resolvable(mod: Any) -> None:
-    """LLVM aborts the process on an unresolved symbol; refuse such modules instead."""
+def _check_resolvable(mod: Any) -> set[str]:
+    """LLVM aborts the process on an unresolved symbol; refuse such modules instead.
+
+    Returns the names the module defines.
+    """
+    own: set[str] = set()
+    needed: list[str] = []
     for fn in mod.functions:
-        if fn.is_declaration and not fn.name.startswith("llvm."):
-            if fn.name in _defined or fn.name in _own_definitions(mod):
-                continue
-            if fn.name.startswith("jc.") and fn.name in _promised:
-                continue
-            if not _in_process(fn.name):
-                raise CompilerBug(f"generated code calls {fn.name}, which is not defined in "
-                                  "this process")
+        name = fn.name
+        if not fn.is_declaration:
+            own.add(name)
+        elif not name.startswith("llvm."):
+            needed.append(name)
+    for name in needed:
+        if name in own or name in _defined or name in _promised:
+            continue
+        if not _in_process(name):
+            raise CompilerBug(f"generated code calls {name}, which is not defined in "
+                              "this process")
+    return own
 
 
 _process = ctypes.CDLL(None)  # the interpreter and the libraries it loaded globally
 
 
+@cache
 def _in_process(name: str) -> bool:
     try:
         getattr(_process, name)
     except AttributeError:
         return bool(llvm.address_of_symbol(name))
     return True
-
-
-def _own_definitions(mod: Any) -> set[str]:
-    return {fn.name for fn in mod.functions if not fn.is_declaration}
 
 
 _promised: set[str] = set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import llvmlite.binding as llvm
@@ -18,7 +18,7 @@ import llvmlite.binding as llvm
 _lock = threading.RLock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _initialised() -> bool:
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
@@ -26,14 +26,14 @@ def _initialised() -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def host_cpu() -> tuple[str, str]:
     """The host CPU name and its feature string (+avx2,+avx512f,...)."""
     _initialised()
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten()
 
 
-@lru_cache(maxsize=None)
+@cache
 def host_target_machine(opt: int = 3) -> Any:
     cpu, features = host_cpu()
     target = llvm.Target.from_default_triple()
@@ -41,7 +41,7 @@ def host_target_machine(opt: int = 3) -> Any:
                                         codemodel="jitdefault")
 
 
-@lru_cache(maxsize=None)
+@cache
 def jit_engine() -> Any:
     """The MCJIT engine every compiled module of this process is added to."""
     tm = host_target_machine()

@@ -10,6 +10,8 @@ dispatch slot (targets.nativecall) and the Python fallback path both call it.
 """
 from __future__ import annotations
 
+import sys
+
 from llvmlite import ir
 
 from lowering.context import Context, ModuleInfo
@@ -22,8 +24,12 @@ _NULL = ir.Constant(pyobj, None)
 
 
 def emit_wrapper(module: ir.Module, info: ModuleInfo, symbol: str, return_type: t.Type,
-                 argtypes: tuple[t.Type, ...], nogil: bool) -> str:
-    """Add the wrapper of native function `symbol` to `module`; returns its name."""
+                 argtypes: tuple[t.Type, ...], nogil: bool, qualname: str = "function",
+                 argnames: tuple[str, ...] = ()) -> str:
+    """Add the wrapper of native function `symbol` to `module`; returns its name.
+
+    `qualname` and `argnames` only serve error messages ("f(): argument 'n' ...").
+    """
     name = symbol + WRAPPER_SUFFIX
     fnty = ir.FunctionType(pyobj, [pyobj, pyobj.as_pointer(), i64])
     llfn = ir.Function(module, fnty, name)
@@ -31,12 +37,26 @@ def emit_wrapper(module: ir.Module, info: ModuleInfo, symbol: str, return_type: 
         module, native_function_type(return_type, argtypes), symbol)
     ctx = Context(module, llfn, info, None, {})
     b = ctx.b
-    _, argv, _ = llfn.args
+    _, argv, nargs = llfn.args
     fail = llfn.append_basic_block("fail")
+    # The wrapper is reachable as a builtin (overload.entry_point): never trust the count.
+    with b.if_then(b.icmp_unsigned("!=", nargs, ir.Constant(i64, len(argtypes))),
+                   likely=False):
+        _set_error(ctx, TypeError, f"{qualname}() takes {len(argtypes)} positional "
+                                   f"arguments")
+        b.branch(fail)
+    if not boxable(return_type):
+        _set_error(ctx, TypeError, f"{qualname}() returns a value of type {return_type}, "
+                                   "which cannot be returned to Python")
+        b.branch(fail)
+        b.position_at_end(fail)
+        b.ret(_NULL)
+        return name
+    names = argnames or tuple(f"#{i}" for i in range(len(argtypes)))
     values = []
     for i, ty in enumerate(argtypes):
         item = b.load(b.gep(argv, [ir.Constant(i64, i)], inbounds=True), name=f"arg{i}")
-        values.append(_unbox(ctx, item, ty, fail))
+        values.append(_unbox(ctx, item, ty, fail, f"{qualname}(): argument '{names[i]}'"))
     retslot = ctx.alloca(llvm_type(return_type), "ret")
     if nogil:
         save = ctx.declare("PyEval_SaveThread", pyobj, [])
@@ -55,13 +75,60 @@ def emit_wrapper(module: ir.Module, info: ModuleInfo, symbol: str, return_type: 
     return name
 
 
+def boxable(ty: t.Type) -> bool:
+    """Whether `box` can turn a native value of `ty` into a Python object."""
+    if isinstance(ty, t.Tuple):
+        return all(boxable(item) for item in ty.items)
+    return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
+
+
 def _error_occurred(ctx: Context) -> ir.Value:
     occurred = ctx.declare("PyErr_Occurred", pyobj, [])
     return ctx.b.icmp_unsigned("!=", ctx.b.call(occurred, []), _NULL)
 
 
-def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
-    """The native value of Python object `obj` as type `ty`; jumps to `fail` on error."""
+def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block, where: str) -> ir.Value:
+    """The native value of Python object `obj` as type `ty`; jumps to `fail` on error.
+
+    A NumPy scalar of exactly the type `ty` names is read straight from the object
+    (its value follows the object header), saving the conversion's temporary object.
+    """
+    scalar_cls = _numpy_scalar_class(ty)
+    if scalar_cls is None:
+        return _unbox_general(ctx, obj, ty, fail, where)
+    b = ctx.b
+    ob_type = b.load(b.bitcast(b.gep(obj, [ir.Constant(i64, 8)]), pyobj.as_pointer()))
+    exact = b.icmp_unsigned("==", ob_type, ctx.py_constant(scalar_cls))
+    with b.if_else(exact, likely=True) as (then, otherwise):
+        with then:
+            value_ptr = b.bitcast(b.gep(obj, [ir.Constant(i64, _SCALAR_VALUE_OFFSET)]),
+                                  llvm_type(ty).as_pointer())
+            direct = b.load(value_ptr, name="scalar")
+            direct_block = b.block
+        with otherwise:
+            converted = _unbox_general(ctx, obj, ty, fail, where)
+            converted_block = b.block
+    phi = b.phi(llvm_type(ty), name="unboxed")
+    phi.add_incoming(direct, direct_block)
+    phi.add_incoming(converted, converted_block)
+    return phi
+
+
+_SCALAR_VALUE_OFFSET = 16  # NumPy scalar objects: PyObject_HEAD, then the value
+
+
+def _numpy_scalar_class(ty: t.Type) -> type | None:
+    """NumPy's scalar type for `ty` when reading it directly pays (not bool, float, complex)."""
+    np = sys.modules.get("numpy")  # no NumPy loaded, no NumPy scalars to expect
+    if np is None or not isinstance(ty, (t.Integer, t.Float, t.Complex)):
+        return None
+    cls: type = np.dtype(ty.name).type
+    return None if issubclass(cls, (int, float, complex)) else cls
+
+
+def _unbox_general(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block,
+                   where: str) -> ir.Value:
+    """`_unbox` through the C API's conversions (__index__, __float__, __complex__)."""
     b = ctx.b
     if isinstance(ty, t.Boolean):
         is_true = ctx.declare("PyObject_IsTrue", i32, [pyobj])
@@ -70,16 +137,7 @@ def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
             b.branch(fail)
         return b.trunc(r, i1)
     if isinstance(ty, t.Integer):
-        if ty.signed:
-            r = b.call(ctx.declare("PyLong_AsLongLong", i64, [pyobj]), [obj])
-        else:
-            # PyLong_AsUnsignedLongLong takes exact ints only (not numpy.uint64): index first.
-            index = b.call(ctx.declare("PyNumber_Index", pyobj, [pyobj]), [obj])
-            with b.if_then(b.icmp_unsigned("==", index, _NULL), likely=False):
-                b.branch(fail)
-            r = b.call(ctx.declare("PyLong_AsUnsignedLongLong", i64, [pyobj]), [index])
-            b.call(ctx.declare("Py_DecRef", ir.VoidType(), [pyobj]), [index])
-        _fail_if(ctx, b.icmp_signed("==", r, ir.Constant(i64, -1)), fail)
+        r = _unbox_int(ctx, obj, ty, fail, where)
         return b.trunc(r, llvm_type(ty)) if ty.bitwidth < 64 else r
     if isinstance(ty, t.Float):
         r = b.call(ctx.declare("PyFloat_AsDouble", f64, [pyobj]), [obj])
@@ -98,23 +156,68 @@ def _unbox(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block) -> ir.Value:
         size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [obj])
         with b.if_then(b.icmp_signed("!=", size, ir.Constant(i64, len(ty.items))),
                        likely=False):
-            _set_error(ctx, TypeError, f"expected a tuple of {len(ty.items)} items")
+            _set_error(ctx, TypeError, f"{where} must be a tuple of {len(ty.items)} items")
             b.branch(fail)
         get = ctx.declare("PyTuple_GetItem", pyobj, [pyobj, i64])
         out = ir.Constant(llvm_type(ty), ir.Undefined)
         for i, item_ty in enumerate(ty.items):
             item = b.call(get, [obj, ir.Constant(i64, i)])
-            out = b.insert_value(out, _unbox(ctx, item, item_ty, fail), i)
+            out = b.insert_value(out, _unbox(ctx, item, item_ty, fail, f"{where}[{i}]"), i)
         return out
     return ir.Constant(llvm_type(ty), 0)  # compile-time-only values carry nothing
+
+
+def _unbox_int(ctx: Context, obj: ir.Value, ty: t.Integer, fail: ir.Block,
+               where: str) -> ir.Value:
+    """An i64 from any object with __index__ (int, bool, NumPy integers).
+
+    uint64 needs the unsigned conversion, which (unlike PyLong_AsLongLong) does
+    not call __index__ itself, so NumPy integers go through PyNumber_Index first.
+    """
+    b = ctx.b
+    if ty.signed or ty.bitwidth < 64:
+        r = b.call(ctx.declare("PyLong_AsLongLong", i64, [pyobj]), [obj])
+    else:
+        index = b.call(ctx.declare("PyNumber_Index", pyobj, [pyobj]), [obj])
+        with b.if_then(b.icmp_unsigned("==", index, _NULL), likely=False):
+            b.branch(fail)
+        r = b.call(ctx.declare("PyLong_AsUnsignedLongLong", i64, [pyobj]), [index])
+        b.call(ctx.declare("Py_DecRef", ir.VoidType(), [pyobj]), [index])
+    # (The second condition is emitted inside the first block: `with a, b` nests.)
+    with b.if_then(b.icmp_signed("==", r, ir.Constant(i64, -1)), likely=False), \
+            b.if_then(_error_occurred(ctx), likely=False):
+        _explain_overflow(ctx, obj, f"{where} = %R does not fit in {ty}")
+        b.branch(fail)
+    return r
+
+
+def _explain_overflow(ctx: Context, obj: ir.Value, message: str) -> None:
+    """Replace CPython's terse "int too big to convert" by one naming the argument."""
+    b = ctx.b
+    overflow = ctx.py_constant(OverflowError)
+    matches = b.call(ctx.declare("PyErr_ExceptionMatches", i32, [pyobj]), [overflow])
+    with b.if_then(b.icmp_signed("!=", matches, ir.Constant(i32, 0))):
+        fmt = _cstring(ctx, message.replace("%", "%%").replace("%%R", "%R"))
+        b.call(ctx.declare("PyErr_Format", pyobj, [pyobj, pyobj], varargs=True),
+               [overflow, fmt, obj])
+
+
+def _cstring(ctx: Context, text: str) -> ir.Value:
+    """A pointer to a NUL-terminated constant string in the module."""
+    data = bytearray(text.encode() + b"\0")
+    ty = ir.ArrayType(ir.IntType(8), len(data))
+    gv = ir.GlobalVariable(ctx.module, ty, ctx.module.get_unique_name("jc.str"))
+    gv.global_constant = True
+    gv.linkage = "private"
+    gv.initializer = ir.Constant(ty, data)
+    return ctx.b.bitcast(gv, pyobj)
 
 
 def _fail_if(ctx: Context, maybe_error: ir.Value, fail: ir.Block) -> None:
     """-1 is also a valid result; only a set exception means failure."""
     b = ctx.b
-    with b.if_then(maybe_error, likely=False):
-        with b.if_then(_error_occurred(ctx), likely=False):
-            b.branch(fail)
+    with b.if_then(maybe_error, likely=False), b.if_then(_error_occurred(ctx), likely=False):
+        b.branch(fail)
 
 
 def _set_error(ctx: Context, cls: type, message: str) -> None:

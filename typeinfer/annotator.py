@@ -39,10 +39,13 @@ class CalleeResolver(Protocol):
 
 
 def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResolver,
-             publish: Callable[[t.Type | None], None] | None = None) -> None:
+             publish: Callable[[t.Type | None], None] | None = None,
+             partial_ok: Callable[[], bool] | None = None) -> None:
     """Type every value of `fn` for these argument types; raises TypingError on a conflict.
 
     `publish` is told each widening of the return type, for recursive calls to see.
+    If `partial_ok()` is true at the end (a provisional round of a recursive cycle, whose
+    result is thrown away), values left untyped by pending recursive calls are no error.
     """
     if len(argtypes) != len(fn.entry.inputargs):
         raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
@@ -52,8 +55,8 @@ def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResol
         from jitcore.ircheck import check_graph
 
         check_graph(fn)
-    _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes)
-    if checking:
+    _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes, partial_ok)
+    if checking and not (partial_ok is not None and partial_ok()):
         from jitcore.ircheck import check_typed
 
         check_typed(fn)
@@ -69,7 +72,8 @@ class _Annotator:
         self.changed = False
         self.pending_calls = False
 
-    def run(self, argtypes: tuple[t.Type, ...]) -> None:
+    def run(self, argtypes: tuple[t.Type, ...],
+            partial_ok: Callable[[], bool] | None = None) -> None:
         for v, ty in zip(self.fn.entry.inputargs, argtypes):
             v.type = ty
         for _ in range(MAX_ROUNDS):
@@ -79,7 +83,8 @@ class _Annotator:
             self._fixpoint()
             if not self.changed and previous == self.return_type:
                 break
-        self._check_complete()
+        if partial_ok is None or not partial_ok():
+            self._check_complete()
         self.fn.return_type = self.return_type if self.return_type is not None else t.none
 
     def _fixpoint(self) -> None:
@@ -204,10 +209,16 @@ class _Annotator:
         npos = len(op.args)
         args, kws = tuple(argtypes[:npos]), dict(zip(op.kwnames, argtypes[npos:]))
         if isinstance(func, t.Dispatcher):
-            if kws:
-                raise TypingError("keyword arguments in calls to jitted functions are not "
-                                  "supported yet", None, "pass the arguments by position")
-            _check_arg_count(func.dispatcher.py_func, len(args))
+            if not kws:
+                _check_arg_count(func.dispatcher.py_func, len(args))
+            if op.kwnames or len(op.args) != func.dispatcher.arity:
+                # Bind keywords and defaults as Python does, once: the call becomes positional.
+                op.args = func.dispatcher.bind_ir(op.args, dict(zip(op.kwnames, op.kwargs)))
+                op.kwnames, op.kwargs = (), []
+                args = tuple(self._type_of(v) for v in op.args)  # type: ignore[misc]
+                if any(a is None for a in args):
+                    self.pending_calls = True
+                    return
             sig = self.callees.signature_of(func.dispatcher, args)
             if sig is None:  # the callee is still being inferred (recursion)
                 self.pending_calls = True

@@ -14,6 +14,7 @@ from jitcore.errors import TypingError
 
 from . import types as t
 
+_ALIASES = {"boolean": t.boolean, "bool": t.boolean}  # Numba's spellings of bool
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|(\d+)|(.))")
 
 
@@ -82,6 +83,9 @@ class _Parser:
                 return items
             if tok != ",":
                 raise self.error(f"expected ',' or {close!r}, found {tok!r}")
+            if self.peek() == close:  # a trailing comma: "(int64,)"
+                self.next()
+                return items
 
     def type_(self) -> t.Type:
         name = self.next()
@@ -99,6 +103,8 @@ class _Parser:
                 ty = t.Tuple(tuple(self.type_list(")")))
         elif name in t.BY_NAME:
             ty = t.BY_NAME[name]
+        elif name in _ALIASES:
+            ty = _ALIASES[name]
         else:
             raise self.error(f"unknown type {name!r}")
         if self.peek() == "[":

@@ -24,8 +24,21 @@ def _numpy_scalar_types() -> dict[type, t.Type]:
     if _numpy_scalars is None:
         import numpy as np
 
-        _numpy_scalars = {np.dtype(ty.name).type: ty for ty in t.number_types}
+        names = {ty.name: ty for ty in t.number_types}
+        table = {np.dtype(ty.name).type: ty for ty in t.number_types}
+        # Aliases of the same width (np.longlong next to np.int64 on Linux).
+        for code in np.typecodes["AllInteger"] + np.typecodes["Float"] + np.typecodes[
+                "Complex"]:
+            dtype = np.dtype(code)
+            if dtype.name in names:
+                table.setdefault(dtype.type, names[dtype.name])
+        _numpy_scalars = table
     return _numpy_scalars
+
+
+def class_decides_type(cls: type) -> bool:
+    """Whether every value of exactly this class has the same type (int, np.float32: yes)."""
+    return cls in _SCALARS or (cls.__module__ == "numpy" and cls in _numpy_scalar_types())
 
 
 def typeof(value: Any) -> t.Type | None:
@@ -45,6 +58,9 @@ def typeof(value: Any) -> t.Type | None:
         ty = _numpy_scalar_types().get(cls)
         if ty is not None:
             return ty
+    for base in (int, float, complex):  # subclasses (IntEnum, ...) type as their base
+        if isinstance(value, base):
+            return _SCALARS[base]
     if getattr(value, "_jitcore_dispatcher", False):
         return t.Dispatcher(value)
     if isinstance(value, (pytypes.ModuleType, type)) or callable(value):

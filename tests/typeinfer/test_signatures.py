@@ -1,0 +1,48 @@
+"""Signature strings and type names, as Numba writes them."""
+from __future__ import annotations
+
+import pytest
+
+from jitcore import types
+from jitcore.errors import TypingError
+from typeinfer.signatures import parse_signature, parse_type
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("float64(int64, float64)", (types.float64, (types.int64, types.float64))),
+    ("int32()", (types.int32, ())),
+    ("(int64,)", (None, (types.int64,))),
+    ("(int64, float32)", (None, (types.int64, types.float32))),
+    ("void(int64)", (types.none, (types.int64,))),
+    ("boolean(bool_, b1)", (types.boolean, (types.boolean, types.boolean))),
+    ("f8(i4, u1, c16)", (types.float64, (types.int32, types.uint8, types.complex128))),
+    ("UniTuple(float64, 2)(Tuple(int64, float32),)",
+     (types.UniTuple(types.float64, 2), (types.Tuple((types.int64, types.float32)),))),
+    ("  float64 ( int64 , )  ", (types.float64, (types.int64,))),
+])
+def test_parse_signature(text, expected):
+    assert parse_signature(text) == expected
+
+
+def test_signature_objects_and_type_tuples():
+    assert parse_signature(types.float64(types.int64)) == (types.float64, (types.int64,))
+    assert parse_signature((types.int8, types.float32)) == (None, (types.int8, types.float32))
+
+
+@pytest.mark.parametrize("text,message", [
+    ("float64(int64", "unexpected end"),
+    ("float65(int64)", "unknown type 'float65'"),
+    ("float64(int64) x", "unexpected 'x'"),
+    ("(int64,,)", "unknown type ','"),
+    ("float64(int64[:])", "array types are not supported yet"),
+    ("UniTuple(int64, n)(int64)", "needs an integer count"),
+])
+def test_bad_signatures(text, message):
+    with pytest.raises(TypingError, match="invalid signature") as info:
+        parse_signature(text)
+    assert message in str(info.value)
+
+
+def test_parse_type():
+    assert parse_type("uint64") is types.uint64
+    assert parse_type("complex64") == types.complex64
