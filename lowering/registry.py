@@ -17,6 +17,7 @@ from typing import Any, Callable
 Impl = Callable[..., Any]
 _IMPLS: dict[Any, list[tuple[tuple[Any, ...], Impl]]] = {}
 _loaded = False
+_numpy_loaded = False
 
 
 def _key(key: Any) -> Any:
@@ -39,12 +40,16 @@ def lower(key: Any, *classes: Any) -> Callable[[Impl], Impl]:
 
 
 def _ensure_loaded() -> None:
-    global _loaded
+    global _loaded, _numpy_loaded
     if not _loaded:
         _loaded = True
         from .impls import load_all
 
         load_all()
+    if not _numpy_loaded:
+        from .impls import load_numpy_domains
+
+        _numpy_loaded = load_numpy_domains()
 
 
 def find(key: Any, types: tuple[Any, ...]) -> Impl | None:

@@ -21,6 +21,7 @@ Rule = Callable[..., Any]
 _RULES: dict[Any, list[tuple[tuple[type, ...], Rule]]] = {}
 _ATTRS: dict[tuple[type, str], Rule] = {}
 _loaded = False
+_numpy_loaded = False
 
 
 def _key(key: Any) -> Any:
@@ -74,12 +75,16 @@ def attr_rule(cls: type, attr: str) -> Callable[[Rule], Rule]:
 
 
 def _ensure_loaded() -> None:
-    global _loaded
+    global _loaded, _numpy_loaded
     if not _loaded:
         _loaded = True
         from .rules import load_all
 
         load_all()
+    if not _numpy_loaded:
+        from .rules import load_numpy_domains
+
+        _numpy_loaded = load_numpy_domains()
 
 
 def resolve(key: Any, *types: Type) -> Signature | None:

@@ -2,10 +2,25 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "arrays", "arraycreate")
+DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "arrays")
+
+
+# Domains keyed by NumPy functions import NumPy; they load once the program has imported it
+# (code that calls np.zeros has), so compiling scalar code never pays for importing NumPy.
+NUMPY_DOMAINS = ("arraycreate",)
 
 
 def load_all() -> None:
     for name in DOMAINS:
         importlib.import_module(f"{__name__}.{name}")
+
+
+def load_numpy_domains() -> bool:
+    """Load the NumPy-keyed domains if NumPy is imported; True once they are loaded."""
+    if "numpy" not in sys.modules:
+        return False
+    for name in NUMPY_DOMAINS:
+        importlib.import_module(f"{__name__}.{name}")
+    return True
