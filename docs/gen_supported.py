@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
 
 from jitcore import flow, operations  # noqa: E402
 import jitcore.types  # noqa: E402,F401  (callee names must not depend on import order)
+import numpy  # noqa: E402,F401  (the NumPy-keyed rules load only once NumPy is imported)
 from lowering import registry as lreg  # noqa: E402
 from typeinfer import registry as treg  # noqa: E402
 from typeinfer import types as t  # noqa: E402

@@ -65,6 +65,27 @@ def call_rule(*callees: Any) -> Callable[[Rule], Rule]:
     return decorator
 
 
+def method_rule(cls: Any, name: str) -> Callable[[Rule], Rule]:
+    """A rule for `obj.name(*args, **kws)` on receivers of type `cls`: fn(this, args, kws).
+
+    The signature lists the receiver, the positional and then the keyword arguments;
+    the implementation is `lower("method.<name>", cls)`.
+    """
+    return _register(("method", name), (cls,))
+
+
+def resolve_method(this: Type, name: str, args: tuple[Type, ...],
+                   kws: dict[str, Type]) -> Signature | None:
+    """The signature of a method call, from a method rule or an operation rule "method.name"."""
+    _ensure_loaded()
+    for classes, fn in _RULES.get(("method", name), ()):
+        if isinstance(this, classes[0]):
+            sig = fn(this, args, kws)
+            if sig is not None:
+                return _as_signature(sig, (this, *args, *kws.values()))
+    return None if kws else resolve(f"method.{name}", this, *args)
+
+
 def attr_rule(cls: type, attr: str) -> Callable[[Rule], Rule]:
     """A rule for `obj.attr` where obj's type is an instance of `cls`: fn(ty) -> Type."""
     def decorator(fn: Rule) -> Rule:

@@ -399,20 +399,3 @@ def conjugate_real(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
 def conjugate_complex(ctx: Context, sig: t.Signature, z: ir.Value) -> ir.Value:
     b = ctx.b
     return b.insert_value(z, b.fneg(b.extract_value(z, 1)), 1, name="conj")
-
-
-@lower(t.BoundMethod)
-def call_method(ctx: Context, sig: t.Signature, this: ir.Value, *args: ir.Value) -> ir.Value:
-    """obj.meth(*args): forwards to the implementation of "method.meth" for obj's type."""
-    from typeinfer.registry import resolve
-
-    from ..registry import find
-
-    bound = sig.args[0]
-    assert isinstance(bound, t.BoundMethod)
-    key = f"method.{bound.attr}"
-    inner = resolve(key, bound.this, *sig.args[1:])
-    assert inner is not None, key
-    impl = find(key, inner.args)
-    assert impl is not None, key
-    return impl(ctx, inner, ctx.cast(this, bound.this, inner.args[0]), *args)

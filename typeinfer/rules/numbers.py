@@ -188,18 +188,6 @@ def conjugate_attr(ty: Type) -> Type:
     return BoundMethod(ty, "conjugate")
 
 
-@call_rule(BoundMethod)
-def method_call(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    """obj.meth(*args): the rule "method.meth" for (type(obj), *args) decides."""
-    bound = args[0]
-    if kws or not isinstance(bound, BoundMethod):
-        return None
-    sig = resolve(f"method.{bound.attr}", bound.this, *args[1:])
-    if sig is None:
-        return None
-    return Signature(sig.return_type, (bound, *sig.args[1:]))
-
-
 @unop_rule("method.conjugate", Number)  # type: ignore[arg-type]
 def conjugate(ty: Type) -> Signature:
     out = int64 if isinstance(ty, Boolean) else ty
