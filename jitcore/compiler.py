@@ -174,6 +174,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     """Infer, lower and load `dispatcher` for `argtypes`; the overload is ready to call."""
     from llvmlite import ir as llir
 
+    from lowering.arrayexpr import fuse_array_expressions
     from lowering.context import ModuleInfo
     from lowering.emit import emit_function
     from targets import codegen
@@ -190,6 +191,7 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         options = dispatcher.targetoptions
         module = llir.Module(symbol)
         info = ModuleInfo()
+        fuse_array_expressions(typed.graph)  # elementwise array ops -> one loop each
         emit_function(typed.graph, symbol, module, info, CALLEES, options)
         wrapper = emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
                                bool(options.get("nogil")), dispatcher.__qualname__,

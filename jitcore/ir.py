@@ -224,6 +224,24 @@ def check_assigned(assigned: bool, name: str) -> None:
                                 "associated with a value")
 
 
+@final
+@dataclass(eq=False, slots=True)
+class ArrayExpr(Op):
+    """result = an elementwise expression over arrays and scalars, computed in one loop.
+
+    Made by lowering.arrayexpr from trees of elementwise ops. `tree` is ("leaf", i) for
+    `leaves[i]` or ("apply", ufunc, loop_signature, [subtrees]); with `inplace` the result
+    is written into leaves[0] (a += b) instead of a new array.
+    """
+
+    tree: Any
+    leaves: list[Value]
+    inplace: bool = False
+
+    def sources(self) -> list[Value]:
+        return list(self.leaves)
+
+
 # --- block exits -------------------------------------------------------------------------
 
 

@@ -140,6 +140,10 @@ class _Emitter:
         elif isinstance(op, jir.GetAttr):
             impl = self.implementation(f"getattr.{op.attr}", op.sig, f".{op.attr}")
             self.set(op, impl(ctx, op.sig, self.value(op.obj)))
+        elif isinstance(op, jir.ArrayExpr):
+            from .impls.arrayexpr import emit_array_expr
+
+            self.set(op, emit_array_expr(ctx, op, [self.value(v) for v in op.leaves]))
         elif isinstance(op, jir.UnpackCheck):
             pass
         else:  # pragma: no cover - every IR op class is handled above

@@ -89,10 +89,15 @@ lower("mul", t.Complex, t.Complex)(_complex_binop(c_prod))
 
 @lower("truediv", t.Complex, t.Complex)
 def complex_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    re, im, is_zero = c_quot(ctx, parts(ctx, a), parts(ctx, d))
+    num = parts(ctx, a)
+    re, im, is_zero = c_quot(ctx, num, parts(ctx, d))
     if ctx.options.get("error_model", "python") == "python":
         with ctx.b.if_then(is_zero, likely=False):
             ctx.raise_exception(ZeroDivisionError, ("complex division by zero",))
+    else:  # NumPy: each part divided by +0.0 (inf, or nan for 0/0)
+        zero = ir.Constant(re.type, 0.0)
+        re = ctx.b.select(is_zero, ctx.b.fdiv(num[0], zero), re)
+        im = ctx.b.select(is_zero, ctx.b.fdiv(num[1], zero), im)
     return pack(ctx, re, im, sig.return_type)
 
 

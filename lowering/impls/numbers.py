@@ -73,20 +73,32 @@ def _signed_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir
     return q, r
 
 
+def _int_divmod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value, which: int,
+                message: str) -> ir.Value:
+    """Python's // (which=0) or % (which=1); by zero: ZeroDivisionError, or 0 as NumPy gives
+    under error_model="numpy" (array expressions), which keeps loops free of branches."""
+    b = ctx.b
+    numpy_errors = not _python_errors(ctx)
+    is_zero = b.icmp_unsigned("==", d, _zero(d))
+    if numpy_errors:
+        d = b.select(is_zero, ir.Constant(d.type, 1), d)
+    else:
+        _check_int_divisor(ctx, d, message)
+    if sig.args[0].signed:  # type: ignore[attr-defined]
+        result = _signed_divmod(ctx, a, d)[which]
+    else:
+        result = b.urem(a, d) if which else b.udiv(a, d)
+    return b.select(is_zero, _zero(result), result) if numpy_errors else result
+
+
 @lower("floordiv", t.Integer, t.Integer)
 def int_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    _check_int_divisor(ctx, d, "integer division or modulo by zero")
-    if sig.args[0].signed:  # type: ignore[attr-defined]
-        return _signed_divmod(ctx, a, d)[0]
-    return ctx.b.udiv(a, d)
+    return _int_divmod(ctx, sig, a, d, 0, "integer division or modulo by zero")
 
 
 @lower("mod", t.Integer, t.Integer)
 def int_mod(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
-    _check_int_divisor(ctx, d, "integer modulo by zero")
-    if sig.args[0].signed:  # type: ignore[attr-defined]
-        return _signed_divmod(ctx, a, d)[1]
-    return ctx.b.urem(a, d)
+    return _int_divmod(ctx, sig, a, d, 1, "integer modulo by zero")
 
 
 def _shift(kind: str) -> Callable[..., ir.Value]:
@@ -276,7 +288,11 @@ def _float_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir.
 @lower("floordiv", t.Float, t.Float)
 def float_floordiv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
     _check_float_divisor(ctx, d, "float floor division by zero")
-    return _float_divmod(ctx, a, d)[0]
+    quotient = _float_divmod(ctx, a, d)[0]
+    if _python_errors(ctx):
+        return quotient
+    by_zero = ctx.b.fcmp_ordered("==", d, ir.Constant(d.type, 0.0))
+    return ctx.b.select(by_zero, ctx.b.fdiv(a, d), quotient)  # NumPy: a // 0.0 is a / 0.0
 
 
 @lower("mod", t.Float, t.Float)
