@@ -1,0 +1,66 @@
+"""Contiguous float loops compile to packed SIMD instructions on hosts with AVX2."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from jitcore import njit
+
+
+def _host_has_avx2() -> bool:
+    from targets.machine import host_cpu
+
+    return "+avx2" in host_cpu()[1].split(",")
+
+
+pytestmark = pytest.mark.skipif(not _host_has_avx2(), reason="the host CPU has no AVX2")
+PACKED = re.compile(r"\bv(add|mul|sub|fmadd\w*|div)p[sd]\s+%[yz]mm")
+
+
+def saxpy(alpha, x, y):
+    for i in range(len(x)):
+        y[i] += alpha * x[i]
+
+
+def total(a):
+    acc = 0.0
+    for i in range(len(a)):
+        acc += a[i]
+    return acc
+
+
+def poly32(x, c, out):
+    c0, c1, c2 = c[0], c[1], c[2]
+    for i in range(len(x)):
+        v = x[i]
+        out[i] = (c2 * v + c1) * v + c0
+
+
+def packed_lines(fn, *args) -> list[str]:
+    fn(*args)
+    asm = fn.inspect_asm(fn.signatures[0])
+    return [line for line in asm.splitlines() if PACKED.search(line)]
+
+
+def test_saxpy_is_packed():
+    x = np.ones(64)
+    assert packed_lines(njit(saxpy), 2.0, x, x.copy())
+
+
+def test_float32_kernel_is_packed_single_precision():
+    x = np.ones(64, np.float32)
+    lines = packed_lines(njit(poly32), x, np.ones(3, np.float32), x.copy())
+    assert any("ps" in line for line in lines)
+
+
+def test_float_sum_is_packed_only_with_fastmath():
+    a = np.ones(64)
+    assert packed_lines(njit(fastmath=True)(total), a)
+    assert not packed_lines(njit(total), a)  # IEEE order of additions is kept by default
+
+
+def test_fused_array_expression_is_packed():
+    a = np.ones(64)
+    assert packed_lines(njit(lambda a, b, c: a * b + c), a, a, a)
