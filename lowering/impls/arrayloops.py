@@ -92,3 +92,36 @@ def flat_index_walk(ctx: Context, ty: t.Array, arr: ir.Value,
         b.store(b.add(k, ONE), counter)
 
     walk(ctx, ty, arr, step)
+
+
+def nested_loops(ctx: Context, dims: list[ir.Value], ptrs: list[ir.Value],
+                 strides: list[list[ir.Value]], body: Callable[[list[ir.Value]], None],
+                 name: str = "nest") -> None:
+    """Loops over `dims` (outermost first), moving each pointer by its own byte stride per
+    level: body(pointers) runs once per position."""
+    if not dims:
+        body(ptrs)
+        return
+    b = ctx.b
+    with counted_loop(ctx, dims[0], f"{name}{len(dims)}") as i:
+        moved = [byte_offset(b, p, b.mul(i, s[0])) for p, s in zip(ptrs, strides)]
+        nested_loops(ctx, dims[1:], moved, [s[1:] for s in strides], body, name)
+
+
+def copy_elements(ctx: Context, src_ty: t.Array, src: ir.Value, dst_ty: t.Array,
+                  dst_ptr: ir.Value, dst_strides: list[ir.Value]) -> None:
+    """Copy every element of `src` to the positions `dst_ptr` + index . `dst_strides`,
+    converting to dst_ty's dtype."""
+    b = ctx.b
+    if src_ty.ndim == 0:
+        value = ctx.cast(am.load_element(b, src_ty, am.data(b, src)), src_ty.dtype, dst_ty.dtype)
+        am.store_element(b, dst_ty, dst_ptr, value)
+        return
+    dims = [am.shape(b, src, a) for a in range(src_ty.ndim)]
+    src_strides = [am.stride(b, src, a) for a in range(src_ty.ndim)]
+
+    def body(ptrs: list[ir.Value]) -> None:
+        value = ctx.cast(am.load_element(b, src_ty, ptrs[0]), src_ty.dtype, dst_ty.dtype)
+        am.store_element(b, dst_ty, ptrs[1], value)
+
+    nested_loops(ctx, dims, [am.data(b, src), dst_ptr], [src_strides, dst_strides], body, "copy")

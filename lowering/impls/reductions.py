@@ -27,7 +27,7 @@ from ..context import Context
 from ..models import i1, i64, llvm_type
 from ..registry import find, lower
 from .arraycreate import allocate
-from .arrayloops import ONE, ZERO, byte_offset, counted_loop, walk
+from .arrayloops import ONE, ZERO, byte_offset, counted_loop, nested_loops, walk
 
 _ORDER_FREE = ("sum", "prod", "mean", "var", "std", "min", "max", "all", "any")
 
@@ -219,13 +219,7 @@ def reduce_all(ctx: Context, kind: str, ty: t.Array, arr: ir.Value, out: t.Type,
 def _outer_loops(ctx: Context, arr: ir.Value, axes: list[int], ptrs: list[ir.Value],
                  strides: list[list[ir.Value]], body: Any) -> None:
     """Nested loops over `axes` of `arr` moving each pointer by its own stride per axis."""
-    if not axes:
-        body(ptrs)
-        return
-    b = ctx.b
-    with counted_loop(ctx, am.shape(b, arr, axes[0]), f"out{axes[0]}") as i:
-        moved = [byte_offset(b, p, b.mul(i, s[0])) for p, s in zip(ptrs, strides)]
-        _outer_loops(ctx, arr, axes[1:], moved, [s[1:] for s in strides], body)
+    nested_loops(ctx, [am.shape(ctx.b, arr, a) for a in axes], ptrs, strides, body, "out")
 
 
 def reduce_axis(ctx: Context, kind: str, ty: t.Array, arr: ir.Value, axis: ir.Value,
