@@ -482,6 +482,17 @@ def _close_value(ctx: Context, x: ir.Value, y: ir.Value, rtol: ir.Value, atol: i
     return b.or_(result, b.and_(equal_nan, both_nan))
 
 
+def _broadcast_error(ctx: Context, operands: tuple[tuple[ir.Value, t.Type], ...]) -> None:
+    """NumPy's message, with both shapes."""
+    fmt, values = [], []
+    for llv, ty in operands:
+        n = ty.ndim if isinstance(ty, t.Array) else 0
+        fmt.append("(" + ",".join(["%lld"] * n) + ("," if n == 1 else "") + ")")
+        values += [am.shape(ctx.b, llv, d) for d in range(n)]
+    ctx.raise_formatted(ValueError, "operands could not be broadcast together with shapes "
+                        + " ".join(fmt) + " ", *values)
+
+
 def _close(all_: bool) -> Any:
     def impl(ctx: Context, sig: t.Signature, *args: ir.Value,
              kwnames: tuple[str, ...] = ()) -> ir.Value:
@@ -495,22 +506,29 @@ def _close(all_: bool) -> Any:
         if not arrays:
             return _close_value(ctx, ctx.cast(x, x_ty, t.float64), ctx.cast(y, y_ty, t.float64),
                                 rtol, atol, equal_nan)
-        ndim = arrays[0].ndim
+        ndim = max(ty.ndim for ty in arrays)
+        operands = ((x, x_ty), (y, y_ty))
+
+        def axis_of(ty: t.Type, d: int) -> int | None:
+            """The operand's axis under result axis d (NumPy aligns trailing axes)."""
+            if not isinstance(ty, t.Array):
+                return None
+            k = d - (ndim - ty.ndim)
+            return k if k >= 0 else None
+
         dims = []
-        strides: list[list[ir.Value]] = []
-        for llv, ty in ((x, x_ty), (y, y_ty)):
-            strides.append([am.stride(b, llv, d) if isinstance(ty, t.Array) else ZERO
-                            for d in range(ndim)])
-        for d in range(ndim):  # broadcasting of equal ranks: a length 1 stretches
-            sizes = [am.shape(b, llv, d) if isinstance(ty, t.Array) else ONE
-                     for llv, ty in ((x, x_ty), (y, y_ty))]
+        strides: list[list[ir.Value]] = [[], []]
+        for d in range(ndim):  # broadcasting: a length 1 stretches
+            axes = [axis_of(ty, d) for _, ty in operands]
+            sizes = [am.shape(b, llv, k) if k is not None else ONE
+                     for (llv, _), k in zip(operands, axes)]
             bad = b.and_(b.icmp_signed("!=", sizes[0], sizes[1]), b.and_(
                 b.icmp_signed("!=", sizes[0], ONE), b.icmp_signed("!=", sizes[1], ONE)))
             with b.if_then(bad, likely=False):
-                ctx.raise_exception(ValueError, ("operands could not be broadcast together",))
-            for k in range(2):
-                strides[k][d] = b.select(b.icmp_signed("==", sizes[k], ONE), ZERO,
-                                         strides[k][d])
+                _broadcast_error(ctx, operands)
+            for j, ((llv, _), k) in enumerate(zip(operands, axes)):
+                stride = am.stride(b, llv, k) if k is not None else ZERO
+                strides[j].append(b.select(b.icmp_signed("==", sizes[j], ONE), ZERO, stride))
             dims.append(b.select(b.icmp_signed("==", sizes[0], ONE), sizes[1], sizes[0]))
         scalar_slots = []
         ptrs = []

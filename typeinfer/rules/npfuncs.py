@@ -360,9 +360,7 @@ def _close(all_: bool) -> Any:
             return None
         if not all(_real(bound.get(n, float64)) for n in ("rtol", "atol", "equal_nan")):
             return None
-        arrays = [x for x in operands if isinstance(x, Array)]
-        if len(arrays) == 2 and arrays[0].ndim != arrays[1].ndim:
-            return None  # broadcasting between different ranks is not supported
+        arrays = sorted((x for x in operands if isinstance(x, Array)), key=lambda x: -x.ndim)
         convert = {"rtol": float64, "atol": float64, "equal_nan": boolean}
         if all_ or not arrays:
             ret: Type = boolean
