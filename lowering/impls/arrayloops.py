@@ -9,8 +9,8 @@ LLVM vectorises); other layouts with a loop per axis that adds byte strides.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from llvmlite import ir
 

@@ -17,7 +17,7 @@ import ctypes
 import glob
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -31,13 +31,13 @@ from ..context import Context
 from ..models import f32, f64, i8p, i32, i64, llvm_type
 from ..registry import lower
 from .arraycreate import allocate
-from .arrayloops import ONE, ZERO, byte_offset, counted_loop, walk
+from .arrayloops import ONE, ZERO, counted_loop, walk
 from .reductions import arith
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
-@lru_cache(maxsize=None)
+@cache
 def blas_prefix() -> str | None:
     """The symbol prefix of NumPy's CBLAS once its library is global ('scipy_cblas_'), or None."""
     libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
@@ -144,15 +144,14 @@ def _loop_product(ctx: Context, a_dt: t.Type, b_dt: t.Type, dtype: t.Type, A: Ma
                   B: Matrix, C: Matrix) -> None:
     b = ctx.b
     acc = ctx.alloca(llvm_type(dtype), "dot.acc")
-    with counted_loop(ctx, A.rows, "dot.i") as i:
-        with counted_loop(ctx, B.cols, "dot.j") as j:
-            b.store(ctx.constant(0, dtype), acc)
-            with counted_loop(ctx, A.cols, "dot.k") as k:
-                x = ctx.cast(b.load(_element(ctx, A, i, k, a_dt)), a_dt, dtype)
-                y = ctx.cast(b.load(_element(ctx, B, k, j, b_dt)), b_dt, dtype)
-                b.store(arith(ctx, "add", dtype, b.load(acc), arith(ctx, "mul", dtype, x, y)),
-                        acc)
-            b.store(b.load(acc), _element(ctx, C, i, j, dtype))
+    with counted_loop(ctx, A.rows, "dot.i") as i, counted_loop(ctx, B.cols, "dot.j") as j:
+        b.store(ctx.constant(0, dtype), acc)
+        with counted_loop(ctx, A.cols, "dot.k") as k:
+            x = ctx.cast(b.load(_element(ctx, A, i, k, a_dt)), a_dt, dtype)
+            y = ctx.cast(b.load(_element(ctx, B, k, j, b_dt)), b_dt, dtype)
+            b.store(arith(ctx, "add", dtype, b.load(acc), arith(ctx, "mul", dtype, x, y)),
+                    acc)
+        b.store(b.load(acc), _element(ctx, C, i, j, dtype))
 
 
 def _blas_operand(ctx: Context, m: Matrix, size: int, dtype: t.Type) -> tuple[
@@ -186,27 +185,26 @@ def _blas_operand(ctx: Context, m: Matrix, size: int, dtype: t.Type) -> tuple[
         with then:
             b.store(ir.Constant(i32, NO_TRANS), trans_slot)
             b.store(b.sdiv(rs, isz), ld_slot)
-        with otherwise:
-            with b.if_else(col_major) as (then2, otherwise2):
-                with then2:
-                    b.store(ir.Constant(i32, TRANS), trans_slot)
-                    b.store(b.sdiv(cs2, isz), ld_slot)
-                with otherwise2:
-                    temp = b.call(runtime.alloc(ctx.module),
-                                  [b.mul(b.mul(m.rows, m.cols), isz)], name="blas.copy")
-                    with b.if_then(b.icmp_unsigned("==", temp, ir.Constant(i8p, None)),
-                                   likely=False):
-                        ctx.raise_exception(MemoryError, ("cannot allocate a temporary",))
-                    dst = runtime.data_pointer(b, temp)
-                    packed = Matrix(dst, m.rows, m.cols, b.mul(m.cols, isz), isz)
-                    with counted_loop(ctx, m.rows, "pack.i") as i:
-                        with counted_loop(ctx, m.cols, "pack.j") as j:
-                            b.store(b.load(_element(ctx, m, i, j, dtype)),
-                                    _element(ctx, packed, i, j, dtype))
-                    b.store(dst, ptr_slot)
-                    b.store(temp, temp_slot)
-                    b.store(ir.Constant(i32, NO_TRANS), trans_slot)
-                    b.store(cols1, ld_slot)
+        with otherwise, b.if_else(col_major) as (then2, otherwise2):
+            with then2:
+                b.store(ir.Constant(i32, TRANS), trans_slot)
+                b.store(b.sdiv(cs2, isz), ld_slot)
+            with otherwise2:
+                temp = b.call(runtime.alloc(ctx.module),
+                              [b.mul(b.mul(m.rows, m.cols), isz)], name="blas.copy")
+                with b.if_then(b.icmp_unsigned("==", temp, ir.Constant(i8p, None)),
+                               likely=False):
+                    ctx.raise_exception(MemoryError, ("cannot allocate a temporary",))
+                dst = runtime.data_pointer(b, temp)
+                packed = Matrix(dst, m.rows, m.cols, b.mul(m.cols, isz), isz)
+                with (counted_loop(ctx, m.rows, "pack.i") as i,
+                      counted_loop(ctx, m.cols, "pack.j") as j):
+                    b.store(b.load(_element(ctx, m, i, j, dtype)),
+                            _element(ctx, packed, i, j, dtype))
+                b.store(dst, ptr_slot)
+                b.store(temp, temp_slot)
+                b.store(ir.Constant(i32, NO_TRANS), trans_slot)
+                b.store(cols1, ld_slot)
     return b.load(ptr_slot), b.load(trans_slot), b.load(ld_slot), b.load(temp_slot)
 
 
@@ -344,8 +342,8 @@ def _matrix_norm(ctx: Context, ty: t.Array, arr: ir.Value, order: ir.Value | Non
                 b.store(b.call(pick, [b.load(best), b.load(line)]), best)
             b.store(b.load(best), result)
     with b.if_then(b.not_(known), likely=False):
-        ctx.raise_exception(ValueError, ("only ord None, 'fro', 1, -1, inf and -inf are "
-                                         "supported for matrices",))
+        ctx.raise_exception(ValueError, (("only ord None, 'fro', 1, -1, inf and -inf are "
+                                          "supported for matrices"),))
     return b.load(result)
 
 

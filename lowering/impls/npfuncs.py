@@ -20,7 +20,7 @@ from .. import arraymodel as am
 from ..context import Context
 from ..models import f64, i1, i8p, i64, llvm_type
 from ..registry import lower
-from .arraycreate import allocate, fill
+from .arraycreate import allocate
 from .arrayloops import ONE, ZERO, byte_offset, copy_elements, counted_loop, nested_loops, walk
 from .reductions import _bind as bind
 from .reductions import _wrap_axis
@@ -574,5 +574,3 @@ def _close(all_: bool) -> Any:
 
 lower(np.isclose)(_close(False))
 lower(np.allclose)(_close(True))
-
-__all__ = ["fill", "copy_array", "sorted_copy", "counted_loop"]

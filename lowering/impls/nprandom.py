@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import math
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from typeinfer import types as t
 
 from .. import arraymodel as am
 from ..context import Context, RawAddress
-from ..models import f64, i1, i8p, i32, i64
+from ..models import f64, i8p, i32, i64
 from ..registry import lower
 from .arraycreate import allocate
 from .arrayloops import counted_loop
@@ -34,7 +34,7 @@ from .reductions import _bind as bind
 _I64P = i64.as_pointer()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _key_cell() -> ctypes.c_uint32:
     """A process-wide pthread key for the generator state (created once)."""
     libc = ctypes.CDLL(None)
@@ -272,5 +272,3 @@ def seed(ctx: Context, sig: t.Signature, value: ir.Value) -> ir.Value:
     b.call(_seed_function(ctx), [_state(ctx), value])
     return ir.Constant(ir.IntType(8), 0)
 
-
-__all__ = ["i1"]

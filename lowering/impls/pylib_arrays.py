@@ -20,7 +20,7 @@ SMALL = 16  # below this many elements insertion sort beats partitioning
 @njit
 def less(x, y):  # type: ignore[no-untyped-def]
     """x < y with nan after every number (and nan not less than nan)."""
-    return x < y or (y != y and x == x)
+    return x < y or (y != y and x == x)  # noqa: PLR0124 - nan tests
 
 
 @njit
@@ -177,7 +177,7 @@ def dedupe(a):  # type: ignore[no-untyped-def]
     for i in range(1, n):
         x = a[i]
         last = a[k - 1]
-        if x != last and not (x != x and last != last):
+        if x != last and not (x != x and last != last):  # noqa: PLR0124 - nan
             a[k] = x
             k += 1
     return k
@@ -225,9 +225,9 @@ def histogram(a, bins, lo, hi, has_range):  # type: ignore[no-untyped-def]
             hi = lo
             for i in range(n):
                 x = float(a[i])
-                if x < lo or x != x:
+                if x < lo or x != x:  # noqa: PLR0124 - nan spreads to the range
                     lo = x
-                if x > hi or x != x:
+                if x > hi or x != x:  # noqa: PLR0124
                     hi = x
         if not (lo - lo == 0.0 and hi - hi == 0.0):
             raise ValueError("autodetected range is not finite")

@@ -12,8 +12,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..registry import binop_rule, call_rule
-from ..types import (BY_NAME, Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst,
-                     Signature, Type, float64)
+from ..types import (
+    BY_NAME,
+    Array,
+    Boolean,
+    Complex,
+    Float,
+    Integer,
+    NoneType,
+    PyObjectConst,
+    Signature,
+    Type,
+    float64,
+)
 
 
 def product_dtype(a: Type, b: Type) -> Type | None:

@@ -13,13 +13,29 @@ Arguments are bound to NumPy's parameter names; the signature lists them in call
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..registry import attr_rule, call_rule, method_rule
-from ..types import (BY_NAME, Array, Boolean, BoundMethod, Complex, Float, Integer, NoneType,
-                     PyObjectConst, Signature, Tuple, Type, boolean, float64, int64)
+from ..types import (
+    BY_NAME,
+    Array,
+    Boolean,
+    BoundMethod,
+    Complex,
+    Float,
+    Integer,
+    NoneType,
+    PyObjectConst,
+    Signature,
+    Tuple,
+    Type,
+    boolean,
+    float64,
+    int64,
+)
 from .arraycreate import dtype_of
 
 
@@ -41,12 +57,19 @@ def is_none(ty: Type | None) -> bool:
         isinstance(ty, PyObjectConst) and ty.value is None)
 
 
+def _dtype(ty: Type | None, default: Type) -> Type | None:
+    """The dtype a dtype argument names; None (no rule applies) unless it is a constant."""
+    if ty is not None and not is_none(ty) and not isinstance(ty, PyObjectConst):
+        return None
+    return dtype_of(ty, default)
+
+
 def _real(ty: Type | None) -> bool:
     return isinstance(ty, (Integer, Float, Boolean))
 
 
 def _signature(ret: Type, args: tuple[Type, ...], kws: dict[str, Type],
-               convert: dict[str, Type], names: tuple[str, ...]) -> Signature:
+               convert: Mapping[str, Type], names: tuple[str, ...]) -> Signature:
     """The signature in call order, converting the named arguments listed in `convert`."""
     order = list(names[:len(args)]) + list(kws)
     values = list(args) + list(kws.values())
@@ -112,7 +135,9 @@ def eye(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
         return None
     if not isinstance(bound.get("k", int64), Integer):
         return None
-    dtype = dtype_of(bound.get("dtype"), float64)
+    dtype = _dtype(bound.get("dtype"), float64)
+    if dtype is None:
+        return None
     convert = {"N": int64, "M": int64 if not is_none(bound.get("M")) else bound.get(
         "M", int64), "k": int64}
     return _signature(Array(dtype, 2, "C"), args, kws, convert, names)
@@ -125,7 +150,9 @@ def identity(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     bound = bind(args, kws, names)
     if bound is None or not isinstance(bound.get("n"), (Integer, Boolean)):
         return None
-    dtype = dtype_of(bound.get("dtype"), float64)
+    dtype = _dtype(bound.get("dtype"), float64)
+    if dtype is None:
+        return None
     return _signature(Array(dtype, 2, "C"), args, kws, {"n": int64}, names)
 
 
@@ -154,7 +181,9 @@ def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
         return None
     obj = bound["object"]
     if isinstance(obj, Array):
-        dtype = dtype_of(bound.get("dtype"), obj.dtype)
+        dtype = _dtype(bound.get("dtype"), obj.dtype)
+        if dtype is None:
+            return None
         return _signature(Array(dtype, obj.ndim, "C"), args, kws, {}, names)
     found = nested_shape(obj)
     if found is None or not found[0] or 0 in found[0]:
@@ -163,7 +192,9 @@ def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     natural = common_dtype(scalars)
     if natural is None:
         return None
-    dtype = dtype_of(bound.get("dtype"), natural)
+    dtype = _dtype(bound.get("dtype"), natural)
+    if dtype is None:
+        return None
     return _signature(Array(dtype, len(shape), "C"), args, kws, {}, names)
 
 
@@ -233,9 +264,10 @@ def _sortable(ty: Type | None) -> bool:
 # np.sort(a), np.argsort(a), np.unique(a): 1-d arrays of real numbers
 @call_rule(np.sort)
 def sort(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not _sortable(args[0]):
+    arr = args[0] if len(args) == 1 and not kws else None
+    if not isinstance(arr, Array) or not _sortable(arr):
         return None
-    return Signature(args[0].copy(layout="C", readonly=False), args)  # type: ignore[union-attr]
+    return Signature(arr.copy(layout="C", readonly=False), args)
 
 
 @call_rule(np.argsort)

@@ -14,8 +14,19 @@ from typing import Any
 import numpy as np
 
 from ..registry import call_rule
-from ..types import (Array, Boolean, Float, Integer, Signature, Tuple, Type, UniTuple, float64,
-                     int64, none)
+from ..types import (
+    Array,
+    Boolean,
+    Float,
+    Integer,
+    Signature,
+    Tuple,
+    Type,
+    UniTuple,
+    float64,
+    int64,
+    none,
+)
 from .npfuncs import bind, is_none
 
 

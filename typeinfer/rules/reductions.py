@@ -15,8 +15,20 @@ from typing import Any
 import numpy as np
 
 from ..registry import attr_rule, call_rule, method_rule
-from ..types import (Array, Boolean, BoundMethod, Complex, Float, Integer, NoneType,
-                     PyObjectConst, Signature, Type, float64, int64, uint64)
+from ..types import (
+    Array,
+    Boolean,
+    BoundMethod,
+    Complex,
+    Integer,
+    NoneType,
+    PyObjectConst,
+    Signature,
+    Type,
+    float64,
+    int64,
+    uint64,
+)
 
 REDUCTIONS = ("sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all",
               "any")
