@@ -188,6 +188,8 @@ class Context:
         if isinstance(ty, t.Array):
             fn = runtime.incref(self.module) if which == "incref" else runtime.decref(self.module)
             self.b.call(fn, [self.b.extract_value(llv, 0)])
+        elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
+            self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.Tuple):
             for i, item in enumerate(ty.items):
                 if isinstance(item, (t.Array, t.Tuple)):

@@ -30,6 +30,8 @@ from typeinfer import types as t
 def holds_memory(ty: t.Type | None) -> bool:
     if isinstance(ty, t.Array):
         return True
+    if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
+        return holds_memory(ty.this)
     if isinstance(ty, t.Tuple):
         return any(holds_memory(item) for item in ty.items)
     return False

@@ -56,9 +56,11 @@ def find(key: Any, types: tuple[Any, ...]) -> Impl | None:
     """The implementation of `key` for operand types `types`, or None."""
     _ensure_loaded()
     entries = _IMPLS.get(_key(key), ())
+    # A method's implementation is registered for its receiver's class; its arguments vary.
+    prefix_only = isinstance(key, str) and key.startswith("method.")
     for classes, fn in entries:  # implementations for specific types first
-        if classes and len(classes) == len(types) and all(
-                isinstance(ty, c) for ty, c in zip(types, classes)):
+        if classes and (len(classes) == len(types) or prefix_only and len(classes) < len(types)) \
+                and all(isinstance(ty, c) for ty, c in zip(types, classes)):
             return fn
     return next((fn for classes, fn in entries if not classes), None)
 

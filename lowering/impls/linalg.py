@@ -1,0 +1,358 @@
+"""Products and norms: np.dot and @ through the BLAS NumPy already loaded, np.linalg.norm.
+
+    a @ b   (float32/float64)  cblas_?gemm of NumPy's scipy-openblas (ILP64 symbols such as
+                               scipy_cblas_dgemm64_), called by name: operands whose memory
+                               is row- or column-major with a usable leading dimension go
+                               straight in (transposed if need be), others are copied first
+    a @ b   (other dtypes)     a triple loop in the result dtype
+
+Every case is a matrix product: a 1-d left operand is a 1 x k row, a 1-d right operand
+a k x 1 column, and the result drops those axes. The library is found among NumPy's
+own files and made global with dlopen(RTLD_GLOBAL), so the JIT resolves its symbols
+like libm's; no address is embedded in the code.
+"""
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from llvmlite import ir
+
+from typeinfer import types as t
+
+from .. import arraymodel as am
+from .. import runtime
+from ..context import Context
+from ..models import f32, f64, i8p, i32, i64, llvm_type
+from ..registry import lower
+from .arraycreate import allocate
+from .arrayloops import ONE, ZERO, counted_loop, walk
+from .reductions import arith
+
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+
+
+@cache
+def blas_prefix() -> str | None:
+    """The symbol prefix of NumPy's CBLAS once its library is global ('scipy_cblas_'), or None."""
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    candidates = sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so*")))
+    candidates += _loaded_blas()
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            continue
+        if hasattr(lib, "scipy_cblas_dgemm64_") and hasattr(lib, "scipy_cblas_sgemm64_"):
+            return "scipy_cblas_"
+    return None
+
+
+def _loaded_blas() -> list[str]:
+    """Paths of openblas libraries mapped into this process (NumPy from elsewhere)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas64_" in line}
+    except OSError:
+        return []
+    return sorted(p for p in paths if p.startswith("/"))
+
+
+@dataclass
+class Matrix:
+    """A logical rows x cols operand: data pointer (i8*) and byte strides, all LLVM values."""
+
+    data: ir.Value
+    rows: ir.Value
+    cols: ir.Value
+    row_stride: ir.Value
+    col_stride: ir.Value
+
+
+def as_matrix(ctx: Context, ty: t.Array, arr: ir.Value, left: bool) -> Matrix:
+    b = ctx.b
+    data = b.bitcast(am.data(b, arr), i8p)
+    if ty.ndim == 2:
+        return Matrix(data, am.shape(b, arr, 0), am.shape(b, arr, 1), am.stride(b, arr, 0),
+                      am.stride(b, arr, 1))
+    n, s = am.shape(b, arr, 0), am.stride(b, arr, 0)
+    return Matrix(data, ONE, n, ZERO, s) if left else Matrix(data, n, ONE, s, ZERO)
+
+
+def _raise_mismatch(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.Array,
+                    bv: ir.Value, k1: ir.Value, k2: ir.Value) -> None:
+    b = ctx.b
+    with b.if_then(b.icmp_signed("!=", k1, k2), likely=False):
+        if op == "matmul":
+            ctx.raise_formatted(
+                ValueError, "matmul: Input operand 1 has a mismatch in its core dimension 0, "
+                "with gufunc signature (n?,k),(k,m?)->(n?,m?) (size %lld is different from "
+                "%lld)", k2, k1)
+        else:
+            shapes = []
+            for ty, v in ((a_ty, a), (b_ty, bv)):
+                shapes += [am.shape(b, v, ax) for ax in range(ty.ndim)]
+            fmt_a = "(%lld,%lld)" if a_ty.ndim == 2 else "(%lld,)"
+            fmt_b = "(%lld,%lld)" if b_ty.ndim == 2 else "(%lld,)"
+            ctx.raise_formatted(ValueError, f"shapes {fmt_a} and {fmt_b} not aligned: %lld "
+                                f"(dim {a_ty.ndim - 1}) != %lld (dim 0)", *shapes, k1, k2)
+
+
+def product(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.Array, bv: ir.Value,
+            ret: t.Type) -> ir.Value:
+    """a . b for 1-d and 2-d operands; a new array, or a scalar for two vectors."""
+    b = ctx.b
+    A, B = as_matrix(ctx, a_ty, a, True), as_matrix(ctx, b_ty, bv, False)
+    _raise_mismatch(ctx, op, a_ty, a, b_ty, bv, A.cols, B.rows)
+    dtype = ret.dtype if isinstance(ret, t.Array) else ret
+    if isinstance(ret, t.Array):
+        dims = ([A.rows] if a_ty.ndim == 2 else []) + ([B.cols] if b_ty.ndim == 2 else [])
+        out = allocate(ctx, ret, dims)
+        c_data = b.bitcast(am.data(b, out), i8p)
+    else:
+        out = None
+        slot = ctx.alloca(llvm_type(dtype), "dot.result")
+        c_data = b.bitcast(slot, i8p)
+    size = _itemsize(dtype)
+    C = Matrix(c_data, A.rows, B.cols, b.mul(B.cols, ir.Constant(i64, size)),
+               ir.Constant(i64, size))
+    if dtype in (t.float32, t.float64) and a_ty.dtype == dtype == b_ty.dtype and blas_prefix():
+        _gemm(ctx, dtype, A, B, C)
+    else:
+        _loop_product(ctx, a_ty.dtype, b_ty.dtype, dtype, A, B, C)
+    if out is not None:
+        return out
+    return b.load(slot)
+
+
+def _itemsize(dtype: t.Type) -> int:
+    return 1 if isinstance(dtype, t.Boolean) else dtype.bitwidth // 8  # type: ignore[attr-defined]
+
+
+def _element(ctx: Context, m: Matrix, i: ir.Value, j: ir.Value, dtype: t.Type) -> ir.Value:
+    b = ctx.b
+    offset = b.add(b.mul(i, m.row_stride), b.mul(j, m.col_stride))
+    return b.bitcast(b.gep(m.data, [offset], inbounds=True), llvm_type(dtype).as_pointer())
+
+
+def _loop_product(ctx: Context, a_dt: t.Type, b_dt: t.Type, dtype: t.Type, A: Matrix,
+                  B: Matrix, C: Matrix) -> None:
+    b = ctx.b
+    acc = ctx.alloca(llvm_type(dtype), "dot.acc")
+    with counted_loop(ctx, A.rows, "dot.i") as i, counted_loop(ctx, B.cols, "dot.j") as j:
+        b.store(ctx.constant(0, dtype), acc)
+        with counted_loop(ctx, A.cols, "dot.k") as k:
+            x = ctx.cast(b.load(_element(ctx, A, i, k, a_dt)), a_dt, dtype)
+            y = ctx.cast(b.load(_element(ctx, B, k, j, b_dt)), b_dt, dtype)
+            b.store(arith(ctx, "add", dtype, b.load(acc), arith(ctx, "mul", dtype, x, y)),
+                    acc)
+        b.store(b.load(acc), _element(ctx, C, i, j, dtype))
+
+
+def _blas_operand(ctx: Context, m: Matrix, size: int, dtype: t.Type) -> tuple[
+        ir.Value, ir.Value, ir.Value, ir.Value]:
+    """(pointer, transpose flag, leading dimension, temporary meminfo or null) for BLAS.
+
+    Strides of length-1 axes are free, so they are chosen to fit; an operand neither
+    row- nor column-major is copied into a row-major temporary.
+    """
+    b = ctx.b
+    isz = ir.Constant(i64, size)
+    one_row = b.icmp_signed("==", m.rows, ONE)
+    one_col = b.icmp_signed("==", m.cols, ONE)
+    cols1 = _max1(b, m.cols)
+    rows1 = _max1(b, m.rows)
+    # row-major: unit column stride, row stride at least cols
+    cs = b.select(one_col, isz, m.col_stride)
+    rs = b.select(one_row, b.mul(cols1, isz), m.row_stride)
+    row_major = b.and_(b.icmp_signed("==", cs, isz), _fits(b, rs, cols1, isz))
+    # column-major: unit row stride, column stride at least rows
+    rs2 = b.select(one_row, isz, m.row_stride)
+    cs2 = b.select(one_col, b.mul(rows1, isz), m.col_stride)
+    col_major = b.and_(b.icmp_signed("==", rs2, isz), _fits(b, cs2, rows1, isz))
+    ptr_slot = ctx.alloca(i8p, "blas.ptr")
+    trans_slot = ctx.alloca(i32, "blas.trans")
+    ld_slot = ctx.alloca(i64, "blas.ld")
+    temp_slot = ctx.alloca(i8p, "blas.temp")
+    b.store(m.data, ptr_slot)
+    b.store(ir.Constant(i8p, None), temp_slot)
+    with b.if_else(row_major) as (then, otherwise):
+        with then:
+            b.store(ir.Constant(i32, NO_TRANS), trans_slot)
+            b.store(b.sdiv(rs, isz), ld_slot)
+        with otherwise, b.if_else(col_major) as (then2, otherwise2):
+            with then2:
+                b.store(ir.Constant(i32, TRANS), trans_slot)
+                b.store(b.sdiv(cs2, isz), ld_slot)
+            with otherwise2:
+                temp = b.call(runtime.alloc(ctx.module),
+                              [b.mul(b.mul(m.rows, m.cols), isz)], name="blas.copy")
+                with b.if_then(b.icmp_unsigned("==", temp, ir.Constant(i8p, None)),
+                               likely=False):
+                    ctx.raise_exception(MemoryError, ("cannot allocate a temporary",))
+                dst = runtime.data_pointer(b, temp)
+                packed = Matrix(dst, m.rows, m.cols, b.mul(m.cols, isz), isz)
+                with (counted_loop(ctx, m.rows, "pack.i") as i,
+                      counted_loop(ctx, m.cols, "pack.j") as j):
+                    b.store(b.load(_element(ctx, m, i, j, dtype)),
+                            _element(ctx, packed, i, j, dtype))
+                b.store(dst, ptr_slot)
+                b.store(temp, temp_slot)
+                b.store(ir.Constant(i32, NO_TRANS), trans_slot)
+                b.store(cols1, ld_slot)
+    return b.load(ptr_slot), b.load(trans_slot), b.load(ld_slot), b.load(temp_slot)
+
+
+def _max1(b: ir.IRBuilder, v: ir.Value) -> ir.Value:
+    return b.select(b.icmp_signed("<", v, ONE), ONE, v)
+
+
+def _fits(b: ir.IRBuilder, stride: ir.Value, count: ir.Value, isz: ir.Value) -> ir.Value:
+    """stride is a whole number of items, at least `count` of them."""
+    whole = b.icmp_signed("==", b.srem(stride, isz), ZERO)
+    return b.and_(whole, b.icmp_signed(">=", stride, b.mul(count, isz)))
+
+
+def _gemm(ctx: Context, dtype: t.Type, A: Matrix, B: Matrix, C: Matrix) -> None:
+    b = ctx.b
+    size = _itemsize(dtype)
+    fty = f64 if dtype == t.float64 else f32
+    nbytes = b.mul(b.mul(C.rows, C.cols), ir.Constant(i64, size))
+    empty = b.or_(b.icmp_signed("==", nbytes, ZERO), b.icmp_signed("==", A.cols, ZERO))
+    with b.if_else(empty) as (then, otherwise):
+        with then:  # nothing to multiply: zeros (BLAS is not called with zero sizes)
+            memset = ctx.declare("llvm.memset.p0.i64", ir.VoidType(),
+                                 [i8p, ir.IntType(8), i64, ir.IntType(1)])
+            b.call(memset, [C.data, ir.Constant(ir.IntType(8), 0), nbytes,
+                            ir.Constant(ir.IntType(1), 0)])
+        with otherwise:
+            pa, ta, lda, tmp_a = _blas_operand(ctx, A, size, dtype)
+            pb, tb, ldb, tmp_b = _blas_operand(ctx, B, size, dtype)
+            fp = fty.as_pointer()
+            name = f"{blas_prefix()}{'d' if dtype == t.float64 else 's'}gemm64_"
+            gemm = ctx.declare(name, ir.VoidType(), [i32, i32, i32, i64, i64, i64, fty, fp,
+                                                     i64, fp, i64, fty, fp, i64])
+            b.call(gemm, [ir.Constant(i32, ROW_MAJOR), ta, tb, A.rows, B.cols, A.cols,
+                          ir.Constant(fty, 1.0), b.bitcast(pa, fp), lda, b.bitcast(pb, fp),
+                          ldb, ir.Constant(fty, 0.0), b.bitcast(C.data, fp),
+                          _max1(b, C.cols)])
+            release = runtime.decref(ctx.module)
+            b.call(release, [tmp_a])
+            b.call(release, [tmp_b])
+
+
+def _dot_impl(op: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+        a_ty, b_ty = sig.args
+        assert isinstance(a_ty, t.Array) and isinstance(b_ty, t.Array)
+        return product(ctx, op, a_ty, a, b_ty, bv, sig.return_type)
+    return impl
+
+
+lower(np.dot, t.Array, t.Array)(_dot_impl("dot"))
+lower("matmul", t.Array, t.Array)(_dot_impl("matmul"))
+
+
+# --- np.linalg.norm ------------------------------------------------------------------------
+
+def _abs(ctx: Context, ty: t.Type, x: ir.Value) -> ir.Value:
+    """|x| as float64 (hypot for complex numbers)."""
+    b = ctx.b
+    if isinstance(ty, t.Complex):
+        part = ty.underlying
+        re = ctx.cast(b.extract_value(x, 0), part, t.float64)
+        im = ctx.cast(b.extract_value(x, 1), part, t.float64)
+        hypot = ctx.declare("hypot", f64, [f64, f64])
+        return b.call(hypot, [re, im])
+    v = ctx.cast(x, ty, t.float64)
+    return b.call(ctx.intrinsic("llvm.fabs", f64), [v])
+
+
+def _vector_norm(ctx: Context, ty: t.Array, arr: ir.Value, order: ir.Value | None) -> ir.Value:
+    """sum(|x|**ord)**(1/ord), with ord 2 (default), 1, 0, inf and -inf done directly."""
+    b = ctx.b
+    acc = ctx.alloca(f64, "norm.acc")
+    ordv = order if order is not None else ir.Constant(f64, 2.0)
+    inf = ir.Constant(f64, float("inf"))
+    is_inf = b.fcmp_ordered("==", ordv, inf)
+    is_ninf = b.fcmp_ordered("==", ordv, ir.Constant(f64, float("-inf")))
+    start = b.select(is_ninf, inf, ir.Constant(f64, 0.0))
+    b.store(start, acc)
+    powf = ctx.declare("pow", f64, [f64, f64])
+    fabs_max = ctx.intrinsic("llvm.maxnum", f64, 2)
+    fabs_min = ctx.intrinsic("llvm.minnum", f64, 2)
+
+    def body(ptr: ir.Value) -> None:
+        x = _abs(ctx, ty.dtype, am.load_element(b, ty, ptr))
+        old = b.load(acc)
+        two = b.fadd(old, b.fmul(x, x))
+        one = b.fadd(old, x)
+        zero = b.fadd(old, b.uitofp(b.fcmp_unordered("!=", x, ir.Constant(f64, 0.0)), f64))
+        mx = b.select(b.fcmp_unordered("uno", x, x), x, b.call(fabs_max, [old, x]))
+        mn = b.select(b.fcmp_unordered("uno", x, x), x, b.call(fabs_min, [old, x]))
+        gen = b.fadd(old, b.call(powf, [x, ordv]))
+        value = b.select(b.fcmp_ordered("==", ordv, ir.Constant(f64, 2.0)), two,
+                         b.select(b.fcmp_ordered("==", ordv, ir.Constant(f64, 1.0)), one,
+                                  b.select(b.fcmp_ordered("==", ordv, ir.Constant(f64, 0.0)),
+                                           zero, b.select(is_inf, mx,
+                                                          b.select(is_ninf, mn, gen)))))
+        b.store(value, acc)
+
+    walk(ctx, ty, arr, body, any_order=True)
+    total = b.load(acc)
+    sqrt = b.call(ctx.intrinsic("llvm.sqrt", f64), [total])
+    root = b.call(powf, [total, b.fdiv(ir.Constant(f64, 1.0), ordv)])
+    simple = b.or_(b.or_(is_inf, is_ninf), b.or_(
+        b.fcmp_ordered("==", ordv, ir.Constant(f64, 1.0)),
+        b.fcmp_ordered("==", ordv, ir.Constant(f64, 0.0))))
+    return b.select(b.fcmp_ordered("==", ordv, ir.Constant(f64, 2.0)), sqrt,
+                    b.select(simple, total, root))
+
+
+def _matrix_norm(ctx: Context, ty: t.Array, arr: ir.Value, order: ir.Value | None) -> ir.Value:
+    """Frobenius without ord; ord 1/-1 (column sums) and inf/-inf (row sums) by value."""
+    b = ctx.b
+    if order is None:
+        return _vector_norm(ctx, ty, arr, None)
+    result = ctx.alloca(f64, "norm.result")
+    inf = float("inf")
+    cases = ((1.0, 1, True), (-1.0, 1, False), (inf, 0, True), (-inf, 0, False))
+    known = ir.Constant(ir.IntType(1), 0)
+    for value, outer, largest in cases:
+        hit = b.fcmp_ordered("==", order, ir.Constant(f64, value))
+        known = b.or_(known, hit)
+        with b.if_then(hit):
+            inner = 1 - outer
+            best = ctx.alloca(f64, "norm.best")
+            b.store(ir.Constant(f64, -inf if largest else inf), best)
+            line = ctx.alloca(f64, "norm.line")
+            pick = ctx.intrinsic("llvm.maxnum" if largest else "llvm.minnum", f64, 2)
+            with counted_loop(ctx, am.shape(b, arr, outer), "norm.o") as i:
+                b.store(ir.Constant(f64, 0.0), line)
+                with counted_loop(ctx, am.shape(b, arr, inner), "norm.n") as j:
+                    idx = [j, i] if outer == 1 else [i, j]
+                    ptr = am.element_pointer(b, ty, arr, idx)
+                    b.store(b.fadd(b.load(line), _abs(ctx, ty.dtype, am.load_element(b, ty, ptr))),
+                            line)
+                b.store(b.call(pick, [b.load(best), b.load(line)]), best)
+            b.store(b.load(best), result)
+    with b.if_then(b.not_(known), likely=False):
+        ctx.raise_exception(ValueError, (("only ord None, 'fro', 1, -1, inf and -inf are "
+                                          "supported for matrices"),))
+    return b.load(result)
+
+
+@lower(np.linalg.norm)
+def norm(ctx: Context, sig: t.Signature, arr: ir.Value, *extra: ir.Value,
+         kwnames: tuple[str, ...] = ()) -> ir.Value:
+    ty = sig.args[0]
+    assert isinstance(ty, t.Array)
+    order = extra[0] if extra and isinstance(sig.args[1], t.Float) else None
+    value = (_vector_norm(ctx, ty, arr, order) if ty.ndim == 1
+             else _matrix_norm(ctx, ty, arr, order))
+    return ctx.cast(value, t.float64, sig.return_type)

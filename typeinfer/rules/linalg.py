@@ -1,0 +1,90 @@
+"""Typing rules for products and norms: np.dot, the @ operator, np.linalg.norm.
+
+    np.dot(array(float64, 2d, C), array(float64, 1d, A))  -> array(float64, 1d, C)
+    a @ b  (1-d @ 1-d)                                     -> float64
+    np.linalg.norm(v)                                      -> float64
+
+Operands of 1 or 2 dimensions; the result dtype is NumPy's promotion of the two
+(int8 . int8 stays int8, as in NumPy). Booleans are not supported.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..registry import binop_rule, call_rule
+from ..types import (
+    BY_NAME,
+    Array,
+    Boolean,
+    Complex,
+    Float,
+    Integer,
+    NoneType,
+    PyObjectConst,
+    Signature,
+    Type,
+    float64,
+)
+
+
+def product_dtype(a: Type, b: Type) -> Type | None:
+    if isinstance(a, Boolean) or isinstance(b, Boolean):
+        return None
+    return BY_NAME.get(np.result_type(np.dtype(a.name), np.dtype(b.name)).name)
+
+
+def product_signature(a: Type, b: Type) -> Signature | None:
+    if not (isinstance(a, Array) and isinstance(b, Array)):
+        return None
+    if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+        return None
+    dtype = product_dtype(a.dtype, b.dtype)
+    if dtype is None:
+        return None
+    ndim = a.ndim + b.ndim - 2
+    ret: Type = dtype if ndim == 0 else Array(dtype, ndim, "C")
+    return Signature(ret, (a, b))
+
+
+@call_rule(np.dot)
+def dot(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if len(args) != 2 or kws:
+        return None
+    return product_signature(*args)
+
+
+@binop_rule("matmul", Array, Array)
+def matmul(a: Array, b: Array) -> Signature | None:
+    return product_signature(a, b)
+
+
+def _ord_kind(ty: Type | None) -> str | None:
+    """'none', 'fro' (a constant string) or 'num' (a number known when the code runs)."""
+    if ty is None or isinstance(ty, NoneType) or (isinstance(ty, PyObjectConst)
+                                                  and ty.value is None):
+        return "none"
+    if isinstance(ty, PyObjectConst) and ty.value == "fro":
+        return "fro"
+    if isinstance(ty, (Integer, Float)):
+        return "num"
+    return None
+
+
+@call_rule(np.linalg.norm)
+def norm(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if not args or len(args) > 2 or set(kws) - {"ord"}:
+        return None
+    arr = args[0]
+    if not isinstance(arr, Array) or arr.ndim not in (1, 2):
+        return None
+    if not isinstance(arr.dtype, (Integer, Float, Complex, Boolean)):
+        return None
+    ords = list(args[1:]) + list(kws.values())
+    kind = _ord_kind(ords[0] if ords else None)
+    if kind is None or (arr.ndim == 1 and kind == "fro"):
+        return None
+    dtype = arr.dtype
+    ret = (dtype.underlying if isinstance(dtype, Complex) else
+           dtype if isinstance(dtype, Float) else float64)
+    extra = tuple(float64 if isinstance(o, (Integer, Float)) else o for o in ords)
+    return Signature(ret, (arr, *extra))
