@@ -28,8 +28,10 @@ from typeinfer import types as t
 
 
 def holds_memory(ty: t.Type | None) -> bool:
-    if isinstance(ty, t.Array):
+    if isinstance(ty, (t.Array, t.ArrayFlat, t.ArrayIter)):
         return True
+    if isinstance(ty, t.BoundMethod):  # a method of an array holds its receiver
+        return holds_memory(ty.this)
     if isinstance(ty, t.Tuple):
         return any(holds_memory(item) for item in ty.items)
     return False

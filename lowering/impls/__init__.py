@@ -5,7 +5,7 @@ import importlib
 import sys
 
 DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
-           "calls", "arrays")
+           "calls", "arrays", "slicing")
 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it
