@@ -10,7 +10,7 @@ DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it
 # (code that calls np.zeros has), so compiling scalar code never pays for importing NumPy.
-NUMPY_DOMAINS = ("arraycreate",)
+NUMPY_DOMAINS = ("arraycreate", "arraymethods")
 
 
 def load_all() -> None:
