@@ -43,8 +43,11 @@ def slice_call(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None
 def index_kind(ty: Type) -> Kind | None:
     if isinstance(ty, Integer):
         return "int"
-    if isinstance(ty, Slice) or (isinstance(ty, PyObjectConst) and isinstance(ty.value, slice)):
+    if isinstance(ty, Slice):
         return "slice"
+    if isinstance(ty, PyObjectConst) and isinstance(ty.value, slice):
+        parts = (ty.value.start, ty.value.stop, ty.value.step)
+        return "slice" if all(p is None or isinstance(p, int) for p in parts) else None
     if isinstance(ty, NoneType):
         return "newaxis"
     if isinstance(ty, PyObjectConst) and ty.value is Ellipsis:
