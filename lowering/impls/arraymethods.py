@@ -55,6 +55,18 @@ def _any_arity(key: str, most: int = 8) -> Any:
     return decorator
 
 
+def _dtype_compare(equal: bool) -> Any:
+    def impl(ctx: Context, sig: t.Signature, lhs: Any, rhs: Any) -> ir.Value:
+        a, b = (np.dtype(ty.value) for ty in sig.args)  # type: ignore[attr-defined]
+        return ir.Constant(i1, int((a == b) == equal))
+    return impl
+
+
+# a.dtype == np.float64: a constant
+lower("eq", t.PyObjectConst, t.PyObjectConst)(_dtype_compare(True))
+lower("ne", t.PyObjectConst, t.PyObjectConst)(_dtype_compare(False))
+
+
 def _permuted(ctx: Context, ty: t.Array, arr: ir.Value, out_ty: t.Array,
               order: list[int]) -> ir.Value:
     b = ctx.b

@@ -15,7 +15,7 @@ from jitcore.errors import TypingError
 
 from ..registry import attr_rule, binop_rule, method_rule, op_rule, unop_rule
 from ..types import (Array, ArrayFlat, ArrayIter, Boolean, BoundMethod, Integer, PyObjectConst,
-                     Signature, Tuple, Type, UniTuple, int64, none)
+                     Signature, Tuple, Type, UniTuple, boolean, int64, none)
 from .arraycreate import dtype_of
 from .slicing import check_writable
 
@@ -45,6 +45,26 @@ def attr_t(arr: Array) -> Type:
 @attr_rule(Array, "dtype")
 def attr_dtype(arr: Array) -> Type:
     return PyObjectConst(np.dtype(arr.dtype.name))
+
+
+def _dtype_value(ty: Type) -> np.dtype | None:
+    if not isinstance(ty, PyObjectConst) or isinstance(ty.value, (str, slice)):
+        return None
+    try:
+        return np.dtype(ty.value)
+    except TypeError:
+        return None
+
+
+# a.dtype == np.float64, a.dtype != b.dtype: decided at compile time
+@binop_rule("eq", PyObjectConst, PyObjectConst)
+@binop_rule("ne", PyObjectConst, PyObjectConst)
+def dtype_compare(lhs: PyObjectConst, rhs: PyObjectConst) -> Signature | None:
+    if not (isinstance(lhs.value, np.dtype) or isinstance(rhs.value, np.dtype)):
+        return None
+    if _dtype_value(lhs) is None or _dtype_value(rhs) is None:
+        return None
+    return Signature(boolean, (lhs, rhs))
 
 
 @attr_rule(Array, "flat")
