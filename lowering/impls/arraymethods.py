@@ -16,12 +16,11 @@ from llvmlite import ir
 
 from typeinfer import types as t
 
-from .. import arraymodel as am
 from .. import arrayloops as loops
+from .. import arraymodel as am
 from ..context import Context
 from ..models import DUMMY, i1, i8p, i32, i64, llvm_type
 from ..registry import lower
-from .slicing import fix_index
 
 _METHODS = ("copy", "reshape", "ravel", "flatten", "transpose", "astype", "fill")
 
@@ -322,9 +321,9 @@ def array_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     b.store(b.add(index, loops.ONE), index_ptr)
     item_ty = sig.return_type
     if isinstance(item_ty, t.Array):  # a row: a view whose reference exists only when valid
-        from .slicing import _fixed
+        from .slicing import fixed_view
 
-        _, row = _fixed(ctx, ty, arr, [index])
+        _, row = fixed_view(ctx, ty, arr, [index])
         meminfo = b.select(valid, b.extract_value(row, am.MEMINFO), ir.Constant(i8p, None))
         item = b.insert_value(row, meminfo, am.MEMINFO)
         ctx.incref(item, item_ty)
@@ -339,5 +338,3 @@ def array_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     pair = ir.Constant(ir.LiteralStructType([llvm_type(item_ty), i1]), ir.Undefined)
     return b.insert_value(b.insert_value(pair, item, 0), valid, 1)
 
-
-__all__ = ["reshape_dims", "reshaped", "fix_index"]

@@ -21,10 +21,10 @@ from jitcore import config
 from typeinfer import types as t
 from typeinfer.rules.slicing import index_items, index_kind
 
-from .. import arraymodel as am
 from .. import arrayloops as loops
+from .. import arraymodel as am
 from ..context import Context
-from ..models import i1, i32, i64, llvm_type
+from ..models import i32, i64, llvm_type
 from ..registry import lower
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -196,7 +196,7 @@ def store(ctx: Context, target_ty: t.Array, target: ir.Value, value_ty: t.Type,
 
 # --- fancy indexing ------------------------------------------------------------------------
 
-def _fixed(ctx: Context, arr_ty: t.Array, arr: ir.Value, idx: list[ir.Value]) -> tuple[
+def fixed_view(ctx: Context, arr_ty: t.Array, arr: ir.Value, idx: list[ir.Value]) -> tuple[
         t.Array, ir.Value]:
     """arr with its leading axes fixed at `idx` (a view, no reference taken)."""
     b = ctx.b
@@ -254,14 +254,14 @@ def _each_selected(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Arr
         if isinstance(index_ty.dtype, t.Boolean):
             with b.if_then(item):
                 here = b.load(pos)
-                sub_ty, sub = _fixed(ctx, arr_ty, arr, idx)
+                sub_ty, sub = fixed_view(ctx, arr_ty, arr, idx)
                 body(here, sub_ty, sub)
                 b.store(b.add(here, loops.ONE), pos)
         else:
             here = b.load(pos)
             row = ctx.cast(item, index_ty.dtype, t.int64)
             row = fix_index(ctx, am.shape(b, arr, 0), 0, row, check=True)
-            sub_ty, sub = _fixed(ctx, arr_ty, arr, [row])
+            sub_ty, sub = fixed_view(ctx, arr_ty, arr, [row])
             body(here, sub_ty, sub)
             b.store(b.add(here, loops.ONE), pos)
 
@@ -276,7 +276,7 @@ def fancy_get(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
     flat_ty, flat = _rows(ctx, out_ty, out, len(dims) - (arr_ty.ndim - _consumed(index_ty)))
 
     def body(pos: ir.Value, sub_ty: t.Array, sub: ir.Value) -> None:
-        row_ty, row = _fixed(ctx, flat_ty, flat, [pos])
+        row_ty, row = fixed_view(ctx, flat_ty, flat, [pos])
         loops.copy_into(ctx, row_ty, row, sub_ty, sub)
 
     _each_selected(ctx, arr_ty, arr, index_ty, index, body)
@@ -329,10 +329,9 @@ def fancy_set(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
         b.store(loops.new_copy(ctx, src_ty, src, tmp_ty), slot)
     source = b.load(slot)
     lead = len(dims) - (arr_ty.ndim - _consumed(index_ty))
-    flat_ty, flat = _merge_leading(ctx, src_ty, source, lead)
 
     def body(pos: ir.Value, sub_ty: t.Array, sub: ir.Value) -> None:
-        row_ty, row = _row_of(ctx, flat_ty, flat, pos, dims[lead:] if lead else [], lead)
+        row_ty, row = _row_of(ctx, src_ty, source, pos, lead)
         loops.copy_into(ctx, sub_ty, sub, row_ty, row)
 
     _each_selected(ctx, arr_ty, arr, index_ty, index, body)
@@ -340,13 +339,7 @@ def fancy_set(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
         ctx.decref(source, tmp_ty)
 
 
-def _merge_leading(ctx: Context, ty: t.Array, arr: ir.Value, lead: int) -> tuple[
-        t.Array, ir.Value]:
-    """Keep the array as is: rows are addressed by unravelling their flat position."""
-    return ty, arr
-
-
-def _row_of(ctx: Context, ty: t.Array, arr: ir.Value, pos: ir.Value, rest: list[ir.Value],
+def _row_of(ctx: Context, ty: t.Array, arr: ir.Value, pos: ir.Value,
             lead: int) -> tuple[t.Array, ir.Value]:
     """Sub-array number `pos` (C order) over the `lead` leading axes of `arr`."""
     b = ctx.b
@@ -359,7 +352,6 @@ def _row_of(ctx: Context, ty: t.Array, arr: ir.Value, pos: ir.Value, rest: list[
         else:
             idx.append(b.urem(remaining, size))
             remaining = b.udiv(remaining, size)
-    return _fixed(ctx, ty, arr, idx[::-1])
+    return fixed_view(ctx, ty, arr, idx[::-1])
 
 
-__all__ = ["basic_view", "fix_index", "slice_bounds", "store", "i1"]

@@ -15,6 +15,8 @@ from typeinfer import types as t
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
           np.uint64, np.float32, np.float64, np.complex64, np.complex128]
 
+pytestmark = pytest.mark.usefixtures("no_leaks")  # native memory balances in every test
+
 
 def layouts_1d(dtype=np.float64):
     base = (np.arange(12) % 5).astype(dtype)
@@ -78,7 +80,7 @@ SLICES_1D = [lambda a: a[::2], lambda a: a[1:-1], lambda a: a[::-1], lambda a: a
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("k", range(len(SLICES_1D)))
-def test_slices_1d(dtype, k, no_leaks):
+def test_slices_1d(dtype, k):
     for a in layouts_1d(dtype).values():
         check(SLICES_1D[k], a)
 
@@ -91,7 +93,7 @@ SLICES_2D = [lambda m: m[1:-1, ::-1], lambda m: m[1, 1:], lambda m: m[:, 2], lam
 
 @pytest.mark.parametrize("name", ["C", "F", "strided", "empty", "one_row"])
 @pytest.mark.parametrize("k", range(len(SLICES_2D)))
-def test_slices_2d(name, k, no_leaks):
+def test_slices_2d(name, k):
     m = layouts_2d()[name]
     fn = SLICES_2D[k]
     if (name == "one_row" and k in (1, 5, 7)) or (name == "empty" and k in (1, 3, 5, 7)):
@@ -130,7 +132,7 @@ def test_zero_step_raises():
     check(lambda a: a[::0], np.arange(3.0))
 
 
-def test_views_write_through_and_share_memory(no_leaks):
+def test_views_write_through_and_share_memory():
     def write(m):
         v = m[1:, ::2]
         v[0, 0] = -1.0
@@ -149,7 +151,7 @@ def test_views_write_through_and_share_memory(no_leaks):
         assert np.shares_memory(view, m2)
 
 
-def test_returned_view_keeps_native_memory_alive(no_leaks):
+def test_returned_view_keeps_native_memory_alive():
     @njit
     def tail(n):
         a = np.arange(n) if False else np.zeros(n)
@@ -192,7 +194,7 @@ def test_variable_slice_layouts():
     assert registry.resolve("getitem", c1, t.Slice((True, True, True))).return_type.layout == "A"
 
 
-def test_layouts_merge_at_joins(no_leaks):
+def test_layouts_merge_at_joins():
     def halve(a):
         while len(a) > 2:
             a = a[::2]
@@ -204,7 +206,7 @@ def test_layouts_merge_at_joins(no_leaks):
 # --- fancy indexing: copies -------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-def test_mask_and_index_arrays_every_dtype(dtype, no_leaks):
+def test_mask_and_index_arrays_every_dtype(dtype):
     for a in layouts_1d(dtype).values():
         mask = (np.arange(len(a)) % 3) != 1
         check(lambda a, m: a[m], a, mask)
@@ -213,7 +215,7 @@ def test_mask_and_index_arrays_every_dtype(dtype, no_leaks):
 
 
 @pytest.mark.parametrize("name", ["C", "F", "strided", "empty"])
-def test_fancy_2d(name, no_leaks):
+def test_fancy_2d(name):
     m = layouts_2d()[name]
     rows = np.arange(m.shape[0]) % 2 == 0
     check(lambda m, k: m[k], m, rows)
@@ -280,7 +282,7 @@ def set_values(a, k, v):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-def test_assignment_every_dtype(dtype, no_leaks):
+def test_assignment_every_dtype(dtype):
     for a in layouts_1d(dtype).values():
         a = a.copy(order="K") if a.base is None else a  # views of a fresh base are fine
         check(set_scalar_slice, a.copy())
@@ -291,7 +293,7 @@ def test_assignment_every_dtype(dtype, no_leaks):
 
 
 @pytest.mark.parametrize("name", ["C", "F", "strided", "one_row"])
-def test_assignment_2d(name, no_leaks):
+def test_assignment_2d(name):
     m = layouts_2d()[name]
     check(set_column, m.copy(), np.arange(float(m.shape[0])))
     check(set_column, m.copy(), np.float32(2.5))
@@ -303,7 +305,7 @@ def test_assignment_2d(name, no_leaks):
     check(set_values, m.copy(), np.array([0, -1])[:m.shape[0]], np.arange(float(m.shape[1])))
 
 
-def test_overlapping_views_of_one_base(no_leaks):
+def test_overlapping_views_of_one_base():
     def shift(base):
         a = base[1:]
         b = base[:-1]
@@ -327,7 +329,7 @@ def test_assignment_errors():
     check(set_values, np.zeros(6), np.array([7]), 1.0)
 
 
-def test_mask_values_from_the_array_itself(no_leaks):
+def test_mask_values_from_the_array_itself():
     def compact(a, k):
         a[k] = a[::-1][k]
         return a

@@ -9,6 +9,8 @@ from jitcore import errors, njit
 from tests.e2e.test_array_indexing import DTYPES, check, layouts_1d, layouts_2d, readonly
 from tests.e2e.test_array_memory import no_leaks  # noqa: F401 - a fixture
 
+pytestmark = pytest.mark.usefixtures("no_leaks")  # native memory balances in every test
+
 
 def layouts_3d():
     base = np.arange(60.0).reshape(3, 4, 5)
@@ -20,7 +22,7 @@ ALL_LAYOUTS = [*layouts_1d().values(), *layouts_2d().values(), *layouts_3d().val
 
 
 @pytest.mark.parametrize("k", range(len(ALL_LAYOUTS)))
-def test_transpose_copy_ravel_flatten(k, no_leaks):
+def test_transpose_copy_ravel_flatten(k):
     a = ALL_LAYOUTS[k]
     for fn in (lambda a: a.T, lambda a: a.transpose(), lambda a: a.copy(),
                lambda a: a.ravel(), lambda a: a.flatten(), lambda a: a.reshape(-1),
@@ -28,7 +30,7 @@ def test_transpose_copy_ravel_flatten(k, no_leaks):
         check(fn, a)
 
 
-def test_transpose_axes(no_leaks):
+def test_transpose_axes():
     for m in layouts_2d().values():
         check(lambda m: m.transpose(1, 0), m)
         check(lambda m: m.transpose((0, 1)), m)
@@ -44,7 +46,7 @@ def test_transpose_axes(no_leaks):
         njit(lambda c: c.transpose(0, 1))(c)
 
 
-def test_transpose_is_a_view(no_leaks):
+def test_transpose_is_a_view():
     def write(m):
         m.T[1, 0] = -1.0
         return m
@@ -60,7 +62,7 @@ RESHAPES = [(42,), (6, 7), (7, 6), (-1, 6), (3, -1), (2, 3, 7), (2, -1, 7), (1, 
 
 
 @pytest.mark.parametrize("name", ["C", "F", "strided"])
-def test_reshape(name, no_leaks):
+def test_reshape(name):
     m = layouts_2d()[name]
     size = m.size
     for shape in RESHAPES:
@@ -80,7 +82,7 @@ def test_reshape_errors():
     check(lambda m: m.reshape(-2, 3), np.arange(6.0))
 
 
-def test_reshape_views_contiguous_and_copies_otherwise(no_leaks):
+def test_reshape_views_contiguous_and_copies_otherwise():
     def write(m):
         r = m.reshape(-1)
         r[0] = -1.0
@@ -96,7 +98,7 @@ def test_reshape_views_contiguous_and_copies_otherwise(no_leaks):
 
 
 @pytest.mark.parametrize("src", DTYPES, ids=lambda d: d.__name__)
-def test_astype_every_pair(src, no_leaks):
+def test_astype_every_pair(src):
     a = (np.arange(-3, 9) % 7).astype(src)
     for dst in DTYPES:
         if np.dtype(src).kind == "c" and np.dtype(dst).kind not in "c":
@@ -108,7 +110,7 @@ def test_astype_every_pair(src, no_leaks):
         assert np.array_equal(got, a[::-2].astype(dst)) and got.flags.c_contiguous
 
 
-def test_astype_with_python_types_and_dtype_attribute(no_leaks):
+def test_astype_with_python_types_and_dtype_attribute():
     m = layouts_2d()["F"]
     check(lambda m: m.astype(np.int32), m)
     check(lambda m: m.astype(float), m)
@@ -119,7 +121,7 @@ def test_astype_with_python_types_and_dtype_attribute(no_leaks):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-def test_fill(dtype, no_leaks):
+def test_fill(dtype):
     def fill(a, v):
         a.fill(v)
         return a
@@ -149,7 +151,7 @@ def flat_write(a, i):
 
 
 @pytest.mark.parametrize("k", range(len(ALL_LAYOUTS)))
-def test_flat(k, no_leaks):
+def test_flat(k):
     a = ALL_LAYOUTS[k]
     check(flat_sum, a)
     if a.size:
@@ -191,7 +193,7 @@ def iterate_and_keep(m):
 
 
 @pytest.mark.parametrize("k", range(len(ALL_LAYOUTS)))
-def test_iteration(k, no_leaks):
+def test_iteration(k):
     a = ALL_LAYOUTS[k]
     if a.ndim == 1:
         check(iterate_items, a)
@@ -203,7 +205,7 @@ def test_iteration(k, no_leaks):
             check(iterate_and_keep, a)
 
 
-def test_iteration_over_a_temporary(no_leaks):
+def test_iteration_over_a_temporary():
     def rows_of_new(n):
         total = 0.0
         for row in np.ones((n, 3)):
@@ -217,7 +219,7 @@ def test_iteration_over_a_temporary(no_leaks):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-def test_iteration_every_dtype(dtype, no_leaks):
+def test_iteration_every_dtype(dtype):
     def items(a):
         out = a[0]
         for x in a:
@@ -229,7 +231,7 @@ def test_iteration_every_dtype(dtype, no_leaks):
     assert got == expected and type(got) is type(expected.item())
 
 
-def test_size_attributes(no_leaks):
+def test_size_attributes():
     def attrs(a):
         return len(a), a.ndim, a.size, a.itemsize, a.nbytes, a.shape
 
@@ -255,3 +257,51 @@ def test_methods_of_read_only_arrays():
     assert njit(lambda a: a.copy())(a).flags.writeable
     with pytest.raises(errors.TypingError, match="read-only"):
         njit(lambda a: a.fill(0.0))(a)
+
+
+def everything_on_native_memory(n):
+    m = np.zeros((n, 4))
+    for i in range(n):
+        for j in range(4):
+            m[i, j] = i * 4 + j
+    total = 0.0
+    v = m[1:, ::-1]
+    total += v[0, 0] + m[:, 2][1] + m[None, 1][0, 3] + m[..., 0][2]
+    mask = np.zeros(n, np.bool_)
+    mask[::2] = True
+    total += m[mask].sum() if False else m[mask][1, 1]
+    idx = np.zeros(2, np.int64)
+    idx[1] = n - 1
+    total += m[idx][1, 0]
+    m[1:, :] = m[:-1, :]
+    m[mask] = 1.0
+    m[idx] = m[0]
+    t = m.T
+    total += t[0, 1] + m.transpose(1, 0)[1, 0] + m.copy()[2, 2] + m.reshape(-1)[5]
+    total += t.ravel()[3] + t.flatten()[4] + m.astype(np.int32)[2, 1] + t.reshape(2, -1)[1, 1]
+    for row in m:
+        total += row[0]
+    for x in t.flat:
+        total += x
+    b = m.T.copy()
+    b.fill(2.0)
+    keep = m[::2]
+    return total + b[0, 0], keep
+
+
+def test_no_leaks_on_native_memory():
+    import gc
+
+    import jitcore
+
+    fn = njit(everything_on_native_memory)
+    expected = everything_on_native_memory(6)
+    before = jitcore.memory_stats()
+    for _ in range(200):
+        got = fn(6)
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1])
+    del got
+    gc.collect()
+    after = jitcore.memory_stats()
+    assert after[0] - before[0] >= 200 * 8  # the test really allocates natively
+    assert after[0] - before[0] == after[1] - before[1]

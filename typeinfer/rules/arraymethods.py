@@ -14,8 +14,22 @@ import numpy as np
 from jitcore.errors import TypingError
 
 from ..registry import attr_rule, binop_rule, method_rule, op_rule, unop_rule
-from ..types import (Array, ArrayFlat, ArrayIter, Boolean, BoundMethod, Integer, PyObjectConst,
-                     Signature, Tuple, Type, UniTuple, boolean, int64, none)
+from ..types import (
+    Array,
+    ArrayFlat,
+    ArrayIter,
+    Boolean,
+    BoundMethod,
+    Integer,
+    PyObjectConst,
+    Signature,
+    Tuple,
+    Type,
+    UniTuple,
+    boolean,
+    int64,
+    none,
+)
 from .arraycreate import dtype_of
 from .slicing import check_writable
 

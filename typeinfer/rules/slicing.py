@@ -20,8 +20,19 @@ from typing import Literal
 from jitcore.errors import TypingError
 
 from ..registry import call_rule, op_rule
-from ..types import (Array, Boolean, Integer, NoneType, PyObjectConst, Signature, Slice,
-                     Tuple, Type, int64, none)
+from ..types import (
+    Array,
+    Boolean,
+    Integer,
+    NoneType,
+    PyObjectConst,
+    Signature,
+    Slice,
+    Tuple,
+    Type,
+    int64,
+    none,
+)
 
 Kind = Literal["int", "slice", "newaxis", "ellipsis", "array"]
 
