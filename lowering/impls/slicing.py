@@ -13,6 +13,7 @@ items); integers inside an index array are always checked, as NumPy does.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from llvmlite import ir
@@ -44,14 +45,19 @@ def make_slice(ctx: Context, sig: t.Signature, *parts: ir.Value) -> ir.Value:
     return out
 
 
-def fix_index(ctx: Context, size: ir.Value, axis: int, idx: ir.Value,
-              check: bool = False) -> ir.Value:
-    """Wrap a negative index; check bounds when asked to (or with boundscheck)."""
+def fix_index(ctx: Context, size: ir.Value, axis: int, idx: ir.Value, check: bool = False,
+              cleanup: Callable[[], None] | None = None) -> ir.Value:
+    """Wrap a negative index; check bounds when asked to (or with boundscheck).
+
+    `cleanup` releases what the caller holds before the IndexError returns.
+    """
     b = ctx.b
     wrapped = b.select(b.icmp_signed("<", idx, loops.ZERO), b.add(idx, size), idx)
     if check or ctx.options.get("boundscheck") or config.BOUNDSCHECK:
         out = b.icmp_unsigned(">=", wrapped, size)  # negative after wrapping is huge unsigned
         with b.if_then(out, likely=False):
+            if cleanup is not None:
+                cleanup()
             ctx.raise_formatted(IndexError, "index %lld is out of bounds for axis %d with size "
                                 "%lld", idx, ir.Constant(i32, axis), size)
     return wrapped
@@ -244,8 +250,12 @@ def _index_dims(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
 
 
 def _each_selected(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
-                   index: ir.Value, body: Any) -> None:
-    """Call body(position, sub-array type, sub-array) for each selected sub-array in order."""
+                   index: ir.Value, body: Any,
+                   cleanup: Callable[[], None] | None = None) -> None:
+    """Call body(position, sub-array type, sub-array) for each selected sub-array in order.
+
+    `cleanup` runs before an out-of-bounds index raises (to release what the caller made).
+    """
     b = ctx.b
     pos = ctx.alloca(i64, "pos")
     b.store(loops.ZERO, pos)
@@ -260,7 +270,7 @@ def _each_selected(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Arr
         else:
             here = b.load(pos)
             row = ctx.cast(item, index_ty.dtype, t.int64)
-            row = fix_index(ctx, am.shape(b, arr, 0), 0, row, check=True)
+            row = fix_index(ctx, am.shape(b, arr, 0), 0, row, check=True, cleanup=cleanup)
             sub_ty, sub = fixed_view(ctx, arr_ty, arr, [row])
             body(here, sub_ty, sub)
             b.store(b.add(here, loops.ONE), pos)
@@ -279,7 +289,8 @@ def fancy_get(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
         row_ty, row = fixed_view(ctx, flat_ty, flat, [pos])
         loops.copy_into(ctx, row_ty, row, sub_ty, sub)
 
-    _each_selected(ctx, arr_ty, arr, index_ty, index, body)
+    _each_selected(ctx, arr_ty, arr, index_ty, index, body,
+                   cleanup=lambda: ctx.decref(out, out_ty))
     return out
 
 
@@ -334,9 +345,12 @@ def fancy_set(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
         row_ty, row = _row_of(ctx, src_ty, source, pos, lead)
         loops.copy_into(ctx, sub_ty, sub, row_ty, row)
 
-    _each_selected(ctx, arr_ty, arr, index_ty, index, body)
-    with b.if_then(overlap, likely=False):
-        ctx.decref(source, tmp_ty)
+    def release() -> None:
+        with b.if_then(overlap, likely=False):
+            ctx.decref(source, tmp_ty)
+
+    _each_selected(ctx, arr_ty, arr, index_ty, index, body, cleanup=release)
+    release()
 
 
 def _row_of(ctx: Context, ty: t.Array, arr: ir.Value, pos: ir.Value,

@@ -403,3 +403,15 @@ def test_index_type_errors():
         njit(lambda a: a[..., ...])(np.zeros(3))
     with pytest.raises(errors.TypingError, match="cannot index"):
         njit(lambda a: a[1.5:])(np.zeros(3))
+
+
+def test_variable_integers_with_slices():
+    def mixed(m, i, j, k):
+        return m[i, 1:], m[:, j], m[i:, j:k], m[i, None, j:], m[-i, ::k]
+
+    f = njit(mixed)
+    for m in layouts_2d().values():
+        if m.shape[0] < 3:
+            continue
+        for i, j, k in [(0, 0, 1), (2, -1, 3), (-1, 3, -2), (1, 6, 5)]:
+            check(mixed, m, i, j, k, compiled=f)
