@@ -49,7 +49,9 @@ ITERABLES: tuple[t.Type, ...] = (t.Range(t.int64), t.UniTuple(t.int64, 3),
 
 def render() -> str:
     """The whole page as Markdown text (deterministic for given registries)."""
-    typed = treg.all_call_keys()
+    # method_rule keys ("method", name) pair with implementations keyed "method.<name>"
+    typed = [f"method.{k[1]}" if isinstance(k, tuple) and k[:1] == ("method",) else k
+             for k in treg.all_call_keys()]
     lowered = lreg.registered_keys()
     parts = [_header(), _operators(typed), _unary(typed), _calls(typed, lowered),
              _other(typed, lowered), _attributes(lowered), _bytecodes(),

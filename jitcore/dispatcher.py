@@ -229,17 +229,20 @@ class Dispatcher:
     def _refresh_table(self) -> None:
         """Rebuild the native slot's table: each overload under the exact classes that
         have its types (int, float, bool, complex), and again under NumPy's scalar classes."""
-        from targets.nativecall import MAX_ARGS, build_table
+        from targets.nativecall import MAX_ARGS, build_table, note_ndarray_type
 
         entries = []
         for argtypes, ov in self.overloads.items():
             if len(argtypes) > MAX_ARGS or not ov.returnable:
                 continue
             for variant in (_python_class, _numpy_class):
-                ids = [id(variant(ty)) if variant(ty) is not None else 0 for ty in argtypes]
+                ids = [_fast_type_id(ty, variant) for ty in argtypes]
                 if all(ids) and (ov.wrapper_address, ids) not in entries:
                     entries.append((ov.wrapper_address, ids))
         self._jc_table = build_table(entries)  # type: ignore[arg-type]
+        np = sys.modules.get("numpy")
+        if np is not None:
+            note_ndarray_type(id(np.ndarray))
 
     def _symbol(self, argtypes: tuple[t.Type, ...]) -> str:
         name = re.sub(r"[^A-Za-z0-9_.]", "_", f"{self.__module__}.{self.__qualname__}")
@@ -324,6 +327,23 @@ _PYTHON_CLASSES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean
 def _python_class(ty: t.Type) -> type | None:
     """The Python class whose values all have type `ty` (int for int64), if any."""
     return _PYTHON_CLASSES.get(ty)
+
+
+def _fast_type_id(ty: t.Type, variant: Callable[[t.Type], type | None]) -> int:
+    """The native slot's word for an argument of type `ty` (0: no fast path).
+
+    Numbers are matched by the address of their exact class (`variant` picks Python's or
+    NumPy's); arrays by a code of dtype number, ndim, layout and read-only flag.
+    """
+    if isinstance(ty, t.Array):
+        from targets.nativecall import array_code
+
+        np = sys.modules.get("numpy")
+        if np is None or not ty.dtype.is_number:
+            return 0
+        return array_code(np.dtype(ty.dtype.name).num, ty.ndim, ty.layout, ty.readonly)
+    cls = variant(ty)
+    return id(cls) if cls is not None else 0
 
 
 def _numpy_class(ty: t.Type) -> type | None:

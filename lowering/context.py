@@ -110,6 +110,9 @@ class Context:
         """Convert a value between numeric types (and tuples of them), as NumPy casts."""
         if src == dst or is_compile_time_only(dst):
             return llv
+        if isinstance(src, t.Array) and isinstance(dst, t.Array) and (
+                src.dtype, src.ndim) == (dst.dtype, dst.ndim):
+            return llv  # a layout or read-only change: the same data model
         b = self.b
         if isinstance(src, t.Undefined):
             return ir.Constant(llvm_type(dst), ir.Undefined)
@@ -194,6 +197,14 @@ class Context:
             for i, item in enumerate(ty.items):
                 if isinstance(item, (t.Array, t.Tuple)):
                     self._refcount(self.b.extract_value(llv, i), item, which)
+        elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
+            self._refcount(llv, ty.this, which)
+        elif isinstance(ty, t.ArrayFlat):
+            self._refcount(llv, ty.array, which)
+        elif isinstance(ty, t.ArrayIter):  # the iterator state on the stack holds the array
+            i32_ = ir.IntType(32)
+            inner = self.b.gep(llv, [ir.Constant(i32_, 0), ir.Constant(i32_, 1)], inbounds=True)
+            self._refcount(self.b.load(inner), ty.array, which)
 
     # --- exceptions --------------------------------------------------------------------------
 

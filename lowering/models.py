@@ -50,6 +50,12 @@ def llvm_type(ty: t.Type) -> ir.Type:
         from .arraymodel import array_struct
 
         return array_struct(ty)
+    if isinstance(ty, t.Slice):
+        return ir.LiteralStructType([i64] * 3)  # parts that are None hold 0
+    if isinstance(ty, t.ArrayFlat):
+        return llvm_type(ty.array)
+    if isinstance(ty, t.ArrayIter):  # {next index, array} on the stack
+        return ir.LiteralStructType([i64, llvm_type(ty.array)]).as_pointer()
     if isinstance(ty, t.BoundMethod):
         return llvm_type(ty.this)  # the receiver, until the method is called
     if isinstance(ty, t.TupleIter):

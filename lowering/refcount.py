@@ -28,7 +28,7 @@ from typeinfer import types as t
 
 
 def holds_memory(ty: t.Type | None) -> bool:
-    if isinstance(ty, t.Array):
+    if isinstance(ty, (t.Array, t.ArrayFlat, t.ArrayIter)):
         return True
     if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
         return holds_memory(ty.this)

@@ -11,6 +11,12 @@ fallback kept in the second slot, which types, compiles and calls.
 
 Table layout, in 64-bit words:
     [count, (nargs, wrapper, type_0 .. type_{MAX_ARGS-1}) * count]
+
+An argument's word is the address of its exact type, except for an exact
+numpy.ndarray: its word is `array_code(type_num, ndim, layout, readonly)`, read
+from the array object and its descriptor, with the top bit set so it can never
+equal an address (and 0, which matches nothing, for unaligned or byte-swapped
+arrays). The Python side computes the same code for each overload's array types.
 """
 from __future__ import annotations
 
@@ -28,6 +34,28 @@ ENTRY_WORDS = 2 + MAX_ARGS
 _TP_CALL_OFFSET = 16 * 8  # offsetof(PyTypeObject, tp_call) on 64-bit CPython 3.11
 _CDATA_PTR_OFFSET = 16  # offsetof(CDataObject, b_ptr): right after the object header
 _installed: dict[type, int] = {}
+_NDARRAY_GLOBAL = "jc.dispatch.ndarray_type"  # id(numpy.ndarray) once NumPy is loaded
+_ndarray_slot: list[int] = []  # the address of that global, once installed
+
+# PyArrayObject / PyArray_Descr offsets (NumPy 1.x and 2.x on 64-bit CPython) and flags.
+_ND_OFFSET, _DESCR_OFFSET, _FLAGS_OFFSET = 24, 56, 64
+_BYTEORDER_OFFSET, _TYPE_NUM_OFFSET = 26, 28
+_C_CONTIGUOUS, _F_CONTIGUOUS, _ALIGNED, _WRITEABLE = 0x1, 0x2, 0x100, 0x400
+_LAYOUT_CODES = {"C": 1, "F": 2, "A": 3}
+_ALIASES = {9: 7, 10: 8}  # NPY_LONGLONG/ULONGLONG have the width of NPY_LONG/ULONG on LP64
+
+
+def array_code(type_num: int, ndim: int, layout: str, readonly: bool) -> int:
+    """The dispatch word of an ndarray argument; the generated code computes the same."""
+    type_num = _ALIASES.get(type_num, type_num)
+    return (1 << 63) | (type_num << 32) | (ndim << 8) | (_LAYOUT_CODES[layout] << 2) | int(
+        readonly)
+
+
+def note_ndarray_type(address: int) -> None:
+    """Tell the generated code the address of numpy.ndarray (once NumPy is imported)."""
+    if _ndarray_slot:
+        ctypes.c_uint64.from_address(_ndarray_slot[0]).value = address
 
 
 def build_table(entries: list[tuple[int, list[int]]]) -> Any:
@@ -48,6 +76,8 @@ def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> st
     miss = fn.append_basic_block("miss")
     b = ir.IRBuilder(entry)
     words = i64.as_pointer()
+    ndarray_type = ir.GlobalVariable(module, i64, _NDARRAY_GLOBAL)
+    ndarray_type.initializer = ir.Constant(i64, 0)
 
     def word(ptr: ir.Value, index: int | ir.Value) -> ir.Value:
         idx = ir.Constant(i64, index) if isinstance(index, int) else index
@@ -91,7 +121,20 @@ def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> st
     b.position_at_end(arg_check)
     obj = b.inttoptr(b.load(b.gep(items, [i], inbounds=True)), pyobj)
     expected = word(table, b.add(base, b.add(i, ir.Constant(i64, 2))))
-    b.cbranch(b.icmp_unsigned("==", word(obj, 1), expected), arg_next, next_bb)  # ob_type
+    ob_type = word(obj, 1)
+    is_array = b.icmp_unsigned("==", ob_type, b.load(ndarray_type))
+    array_bb = fn.append_basic_block("array_arg")
+    compare_bb = fn.append_basic_block("compare")
+    here = b.block
+    b.cbranch(is_array, array_bb, compare_bb)
+    b.position_at_end(array_bb)
+    code = _emit_array_code(b, obj)
+    b.branch(compare_bb)
+    b.position_at_end(compare_bb)
+    got = b.phi(i64, name="type_word")
+    got.add_incoming(ob_type, here)
+    got.add_incoming(code, array_bb)
+    b.cbranch(b.icmp_unsigned("==", got, expected), arg_next, next_bb)
 
     b.position_at_end(arg_next)
     i.add_incoming(b.add(i, ir.Constant(i64, 1)), arg_next)
@@ -112,6 +155,37 @@ def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> st
     call = ir.Function(module, ir.FunctionType(pyobj, [pyobj, pyobj, pyobj]), "PyObject_Call")
     b.ret(b.call(call, [fallback, args, kwargs]))
     return name
+
+
+def _emit_array_code(b: ir.IRBuilder, obj: ir.Value) -> ir.Value:
+    """array_code() of an exact ndarray, computed from its fields (0 if it cannot be typed)."""
+    i8_, i32_ = ir.IntType(8), ir.IntType(32)
+
+    def field(base: ir.Value, offset: int, ty: ir.Type) -> ir.Value:
+        ptr = b.gep(b.bitcast(base, i8_.as_pointer()), [ir.Constant(i64, offset)], inbounds=True)
+        return b.load(b.bitcast(ptr, ty.as_pointer()))
+
+    descr = field(obj, _DESCR_OFFSET, pyobj)
+    type_num = b.zext(field(descr, _TYPE_NUM_OFFSET, i32_), i64)
+    for alias, canonical in _ALIASES.items():
+        type_num = b.select(b.icmp_unsigned("==", type_num, ir.Constant(i64, alias)),
+                            ir.Constant(i64, canonical), type_num)
+    order = field(descr, _BYTEORDER_OFFSET, i8_)
+    flags = b.zext(field(obj, _FLAGS_OFFSET, i32_), i64)
+    ndim = b.zext(field(obj, _ND_OFFSET, i32_), i64)
+
+    def has(flag: int) -> ir.Value:
+        return b.icmp_unsigned("!=", b.and_(flags, ir.Constant(i64, flag)), ir.Constant(i64, 0))
+
+    layout = b.select(has(_C_CONTIGUOUS), ir.Constant(i64, 1),
+                      b.select(has(_F_CONTIGUOUS), ir.Constant(i64, 2), ir.Constant(i64, 3)))
+    readonly = b.zext(b.not_(has(_WRITEABLE)), i64)
+    native = b.or_(b.icmp_unsigned("==", order, ir.Constant(i8_, ord("="))),
+                   b.icmp_unsigned("==", order, ir.Constant(i8_, ord("|"))))
+    code = b.or_(ir.Constant(i64, 1 << 63), b.shl(type_num, ir.Constant(i64, 32)))
+    code = b.or_(code, b.shl(ndim, ir.Constant(i64, 8)))
+    code = b.or_(code, b.or_(b.shl(layout, ir.Constant(i64, 2)), readonly))
+    return b.select(b.and_(native, has(_ALIGNED)), code, ir.Constant(i64, 0))
 
 
 def slot_offsets(cls: type, table_slot: str, miss_slot: str) -> tuple[int, int]:
@@ -147,6 +221,13 @@ def install(cls: type, table_slot: str, miss_slot: str) -> bool:
     lib = load_module(module, ModuleInfo(), opt=2)
     finalize()
     addr = lib.address(name)
+    if not _ndarray_slot:
+        from .codegen import jit_engine
+
+        _ndarray_slot.append(jit_engine().get_global_value_address(_NDARRAY_GLOBAL))
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            note_ndarray_type(id(numpy.ndarray))
     ctypes.c_void_p.from_address(id(cls) + _TP_CALL_OFFSET).value = addr
     _installed[cls] = addr
     return True

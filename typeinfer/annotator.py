@@ -323,8 +323,11 @@ def _check_arg_count(py_func: Any, given: int) -> None:
 def _constant_type(value: Any) -> t.Type | None:
     if type(value).__name__ == "_Undefined":
         return t.undefined
-    if isinstance(value, slice):  # a constant slice (t[1:]): rules see it through the type
+    if isinstance(value, slice) or value is Ellipsis:  # t[1:], a[..., 0]: seen via the type
         return t.PyObjectConst(value)
+    if type(value) is tuple and any(v is Ellipsis for v in value):  # a[..., 0] folded by Python
+        items = [_constant_type(v) for v in value]
+        return None if None in items else t.Tuple(tuple(items))  # type: ignore[arg-type]
     if isinstance(value, BaseException):  # a module-level exception instance, to raise
         return t.ExceptionValue(type(value), value.args)
     return typeof_constant(value)

@@ -299,6 +299,10 @@ def unify(a: Type, b: Type) -> Type | None:
             other = b if isinstance(a, Boolean) else a
             return other if not isinstance(other, Integer) else promote_ints(other)
         return promote(a, b)
+    if isinstance(a, Array) and isinstance(b, Array) and (a.dtype, a.ndim) == (b.dtype, b.ndim):
+        # Views of different layouts merge as any-strided (the same data model).
+        return a.copy(layout=a.layout if a.layout == b.layout else "A",
+                      readonly=a.readonly or b.readonly)
     if isinstance(a, Tuple) and isinstance(b, Tuple) and len(a.items) == len(b.items):
         items = [unify(x, y) for x, y in zip(a.items, b.items)]
         if all(t is not None for t in items):
@@ -339,3 +343,42 @@ class Array(Type):
         fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout,
                   "readonly": self.readonly, **changes}
         return Array(**fields)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Slice(Type):
+    """slice(start, stop, step) built at run time; `present` tells which parts are not None.
+
+    >>> Slice((True, True, False))
+    slice(int64:int64)
+    """
+
+    present: tuple[bool, bool, bool]
+
+    @property
+    def name(self) -> str:
+        parts = ["int64" if p else "" for p in self.present]
+        return f"slice({':'.join(parts if self.present[2] else parts[:2])})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ArrayFlat(Type):
+    """`a.flat`: the array seen as one dimension in C order (indexing and iteration)."""
+
+    array: Array
+
+    @property
+    def name(self) -> str:
+        return f"flat({self.array})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ArrayIter(Type):
+    """The iterator of `for x in a` (over the first axis) or `for x in a.flat`."""
+
+    array: Array
+    flat: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"iter({'flat ' if self.flat else ''}{self.array})"

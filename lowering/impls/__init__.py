@@ -5,12 +5,13 @@ import importlib
 import sys
 
 DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
-           "calls", "arrays")
+           "calls", "arrays", "slicing")
 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it
 # (code that calls np.zeros has), so compiling scalar code never pays for importing NumPy.
-NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "reductions", "linalg", "npfuncs", "nprandom")
+NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
+                 "nprandom")
 
 
 def load_all() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays")
+DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays", "slicing")
 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it
 # (code that calls np.zeros has), so compiling scalar code never pays for importing NumPy.
-NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "reductions", "linalg", "npfuncs", "nprandom")
+NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
+                 "nprandom")
 
 
 def load_all() -> None:
