@@ -15,7 +15,7 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n 2
 
 # Benchmarks against Numba (not part of the tests): their own venv with numba from PyPI.
 BENCH_VENV := .bench-venv
