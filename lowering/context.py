@@ -53,6 +53,8 @@ class Context:
         self.b = ir.IRBuilder(llfn.append_basic_block("entry"))
         self.retptr: ir.Value = llfn.args[0]
         self.py_constants = info.py_constants
+        # References to release on an error return from the op being emitted (set by the emitter).
+        self.live_references: list[tuple[ir.Value, t.Type]] = []
 
     # --- declarations --------------------------------------------------------------------
 
@@ -220,7 +222,7 @@ class Context:
         state = b.call(ensure, [], name="gil")
         b.call(set_object, [self.py_constant(cls), self.py_constant(tuple(args))])
         b.call(release, [state])
-        b.ret(_I32_ONE)
+        self.return_error(_I32_ONE)
 
     def raise_formatted(self, cls: type, fmt: str, *values: ir.Value) -> None:
         """Raise `cls` with a message formatted at run time by PyErr_Format (printf codes)."""
@@ -231,7 +233,7 @@ class Context:
         state = b.call(ensure, [], name="gil")
         b.call(fmt_fn, [self.py_constant(cls), self.c_string(fmt), *values])
         b.call(release, [state])
-        b.ret(_I32_ONE)
+        self.return_error(_I32_ONE)
 
     def c_string(self, text: str) -> ir.Value:
         """A pointer to a NUL-terminated constant string in this module."""
@@ -242,6 +244,12 @@ class Context:
         gv.global_constant = True
         gv.initializer = ir.Constant(gv.value_type, data)
         return self.b.bitcast(gv, pyobj)
+
+    def return_error(self, status: ir.Value) -> None:
+        """Return an error status, releasing the references the function holds here."""
+        for llv, ty in self.live_references:
+            self.decref(llv, ty)
+        self.b.ret(status)
 
     def raise_value(self, ty: t.Type) -> None:
         """Raise a typed exception value (a class, or an instance of constant arguments)."""
@@ -266,7 +274,7 @@ class Context:
         retslot = self.alloca(llvm_type(sig.return_type), "callret")
         status = b.call(callee, [retslot, *args], name="status")
         with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
-            b.ret(status)
+            self.return_error(status)
         return b.load(retslot, name="result")
 
     def alloca(self, llty: ir.Type, name: str) -> ir.Value:

@@ -74,6 +74,8 @@ class _Emitter:
         for block in blocks:
             ctx.b.position_at_end(self.llblocks[id(block)])
             for op in block.ops:
+                ctx.live_references = [(self.value(v), v.type)
+                                       for v in self.refs.live_during.get(id(op), ())]
                 try:
                     self.emit_op(op)
                 except LoweringError as exc:
@@ -163,6 +165,7 @@ class _Emitter:
 
     def emit_exit(self, exit: jir.Exit) -> None:
         ctx = self.ctx
+        ctx.live_references = []
         for v in self.refs.link_decrefs.get(id(exit), ()):
             ctx.decref(self.value(v), v.type)
         if isinstance(exit, jir.Return):

@@ -15,8 +15,9 @@ along a link or returning it hands its reference over (a borrowed value, or
 one passed twice, is increfed first). Because values cross blocks only through
 links, the analysis is local to each block and linear in the graph's size.
 
-An exception raised in the middle of a block returns at once and does not
-release the references that block holds (they leak, as in Numba).
+An exception raised in the middle of a block releases, before returning, the
+references live at that point (`live_during`: owned values defined before the op
+and not yet released), so raising in a loop over native arrays leaks nothing.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class RefcountPlan:
     link_increfs: dict[int, list[ir.Value]] = field(default_factory=dict)
     link_decrefs: dict[int, list[ir.Value]] = field(default_factory=dict)
     return_incref: dict[int, bool] = field(default_factory=dict)  # by id(block)
+    live_during: dict[int, list[ir.Value]] = field(default_factory=dict)  # by id(op)
 
     @property
     def empty(self) -> bool:
@@ -78,6 +80,15 @@ def _plan_block(fn: ir.Function, block: ir.Block, plan: RefcountPlan) -> None:
     for v in owned:
         if id(v) not in at_exit:  # dies inside the block
             plan.after_op.setdefault(id(block.ops[last_use[id(v)]]), []).append(v)
+    if owned:
+        defined = {id(v): -1 for v in block.inputargs}
+        defined.update((id(op.result), i) for i, op in enumerate(block.ops)
+                       if op.result is not None)
+        for index, op in enumerate(block.ops):
+            live = [v for v in owned if defined[id(v)] < index
+                    and (id(v) in at_exit or last_use[id(v)] >= index)]
+            if live:
+                plan.live_during[id(op)] = live
     for link in links:
         passed = Counter(id(a) for a in link.args)
         values = {id(a): a for a in link.args}

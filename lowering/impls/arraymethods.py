@@ -177,7 +177,7 @@ def _raise_with_format(ctx: Context, fmt: ir.Value, size: ir.Value, dims: list[i
     state = b.call(ensure, [])
     b.call(fmt_fn, [ctx.py_constant(ValueError), fmt, size, *shifted])
     b.call(release, [state])
-    b.ret(ir.Constant(i32, 1))
+    ctx.return_error(ir.Constant(i32, 1))
 
 
 def reshape_dims(ctx: Context, size: ir.Value, given: list[ir.Value]) -> list[ir.Value]:

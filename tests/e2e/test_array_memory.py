@@ -130,3 +130,34 @@ def test_python_arrays_keep_their_identity_and_refcount(no_leaks):
     assert r.tolist() == [4.0, 5.0, 6.0, 7.0] and np.shares_memory(r, a)
     del r
     assert sys.getrefcount(a) == before
+
+
+def test_exceptions_release_the_arrays_held(no_leaks):
+    @njit
+    def fails_midway(n, k):
+        a = np.ones(n)
+        b = np.zeros(n)
+        total = 0.0
+        for i in range(n):
+            total += a[i] + b[i] // k  # ZeroDivisionError when k == 0
+        return total, a
+
+    @njit
+    def callee_raises(n):
+        a = np.ones(n)
+        if n > 2:
+            raise ValueError("too big")
+        return a
+
+    @njit
+    def caller(n):
+        keep = np.zeros(n)
+        got = callee_raises(n)
+        return keep, got
+
+    for _ in range(50):
+        with pytest.raises(ZeroDivisionError):
+            fails_midway(5, 0.0)
+        with pytest.raises(ValueError, match="too big"):
+            caller(3)
+    assert fails_midway(3, 1.0)[0] == 3.0
