@@ -161,3 +161,47 @@ def test_exceptions_release_the_arrays_held(no_leaks):
         with pytest.raises(ValueError, match="too big"):
             caller(3)
     assert fails_midway(3, 1.0)[0] == 3.0
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        import os
+
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_a_million_arrays_do_not_grow_memory(no_leaks):
+    import tracemalloc
+
+    @njit
+    def churn(n):
+        total = 0.0
+        for i in range(n):
+            x = np.empty(16)
+            x[0] = i
+            total += x[0]
+        return total
+
+    @njit
+    def fresh(i):
+        out = np.empty(4)
+        out[0] = i
+        return out
+
+    churn(10), fresh(0)  # compile first
+    for _ in range(20_000):
+        fresh(1)
+    gc.collect()
+    tracemalloc.start()
+    rss_before = _rss_bytes()
+    traced_before = tracemalloc.get_traced_memory()[0]
+    assert churn(1_000_000) == sum(range(1_000_000))
+    for i in range(1_000_000):
+        fresh(i)
+    gc.collect()
+    grown = _rss_bytes() - rss_before
+    traced = tracemalloc.get_traced_memory()[0] - traced_before
+    tracemalloc.stop()
+    assert grown < 8 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB"
+    assert traced < 64 * 2**10, f"Python allocations grew by {traced} bytes"
