@@ -215,14 +215,30 @@ class Context:
 
         Takes the GIL for the duration, so it is correct in nogil code too.
         """
-        b = self.b
+        self.b.call(self._set_error_helper(),
+                    [self.py_constant(cls), self.py_constant(tuple(args))])
+        self.return_error(_I32_ONE)
+
+    def _set_error_helper(self) -> ir.Function:
+        """jc.rt.set_error(cls, args): one cold, out-of-line copy per module, so raise sites
+        in hot loops stay a call and a branch instead of inlined GIL and error handling."""
+        name = "jc.rt.set_error"
+        existing = self.module.globals.get(name)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [pyobj, pyobj]), name)
+        fn.linkage = "internal"
+        for attr in ("noinline", "cold", "nounwind"):
+            fn.attributes.add(attr)
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
         ensure = self.declare("PyGILState_Ensure", i32, [])
         release = self.declare("PyGILState_Release", ir.VoidType(), [i32])
         set_object = self.declare("PyErr_SetObject", ir.VoidType(), [pyobj, pyobj])
         state = b.call(ensure, [], name="gil")
-        b.call(set_object, [self.py_constant(cls), self.py_constant(tuple(args))])
+        b.call(set_object, list(fn.args))
         b.call(release, [state])
-        self.return_error(_I32_ONE)
+        b.ret_void()
+        return fn
 
     def raise_formatted(self, cls: type, fmt: str, *values: ir.Value) -> None:
         """Raise `cls` with a message formatted at run time by PyErr_Format (printf codes)."""

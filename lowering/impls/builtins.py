@@ -86,19 +86,26 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
 # --- numeric builtins ------------------------------------------------------------------------
 
 def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64) -> ir.Value:
-    """Truncate float `x` to int64, raising as Python's int() does when it cannot."""
+    """Truncate float `x` to int64, raising as Python's int() does when it cannot.
+
+    One compare, |x| < 2**63, guards the hot path: it is false for nan, inf and every
+    value out of range, so a loop pays a single well-predicted branch; the cold path
+    sorts out which error it is (and lets -2**63 itself through).
+    """
     b = ctx.b
     limit = ir.Constant(x.type, 2.0 ** 63)
-    ok = b.and_(b.fcmp_ordered(">=", x, ir.Constant(x.type, -(2.0 ** 63))),
-                b.fcmp_ordered("<", x, limit))
-    with b.if_then(b.not_(ok), likely=False):
-        with b.if_then(b.fcmp_unordered("!=", x, x), likely=False):
-            ctx.raise_exception(ValueError, ("cannot convert float NaN to integer",))
-        fabs = ctx.intrinsic("llvm.fabs", x.type)
-        is_inf = b.fcmp_ordered("==", b.call(fabs, [x]), ir.Constant(x.type, float("inf")))
-        with b.if_then(is_inf, likely=False):
-            ctx.raise_exception(OverflowError, ("cannot convert float infinity to integer",))
-        ctx.raise_exception(OverflowError, ("float is out of the int64 range",))
+    fabs = ctx.intrinsic("llvm.fabs", x.type)
+    magnitude = b.call(fabs, [x])
+    in_range = b.fcmp_ordered("<", magnitude, limit)
+    with b.if_then(b.not_(in_range), likely=False):
+        with b.if_then(b.fcmp_unordered("!=", x, ir.Constant(x.type, -(2.0 ** 63))),
+                       likely=False):
+            with b.if_then(b.fcmp_unordered("!=", x, x), likely=False):
+                ctx.raise_exception(ValueError, ("cannot convert float NaN to integer",))
+            is_inf = b.fcmp_ordered("==", magnitude, ir.Constant(x.type, float("inf")))
+            with b.if_then(is_inf, likely=False):
+                ctx.raise_exception(OverflowError, ("cannot convert float infinity to integer",))
+            ctx.raise_exception(OverflowError, ("float is out of the int64 range",))
     return b.fptosi(x, dst)
 
 
