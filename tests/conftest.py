@@ -68,3 +68,18 @@ def check_each(pyfunc: Any, arg_tuples: Any) -> Any:
         got = compiled(*args)
         assert same(got, expected), f"{pyfunc.__name__}{args}: got {got!r}, expected {expected!r}"
     return compiled
+
+
+@pytest.fixture
+def no_leaks() -> Any:
+    """Fails the test if native memory allocated during it was not all freed."""
+    import gc
+
+    import jitcore
+
+    gc.collect()
+    before = jitcore.memory_stats()
+    yield
+    gc.collect()
+    allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
+    assert allocated == freed, f"{allocated - freed} native blocks leaked"

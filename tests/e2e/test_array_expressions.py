@@ -16,16 +16,6 @@ DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.uint32, np.int64, 
           np.float32, np.float64, np.complex64, np.complex128]
 
 
-@pytest.fixture
-def no_leaks():
-    gc.collect()
-    before = jitcore.memory_stats()
-    yield
-    gc.collect()
-    allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
-    assert allocated == freed, f"{allocated - freed} native blocks leaked"
-
-
 def numpy_result(fn, *args):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import errors, njit
-from tests.e2e.test_array_memory import no_leaks  # noqa: F401 - a fixture
 from typeinfer import registry
 from typeinfer import types as t
 

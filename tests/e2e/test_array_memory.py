@@ -15,16 +15,6 @@ import jitcore
 from jitcore import njit
 
 
-@pytest.fixture
-def no_leaks():
-    gc.collect()
-    before = jitcore.memory_stats()
-    yield
-    gc.collect()
-    allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
-    assert allocated == freed, f"{allocated - freed} native blocks leaked"
-
-
 @njit
 def make(n):
     a = np.zeros(n)

@@ -7,7 +7,6 @@ import pytest
 
 from jitcore import errors, njit
 from tests.e2e.test_array_indexing import DTYPES, check, layouts_1d, layouts_2d, readonly
-from tests.e2e.test_array_memory import no_leaks  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.usefixtures("no_leaks")  # native memory balances in every test
 
