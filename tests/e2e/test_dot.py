@@ -12,7 +12,6 @@ import pytest
 from jitcore import njit
 
 from .npcheck import assert_np_same, tol
-from .test_array_memory import no_leaks  # noqa: F401 - a fixture
 
 dot = njit(lambda a, b: np.dot(a, b))
 matmul = njit(lambda a, b: a @ b)

@@ -9,7 +9,6 @@ import pytest
 from jitcore import njit
 
 from .npcheck import REAL, assert_np_same, layouts, values
-from .test_array_memory import no_leaks  # noqa: F401 - a fixture
 
 
 def check(pyfunc, *args, rtol=1e-12):

@@ -12,7 +12,6 @@ import pytest
 
 from jitcore import njit
 
-from .test_array_memory import no_leaks  # noqa: F401 - a fixture
 
 N = 200_000
 

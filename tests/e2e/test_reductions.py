@@ -12,7 +12,6 @@ import pytest
 from jitcore import njit
 
 from .npcheck import DTYPES, assert_np_same, layouts, result_type, tol, values
-from .test_array_memory import no_leaks  # noqa: F401 - a fixture
 
 KINDS = ["sum", "prod", "mean", "var", "std", "min", "max", "argmin", "argmax", "all", "any",
          "cumsum", "cumprod"]
