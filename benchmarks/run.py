@@ -1,7 +1,8 @@
-"""jitcore against Numba in one run: steady state, compile latency, import time, call cost.
+"""jitcore against Numba (and C, NumPy) in one run: scalar and array kernels, compile, calls.
 
     make bench                                  # .bench-venv with numba, then this script
     .bench-venv/bin/python benchmarks/run.py --quick --json out.json
+    .bench-venv/bin/python benchmarks/run.py --sections arrays --kernel sum_f64,fused_expr --quick
 
 Steady-state samples are taken in one process, round-robin over kernels and,
 within a kernel, over the two JITs (alternating which goes first), so both see the
@@ -10,6 +11,10 @@ same machine noise. Compile latency and import time come from fresh processes
 single-threaded; sizes and repeats are modest because the machine's two cores are
 shared. Prints Markdown tables with the ratio jitcore/numba (> 1 means jitcore is
 slower) next to the issue's target.
+
+Sections (``--sections``, all by default): ``scalar`` (issue 2's scalar kernels),
+``arrays`` (issue 3's array kernels against Numba, C and NumPy: benchmarks/arrays.py),
+``calls`` (per-call overhead) and ``fresh`` (compile latency, import time).
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]  # this checkout's jitcore, whatever the venv points at
 
+import arrays  # noqa: E402
 import kernels  # noqa: E402
 
 IMPLS = ("numba", "jitcore")
@@ -47,6 +53,7 @@ SIZES: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {
     "math_series": ((1_000_000,), (100_000,)),
 }
 TARGETS = {"steady": 1.1, "compile": 1.0, "import": 1.0, "call": 1.5}
+SECTIONS = ("scalar", "arrays", "calls", "fresh")
 MIN_SAMPLE_S = 0.005  # a steady-state sample repeats calls until it lasts this long
 
 
@@ -92,10 +99,12 @@ def steady_state(quick: bool, repeats: int, budget_s: float) -> dict[str, Any]:
 
 
 def _time_calls(func: Callable[..., Any], args: tuple[Any, ...], loops: int) -> float:
-    start = time.perf_counter()
+    # The thread's CPU time, not wall time: with the two cores shared, a wall-clock sample
+    # also counts the time the process was descheduled (bimodal samples); CPU time does not.
+    start = time.thread_time()
     for _ in range(loops):
         func(*args)
-    return time.perf_counter() - start
+    return time.thread_time() - start
 
 
 def _check_agree(row: dict[str, Any]) -> None:
@@ -219,20 +228,35 @@ def machine() -> dict[str, str]:
             "commit": commit, **versions}
 
 
+def _load_average() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
 def report(results: dict[str, Any]) -> str:
     m = results["machine"]
-    lines = [f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, shared), "
+    lines = [f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores, shared; 1-minute load "
+             f"average {m.get('load_start', '?')} at start, {m.get('load_end', '?')} at end), "
              f"Python {m['python']}, numba {m['numba']}, llvmlite {m['llvmlite']}, "
-             f"NumPy {m['numpy']}, jitcore {m['jitcore']} at {m['commit']}.", ""]
-    lines += _steady_table(results["steady"], results["settings"])
-    lines += _fresh_tables(results["fresh"], results["settings"])
-    lines += _call_table(results["calls"], results["settings"])
+             f"NumPy {m['numpy']}, jitcore {m['jitcore']} at {m['commit']}.",
+             f"Command: `{results['settings'].get('command', 'benchmarks/run.py')}`.", ""]
+    if "steady" in results:
+        lines += _steady_table(results["steady"], results["settings"])
+    if "arrays" in results:
+        lines += arrays.report(results["arrays"], results["settings"]["repeats"])
+        lines += [f"C: {results['arrays']['versions']['c']}.", ""]
+    if "fresh" in results:
+        lines += _fresh_tables(results["fresh"], results["settings"])
+    if "calls" in results:
+        lines += _call_table(results["calls"], results["settings"])
     return "\n".join(lines)
 
 
 def _steady_table(steady: dict[str, Any], settings: dict[str, Any]) -> list[str]:
-    lines = [f"### Steady state (time per call: min of {settings['repeats']} interleaved "
-             "samples, median in brackets)", "",
+    lines = [f"### Steady state (thread CPU time per call: min of {settings['repeats']} "
+             "interleaved samples, median in brackets)", "",
              "| kernel | args | numba | jitcore | jitcore/numba | target |",
              "|---|---|---|---|---|---|"]
     for kernel, row in steady["rows"].items():
@@ -298,19 +322,38 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help="fresh processes per figure (5)")
     parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds of steady-state sampling at most")
+    parser.add_argument("--array-budget", type=float, default=30.0,
+                        help="seconds of sampling at most per array kernel")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--kernel", help="comma-separated array kernels (default: all)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     opts = parser.parse_args()
+    sections = [name for name in opts.sections.split(",") if name]
+    if set(sections) - set(SECTIONS):
+        parser.error(f"unknown section(s): {', '.join(sorted(set(sections) - set(SECTIONS)))}")
     settings = {"repeats": opts.repeats or (5 if opts.quick else 15),
                 "runs": opts.runs or (3 if opts.quick else 5),
                 "number": 20_000 if opts.quick else 200_000,
                 "call_repeats": 3 if opts.quick else 7, "quick": opts.quick}
+    settings["command"] = " ".join(["benchmarks/run.py", *sys.argv[1:]])
     results: dict[str, Any] = {"settings": settings, "machine": machine()}
-    print("steady state ...", file=sys.stderr)
-    results["steady"] = steady_state(opts.quick, settings["repeats"], opts.budget)
-    print("per-call overhead ...", file=sys.stderr)
-    results["calls"] = call_overhead(settings["number"], settings["call_repeats"])
-    print("fresh processes (compile, import) ...", file=sys.stderr)
-    results["fresh"] = fresh_processes(settings["runs"])
+    results["machine"]["load_start"] = _load_average()
+    if "scalar" in sections:
+        print("steady state ...", file=sys.stderr)
+        results["steady"] = steady_state(opts.quick, settings["repeats"], opts.budget)
+    if "arrays" in sections:
+        print("array kernels ...", file=sys.stderr)
+        names = opts.kernel.split(",") if opts.kernel else None
+        results["arrays"] = arrays.measure(opts.quick, settings["repeats"], opts.array_budget,
+                                           names)
+    if "calls" in sections:
+        print("per-call overhead ...", file=sys.stderr)
+        results["calls"] = call_overhead(settings["number"], settings["call_repeats"])
+    if "fresh" in sections:
+        print("fresh processes (compile, import) ...", file=sys.stderr)
+        results["fresh"] = fresh_processes(settings["runs"])
+    results["machine"]["load_end"] = _load_average()
     print(report(results))
     if opts.json:
         opts.json.write_text(json.dumps(results, indent=1, default=str))
