@@ -44,8 +44,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return ir.LiteralStructType([llvm_type(item) for item in ty.items])
     if isinstance(ty, t.Range):
         return ir.LiteralStructType([llvm_type(ty.dtype)] * 3)
-    if isinstance(ty, t.RangeIter):
-        return ir.LiteralStructType([llvm_type(ty.dtype)] * 3).as_pointer()
+    if isinstance(ty, t.RangeIter):  # {k, count, start, step}
+        return ir.LiteralStructType([llvm_type(ty.dtype)] * 4).as_pointer()
     if isinstance(ty, t.Array):
         from .arraymodel import array_struct
 

@@ -21,7 +21,6 @@ and not yet released), so raising in a loop over native arrays leaks nothing.
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from jitcore import ir
@@ -56,13 +55,41 @@ class RefcountPlan:
 
 def plan_refcounts(fn: ir.Function) -> RefcountPlan:
     plan = RefcountPlan()
+    borrowed = _borrowed(fn)
     for block in fn.blocks():
-        _plan_block(fn, block, plan)
+        _plan_block(block, plan, borrowed)
     return plan
 
 
-def _plan_block(fn: ir.Function, block: ir.Block, plan: RefcountPlan) -> None:
-    borrowed = set(map(id, block.inputargs)) if block is fn.entry else set()
+def _borrowed(fn: ir.Function) -> set[int]:
+    """The parameters, and block arguments that only ever receive borrowed values.
+
+    A block argument every incoming link feeds a borrowed value or itself (an array
+    parameter carried around a loop) stays borrowed: it costs no count changes at all.
+    Computed as the greatest fixpoint: assume every argument borrowed, drop those fed
+    an owned value, repeat.
+    """
+    borrowed = {id(v) for v in fn.entry.inputargs if holds_memory(v.type)}
+    feeds: dict[int, list[ir.Value]] = {}
+    for block in fn.blocks():
+        assert block.exit is not None
+        for link in block.exit.links():
+            for arg, param in zip(link.args, link.target.inputargs):
+                if holds_memory(param.type):
+                    feeds.setdefault(id(param), []).append(arg)
+    candidates = set(feeds) - borrowed
+    changed = True
+    while changed:
+        changed = False
+        for pid in list(candidates):
+            if any(id(a) != pid and id(a) not in borrowed and id(a) not in candidates
+                   or isinstance(a, ir.Constant) for a in feeds[pid]):
+                candidates.discard(pid)
+                changed = True
+    return borrowed | candidates
+
+
+def _plan_block(block: ir.Block, plan: RefcountPlan, borrowed: set[int]) -> None:
     owned: list[ir.Value] = [v for v in block.inputargs
                              if holds_memory(v.type) and id(v) not in borrowed]
     last_use: dict[int, int] = {}
@@ -89,17 +116,19 @@ def _plan_block(fn: ir.Function, block: ir.Block, plan: RefcountPlan) -> None:
                     and (id(v) in at_exit or last_use[id(v)] >= index)]
             if live:
                 plan.live_during[id(op)] = live
+    owned_ids = {id(v) for v in owned}
     for link in links:
-        passed = Counter(id(a) for a in link.args)
-        values = {id(a): a for a in link.args}
-        increfs = []
-        for vid, count in passed.items():
-            v = values[vid]
-            if not holds_memory(v.type) or isinstance(v, ir.Constant):
-                continue
-            extra = count if vid in borrowed or v not in owned else count - 1
-            increfs += [v] * extra
-        decrefs = [v for v in owned if id(v) in at_exit and id(v) not in passed
+        increfs: list[ir.Value] = []
+        handed_over: set[int] = set()
+        for arg, param in zip(link.args, link.target.inputargs):
+            if not holds_memory(arg.type) or isinstance(arg, ir.Constant) \
+                    or id(param) in borrowed:
+                continue  # a borrowed argument receives borrowed values: nothing to count
+            if id(arg) in owned_ids and id(arg) not in handed_over:
+                handed_over.add(id(arg))  # its reference moves to the argument
+            else:
+                increfs.append(arg)  # borrowed, or passed a second time
+        decrefs = [v for v in owned if id(v) in at_exit and id(v) not in handed_over
                    and not _returned(exit, v)]
         if increfs:
             plan.link_increfs[id(link)] = increfs

@@ -43,10 +43,40 @@ def range_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
     return out
 
 
+def range_length(ctx: Context, signed: bool, start: ir.Value, stop: ir.Value,
+                 step: ir.Value) -> ir.Value:
+    """len(range(start, stop, step)), exact for every value of the type.
+
+    The distance is taken in unsigned arithmetic (it always fits), then divided by the
+    step's magnitude: ceil(distance / |step|) = (distance - 1) // |step| + 1.
+    """
+    b = ctx.b
+    zero, one = ir.Constant(step.type, 0), ir.Constant(step.type, 1)
+    less = b.icmp_signed if signed else b.icmp_unsigned
+    upward = less(">", step, zero) if signed else ir.Constant(i1, 1)
+    nonempty = b.select(upward, less("<", start, stop), less(">", start, stop))
+    distance = b.select(upward, b.sub(stop, start), b.sub(start, stop))
+    magnitude = b.select(upward, step, b.sub(zero, step))
+    count = b.add(b.udiv(b.sub(distance, one), magnitude), one)
+    return b.select(nonempty, count, zero)
+
+
 @lower("iter", t.Range)
 def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
-    state = ctx.alloca(llvm_type(sig.args[0]), "range.state")
-    ctx.b.store(r, state)
+    """State {k, count, start, step}: the trip count is computed once, exactly.
+
+    Stepping a current value until it passes `stop` would wrap around near the ends of
+    the integer range and never stop (range(2**63 - 2, 2**63 - 1, 5)); counting k up to
+    len(range) cannot, and gives LLVM a counted loop.
+    """
+    b = ctx.b
+    start, stop, step = (b.extract_value(r, k) for k in range(3))
+    signed = sig.args[0].dtype.signed  # type: ignore[attr-defined]
+    count = range_length(ctx, signed, start, stop, step)
+    state = ctx.alloca(ir.LiteralStructType([start.type] * 4), "range.state")
+    for k, v in enumerate((ir.Constant(start.type, 0), count, start, step)):
+        b.store(v, b.gep(state, [ir.Constant(ir.IntType(32), 0),
+                                 ir.Constant(ir.IntType(32), k)], inbounds=True))
     return state
 
 
@@ -55,14 +85,13 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     b = ctx.b
     i32_ = ir.IntType(32)
     ptrs = [b.gep(state, [ir.Constant(i32_, 0), ir.Constant(i32_, k)], inbounds=True)
-            for k in range(3)]
-    current, stop, step = (b.load(p) for p in ptrs)
-    zero = ir.Constant(step.type, 0)
-    valid = b.select(b.icmp_signed(">", step, zero), b.icmp_signed("<", current, stop),
-                     b.icmp_signed(">", current, stop))
-    b.store(b.add(current, step), ptrs[0])
-    pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
-    return b.insert_value(b.insert_value(pair, current, 0), valid, 1)
+            for k in range(4)]
+    k, count, start, step = (b.load(p) for p in ptrs)
+    valid = b.icmp_unsigned("<", k, count)
+    value = b.add(start, b.mul(k, step))  # wraps like the int64 arithmetic it stands for
+    b.store(b.add(k, ir.Constant(k.type, 1), flags=["nuw"]), ptrs[0])  # k < count
+    pair = ir.Constant(ir.LiteralStructType([value.type, i1]), ir.Undefined)
+    return b.insert_value(b.insert_value(pair, value, 0), valid, 1)
 
 
 @lower(builtins.len)
@@ -72,15 +101,9 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
         return ir.Constant(ir.IntType(64), len(ty.items))
     b = ctx.b
     start, stop, step = (b.extract_value(obj, k) for k in range(3))
-    zero = ir.Constant(step.type, 0)
-    one = ir.Constant(step.type, 1)
-    # ceil((stop - start) / step) clamped at 0, for either sign of step
-    pos = b.icmp_signed(">", step, zero)
-    span = b.select(pos, b.sub(stop, start), b.sub(start, stop))
-    mag = b.select(pos, step, b.sub(zero, step))
-    count = b.sdiv(b.add(span, b.sub(mag, one)), mag)
-    count = b.select(b.icmp_signed(">", span, zero), count, zero)
-    return b.sext(count, ir.IntType(64)) if count.type.width < 64 else count
+    signed = ty.dtype.signed  # type: ignore[attr-defined]
+    count = range_length(ctx, signed, start, stop, step)
+    return b.zext(count, ir.IntType(64)) if count.type.width < 64 else count
 
 
 # --- numeric builtins ------------------------------------------------------------------------
