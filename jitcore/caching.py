@@ -326,6 +326,9 @@ def encode_type(ty: t.Type) -> Any:
 
 def decode_type(data: Any) -> t.Type:
     if isinstance(data, str):
+        named = t.BY_NAME.get(data)  # numbers and none, without loading the signature parser
+        if named is not None:
+            return named
         from typeinfer.signatures import parse_type
 
         return parse_type(data)
