@@ -10,12 +10,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test bench
+.PHONY: demo test bench bench-cache
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: $(STAMP)
+test: $(STAMP) cross-tools
 	$(PY) -m pytest tests -n 2
+
+# Optional: the AArch64 cross compiler and qemu for tests/aot. Installed when apt-get can
+# (as root or through password-less sudo); otherwise that one test is skipped with a reason.
+.PHONY: cross-tools
+cross-tools:
+	@if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null; then \
+	  :; \
+	elif command -v apt-get >/dev/null; then \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO="sudo -n"; \
+	  ( $$SUDO apt-get update -qq && \
+	    $$SUDO apt-get install -y -qq gcc-aarch64-linux-gnu qemu-user ) >/dev/null 2>&1 || \
+	  echo "note: could not install gcc-aarch64-linux-gnu and qemu-user: AArch64 test skipped"; \
+	else \
+	  echo "note: no apt-get: the AArch64 cross-compile test will be skipped"; \
+	fi
 
 # Benchmarks against Numba (not part of the tests): their own venv with numba from PyPI.
 BENCH_VENV := .bench-venv
@@ -29,3 +44,7 @@ $(BENCH_STAMP): pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+# Time to first result in a fresh process: the on-disk cache against Numba's (docs/caching.md).
+bench-cache: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/cache_bench.py $(BENCH_ARGS)

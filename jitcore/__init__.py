@@ -17,18 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from jitcore import config
-from jitcore.decorators import jit, njit
+from jitcore.decorators import export, jit, njit
 
 __version__ = "0.1.0"
-__all__ = ["config", "errors", "guvectorize", "jit", "memory_stats", "njit", "prange", "types",
-           "vectorize"]
+__all__ = ["config", "errors", "export", "guvectorize", "jit", "memory_stats", "njit", "prange",
+           "types", "vectorize"]
 
 prange = range  # parallel=True gives it meaning; serially it is range
 
 
 def memory_stats() -> tuple[int, int]:
     """(allocations, frees) of array memory owned by compiled code, for leak checks."""
-    from targets.codegen import memory_stats as stats
+    from targets.objcache import memory_stats as stats
 
     return stats()
 

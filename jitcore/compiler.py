@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jitcore import ir
 from jitcore.errors import CompilerBug, JitError, TypingError
 from typeinfer import types as t
+
+if TYPE_CHECKING:  # a cache hit needs no IR: keep its import off that path
+    from jitcore import ir
 
 _state = threading.local()
 compile_lock = threading.RLock()  # one compilation at a time per process
@@ -172,6 +174,11 @@ def check_returnable(graph: ir.Function) -> None:
 
 def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str) -> Overload:
     """Infer, lower and load `dispatcher` for `argtypes`; the overload is ready to call."""
+    cache = getattr(dispatcher, "_cache", None)
+    if cache is not None:  # before anything imports LLVM: a hit does without it
+        cached = cache.load(argtypes)
+        if cached is not None:
+            return _adopt(dispatcher, cached, _frames())
     from llvmlite import ir as llir
 
     from lowering.arrayexpr import fuse_array_expressions
@@ -196,7 +203,8 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         wrapper = emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
                                bool(options.get("nogil")), dispatcher.__qualname__,
                                tuple(dispatcher._pysig.parameters))
-        inline_from = [ov.inline_ir for ov in _overloads_by_symbol(info.called_symbols)]
+        inline_from = [ov.inline_ir or ov.library.ir_text  # cached: IR kept compressed
+                       for ov in _overloads_by_symbol(info.called_symbols)]
         library = codegen.load_module(module, info, dispatcher.opt_level, inline_from)
         overload = Overload(typed.signature, symbol, wrapper, typed, library,
                             inline_ir=library.ir_text,
@@ -208,6 +216,8 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
             finished, frames.finished = frames.finished, []
             for owner, done in finished:
                 owner._register(done)
+                if getattr(owner, "_cache", None) is not None and done.typed.graph is not None:
+                    owner._cache.store(done)
         return overload
     except JitError:
         if frames.depth == 1:
@@ -225,6 +235,24 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
 
 
 _SYMBOLS: dict[str, Overload] = {}
+
+
+def symbol_taken(symbol: str) -> bool:
+    """Whether native code for `symbol` exists in this process already."""
+    from targets.objcache import is_defined
+
+    return symbol in _SYMBOLS or is_defined(symbol)
+
+
+def _adopt(dispatcher: Any, overload: Overload, frames: _Frames) -> Overload:
+    """Make an overload loaded from the on-disk cache known like a compiled one."""
+    _SYMBOLS[overload.symbol] = overload
+    dispatcher._typed.setdefault(overload.argtypes, overload.typed)
+    if frames.depth == 0:
+        dispatcher._register(overload)
+    else:  # a callee of a compilation in progress: registered with the others
+        frames.finished.append((dispatcher, overload))
+    return overload
 
 
 def _overloads_by_symbol(symbols: set[str]) -> list[Overload]:

@@ -4,6 +4,7 @@
     @njit(cache=True, nogil=True) with options
     @njit("float64(int64, float64)")   eager: these signatures only
     @jit(["int64(int64)", "float64(float64)"], nopython=True)
+    @export("float64(float64[:])")     for `python -m jitcore aot` (still a lazy @njit)
 """
 from __future__ import annotations
 
@@ -64,3 +65,21 @@ def _make(func: Callable[..., Any], options: dict[str, Any],
     from jitcore.dispatcher import Dispatcher
 
     return Dispatcher(func, options, signatures)
+
+
+def export(signature: str, name: str | None = None, **options: Any) -> Any:
+    """Mark a function for ahead-of-time compilation with `signature` (stackable).
+
+    The result is an ordinary lazy `njit` dispatcher, so the module still runs as Python
+    with JIT compilation; `python -m jitcore aot module.py` finds the marks.
+    """
+    def decorator(func: Any) -> Any:
+        exports = list(getattr(func, "_jitcore_exports", []))
+        disp = func if getattr(func, "_jitcore_dispatcher", False) else njit(**options)(func)
+        if not getattr(disp, "_jitcore_dispatcher", False):  # JITCORE_DISABLE_JIT
+            return disp
+        exports.insert(0, (name or disp.py_func.__name__, signature))  # decorators run bottom-up
+        disp._jitcore_exports = exports
+        return disp
+
+    return decorator

@@ -58,6 +58,11 @@ class Dispatcher:
 
         self._jc_table = build_table([])
         self._jc_miss = self._miss
+        self._cache = None
+        if options.get("cache"):
+            from jitcore.caching import FunctionCache
+
+            self._cache = FunctionCache(self)
         if signatures:
             from typeinfer.signatures import parse_signature
 
@@ -245,8 +250,22 @@ class Dispatcher:
             note_ndarray_type(id(np.ndarray))
 
     def _symbol(self, argtypes: tuple[t.Type, ...]) -> str:
+        """Named by content where it can be (so cached code links across processes)."""
+        from jitcore.caching import overload_tag
+        from jitcore.compiler import symbol_taken
+
         name = re.sub(r"[^A-Za-z0-9_.]", "_", f"{self.__module__}.{self.__qualname__}")
-        return f"jc.{name}.{self._uid}({','.join(map(str, argtypes))})"
+        types = ",".join(map(str, argtypes))
+        tag = overload_tag(self, argtypes)
+        if tag is not None and not symbol_taken(f"jc.{name}.{tag}({types})"):
+            return f"jc.{name}.{tag}({types})"
+        return f"jc.{name}.{tag or ''}{self._uid}({types})"
+
+    def cache_info(self) -> dict[str, Any]:
+        """With cache=True: hits, misses, stores, directory and why caching did not apply."""
+        if self._cache is None:
+            return {"reason": "cache=True was not given"}
+        return self._cache.info()  # type: ignore[no-any-return]
 
     # --- inspection ----------------------------------------------------------------------
 
@@ -274,11 +293,8 @@ class Dispatcher:
         return self._overload_for(signature).library.asm()
 
     def inspect_types(self, signature: Any = None, file: Any = None) -> str:
-        from jitcore.irprint import format_typed
-
         sigs = [signature] if signature is not None else list(self.overloads)
-        text = "\n\n".join(format_typed(self.py_func, self._overload_for(s).typed.graph)
-                           for s in sigs)
+        text = "\n\n".join(_format_typed(self.py_func, self._overload_for(s)) for s in sigs)
         if file is not None:
             print(text, file=file)
         return text
@@ -288,6 +304,14 @@ class Dispatcher:
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         return self if obj is None else functools.partial(self, obj)
+
+
+def _format_typed(py_func: Any, overload: Overload) -> str:
+    from jitcore.irprint import format_typed
+
+    if overload.typed.graph is None:  # loaded from the on-disk cache: no typed graph
+        return f"{py_func.__qualname__} {overload.signature}: loaded from cache"
+    return format_typed(py_func, overload.typed.graph)
 
 
 def _describe(value: Any) -> str:
@@ -303,6 +327,8 @@ def _conversion_cost(src: t.Type, dst: t.Type) -> int:
         return 0
     if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
         return sum(_conversion_cost(a, b) for a, b in zip(src.items, dst.items))
+    if isinstance(src, t.Array):  # a layout or read-only promise given up
+        return 1
     kinds = (t.Boolean, t.Integer, t.Float, t.Complex)
     gap = kinds.index(type(dst)) - kinds.index(type(src))
     return 100 * gap + 1

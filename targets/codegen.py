@@ -84,32 +84,17 @@ def parse(module: ir.Module, inline_from: list[str]) -> Any:
     return mod
 
 
-_runtime_loaded = False
-
-
 def _ensure_runtime() -> None:
-    """Load, once per process, the module defining what all modules share (counters)."""
-    global _runtime_loaded
-    if _runtime_loaded:
-        return
-    _runtime_loaded = True
-    from lowering.runtime import define_stats
-
-    module = ir.Module("jc.runtime")
-    define_stats(module)
-    mod = parse(module, [])
-    with lock():
-        jit_engine().add_module(mod)
-        jit_engine().finalize_object()
+    """What all modules share (the memory counters) lives in targets.objcache, where
+    cached objects loaded without LLVM find it too; the engine resolves it by name."""
+    jit_engine()
 
 
 def memory_stats() -> tuple[int, int]:
     """(allocations, frees) of native memory blocks so far in this process."""
-    from lowering.runtime import STATS
+    from .objcache import memory_stats as stats
 
-    _ensure_runtime()
-    addr = jit_engine().get_global_value_address(STATS)
-    return (ctypes.c_int64.from_address(addr).value, ctypes.c_int64.from_address(addr + 8).value)
+    return stats()
 
 
 def load_module(module: ir.Module, info: ModuleInfo, opt: int,

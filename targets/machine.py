@@ -50,7 +50,12 @@ def jit_engine() -> Any:
     backing.data_layout = str(tm.target_data)
     # CPython's C API symbols are exported by libpython; make them resolvable.
     llvm.load_library_permanently(ctypes.util.find_library("m") or "libm.so.6")
-    return llvm.create_mcjit_compiler(backing, tm)
+    engine = llvm.create_mcjit_compiler(backing, tm)
+    from . import objcache  # cached objects: share symbols, keep each module's object code
+
+    objcache.publish_to_llvm()
+    objcache.capture_objects(engine)
+    return engine
 
 
 def lock() -> threading.RLock:

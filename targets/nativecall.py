@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llvmlite import ir
-
-from lowering.context import ModuleInfo
-from lowering.models import i64, pyobj
+if TYPE_CHECKING:  # the slot's IR is built once per machine (then cached): import it lazily
+    from llvmlite import ir
 
 MAX_ARGS = 8
 ENTRY_WORDS = 2 + MAX_ARGS
@@ -67,6 +65,10 @@ def build_table(entries: list[tuple[int, list[int]]]) -> Any:
 
 
 def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> str:
+    from llvmlite import ir
+
+    from lowering.models import i64, pyobj
+
     name = "jc.dispatch_call"
     fn = ir.Function(module, ir.FunctionType(pyobj, [pyobj, pyobj, pyobj]), name)
     self_, args, kwargs = fn.args
@@ -159,6 +161,10 @@ def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> st
 
 def _emit_array_code(b: ir.IRBuilder, obj: ir.Value) -> ir.Value:
     """array_code() of an exact ndarray, computed from its fields (0 if it cannot be typed)."""
+    from llvmlite import ir
+
+    from lowering.models import i64, pyobj
+
     i8_, i32_ = ir.IntType(8), ir.IntType(32)
 
     def field(base: ir.Value, offset: int, ty: ir.Type) -> ir.Value:
@@ -211,26 +217,37 @@ def install(cls: type, table_slot: str, miss_slot: str) -> bool:
         return True
     if sys.version_info[:2] != (3, 11) or ctypes.sizeof(ctypes.c_void_p) != 8:
         return False
-    from .codegen import finalize, load_module
-
     if not _tp_call_offset_ok(cls):
         return False
     table_offset, miss_offset = slot_offsets(cls, table_slot, miss_slot)
-    module = ir.Module("jc.dispatch")
-    name = _emit_dispatch(module, table_offset, miss_offset)
-    lib = load_module(module, ModuleInfo(), opt=2)
-    finalize()
-    addr = lib.address(name)
-    if not _ndarray_slot:
-        from .codegen import jit_engine
-
-        _ndarray_slot.append(jit_engine().get_global_value_address(_NDARRAY_GLOBAL))
-        numpy = sys.modules.get("numpy")
-        if numpy is not None:
-            note_ndarray_type(id(numpy.ndarray))
+    addr = _load_dispatch(table_offset, miss_offset)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        note_ndarray_type(id(numpy.ndarray))
     ctypes.c_void_p.from_address(id(cls) + _TP_CALL_OFFSET).value = addr
     _installed[cls] = addr
     return True
+
+
+def _load_dispatch(table_offset: int, miss_offset: int) -> int:
+    """The dispatch slot's address; its object code comes from the cache when it can
+    (it depends only on the slot offsets), so a cache hit needs no LLVM."""
+    from jitcore.caching import native_stub
+
+    def build() -> bytes:
+        from llvmlite import ir
+
+        from .objcache import compile_object
+
+        module = ir.Module("jc.dispatch")
+        _emit_dispatch(module, table_offset, miss_offset)
+        return compile_object(module, opt=2)
+
+    symbols = native_stub("dispatch", f"{table_offset},{miss_offset}", build,
+                          ["jc.dispatch_call", _NDARRAY_GLOBAL])
+    if not _ndarray_slot:
+        _ndarray_slot.append(symbols[_NDARRAY_GLOBAL])
+    return symbols["jc.dispatch_call"]
 
 
 def _tp_call_offset_ok(cls: type) -> bool:

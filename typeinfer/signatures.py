@@ -4,6 +4,8 @@
     Signature(float64, (int64, float64))
     >>> parse_signature("(int32, UniTuple(float64, 2))").return_type is None
     True
+    >>> parse_type("float64[:, ::1]")
+    array(float64, 2d, C)
 """
 from __future__ import annotations
 
@@ -108,5 +110,30 @@ class _Parser:
         else:
             raise self.error(f"unknown type {name!r}")
         if self.peek() == "[":
-            raise self.error("array types are not supported yet")
+            self.next()
+            ty = self.array_(ty)
         return ty
+
+    def array_(self, dtype: t.Type) -> t.Type:
+        """After `dtype[`: `:` per axis, `::1` on the contiguous one (last: C, first: F)."""
+        unit: list[bool] = []
+        while True:
+            self.expect(":")
+            if self.peek() == ":":
+                self.next()
+                if self.next() != "1":
+                    raise self.error("only '::1' marks a contiguous axis")
+                unit.append(True)
+            else:
+                unit.append(False)
+            tok = self.next()
+            if tok == "]":
+                break
+            if tok != ",":
+                raise self.error(f"expected ',' or ']', found {tok!r}")
+        if sum(unit) > 1 or (sum(unit) == 1 and not (unit[-1] or unit[0])):
+            raise self.error("'::1' may mark only the first or the last axis")
+        layout = "C" if unit[-1] else "F" if unit[0] else "A"
+        if not dtype.is_number:
+            raise self.error(f"arrays of {dtype} are not supported")
+        return t.Array(dtype, len(unit), layout)

@@ -34,13 +34,24 @@ def test_signature_objects_and_type_tuples():
     ("float65(int64)", "unknown type 'float65'"),
     ("float64(int64) x", "unexpected 'x'"),
     ("(int64,,)", "unknown type ','"),
-    ("float64(int64[:])", "array types are not supported yet"),
+    ("float64(int64[:, ::1, :])", "only the first or the last axis"),
+    ("float64(int64[::2])", "only '::1' marks a contiguous axis"),
     ("UniTuple(int64, n)(int64)", "needs an integer count"),
 ])
 def test_bad_signatures(text, message):
     with pytest.raises(TypingError, match="invalid signature") as info:
         parse_signature(text)
     assert message in str(info.value)
+
+
+def test_array_types():
+    assert parse_type("float64[:]") == types.Array(types.float64, 1, "A")
+    assert parse_type("float32[::1]") == types.Array(types.float32, 1, "C")
+    assert parse_type("int64[:, ::1]") == types.Array(types.int64, 2, "C")
+    assert parse_type("int64[::1, :]") == types.Array(types.int64, 2, "F")
+    assert parse_type("uint8[:, :, :]") == types.Array(types.uint8, 3, "A")
+    ret, args = parse_signature("float64[:](float64[:], float64)")
+    assert ret == types.Array(types.float64, 1, "A") and args[1] is types.float64
 
 
 def test_parse_type():

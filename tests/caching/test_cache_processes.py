@@ -1,0 +1,244 @@
+"""@njit(cache=True) across processes: the second process loads, never compiles."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .procs import entries, env_for, run, write
+
+KERNELS = """
+import numpy as np
+import jitcore
+from jitcore import njit
+
+@njit(cache=True)
+def poly(x, y):
+    return 3 * x * x + y // 2
+
+@njit(cache=True)
+def scale(a, k):
+    out = np.empty_like(a)
+    for i in range(a.shape[0]):
+        out[i] = a[i] * k
+    return out, a.sum()
+
+@njit(cache=True)
+def checked(n):
+    if n < 0:
+        raise ValueError("negative", 3)
+    return 10 // n
+
+before = jitcore.memory_stats()
+for _ in range(1000):
+    arr, total = scale(np.arange(5.0), 2.0)
+values = arr.tolist()
+del arr
+after = jitcore.memory_stats()
+errors = []
+for bad in (-1, 0):
+    try:
+        checked(bad)
+    except (ValueError, ZeroDivisionError) as exc:
+        errors.append([type(exc).__name__, str(exc)])
+report(poly=poly(7, 9), poly_float=poly(1.5, 4.0), arr=values, total=total,
+       errors=errors, checked=checked(3), leaked=(after[0] - before[0]) - (after[1] - before[1]),
+       info=scale.cache_info(), types=scale.inspect_types())
+"""
+
+
+def test_second_process_loads_everything_without_llvm(tmp_path: Path) -> None:
+    script = write(tmp_path / "kernels.py", KERNELS)
+    env = env_for(tmp_path / "cache")
+    first, _ = run(script, env)
+    assert first["info"]["stores"] == 1 and first["info"]["hits"] == 0
+    assert len(entries(tmp_path / "cache")) == 4  # poly twice, scale, checked
+    second, stderr = run(script, env)
+    assert "Warning" not in stderr
+    assert second["info"]["hits"] == 1 and second["info"]["stores"] == 0
+    assert second["llvm_loaded"] is False  # nothing was compiled
+    assert "loaded from cache" in second["types"]
+    for key in ("poly", "poly_float", "arr", "total", "errors", "checked"):
+        assert second[key] == first[key], key
+    assert second["poly"] == 3 * 49 + 4 and second["poly_float"] == 3 * 2.25 + 2.0
+    assert second["arr"] == [0.0, 2.0, 4.0, 6.0, 8.0] and second["total"] == 10.0
+    assert second["errors"][0] == ["ValueError", "('negative', 3)"]
+    assert second["errors"][1][0] == "ZeroDivisionError"
+    assert second["leaked"] == 0
+
+
+CALLEE_V1 = """
+from jitcore import njit
+OFFSET = 1
+
+@njit(cache=True)
+def bump(x):
+    return x + OFFSET
+"""
+
+CALLER = """
+from jitcore import njit
+import callee
+
+@njit(cache=True)
+def twice_bumped(x):
+    return 2 * callee.bump(x)
+
+report(value=twice_bumped(10), info=twice_bumped.cache_info())
+"""
+
+
+def test_callee_edited_in_another_module_invalidates_caller(tmp_path: Path) -> None:
+    write(tmp_path / "callee.py", CALLEE_V1)
+    script = write(tmp_path / "caller.py", CALLER)
+    env = env_for(tmp_path / "cache")
+    assert run(script, env)[0]["value"] == 22
+    hit, _ = run(script, env)
+    assert hit["value"] == 22 and hit["info"]["hits"] == 1
+    write(tmp_path / "callee.py", CALLEE_V1.replace("return x + OFFSET", "return x - OFFSET"))
+    edited, _ = run(script, env)
+    assert edited["value"] == 18 and edited["info"]["hits"] == 0
+    write(tmp_path / "callee.py", CALLEE_V1.replace("OFFSET = 1", "OFFSET = 5"))
+    constant, _ = run(script, env)  # a global folded into the callee changed
+    assert constant["value"] == 30 and constant["info"]["hits"] == 0
+    again, _ = run(script, env)
+    assert again["value"] == 30 and again["info"]["hits"] == 1
+
+
+RECURSIVE = """
+from jitcore import njit
+
+@njit(cache=True)
+def is_even(n):
+    return True if n == 0 else is_odd(n - 1)
+
+@njit(cache=True)
+def is_odd(n):
+    return False if n == 0 else is_even(n - 1)
+
+@njit(cache=True)
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+report(even=is_even(10), odd=is_even(7), fib=fib(20), info=is_even.cache_info())
+"""
+
+
+def test_recursive_cycles_load_together(tmp_path: Path) -> None:
+    script = write(tmp_path / "rec.py", RECURSIVE)
+    env = env_for(tmp_path / "cache")
+    first, _ = run(script, env)
+    second, _ = run(script, env)
+    assert second["info"]["hits"] == 1 and not second["llvm_loaded"]
+    assert (second["even"], second["odd"], second["fib"]) == (True, False, 6765)
+    assert first["fib"] == second["fib"]
+
+
+def test_main_script_caches_next_to_the_source(tmp_path: Path) -> None:
+    script = write(tmp_path / "app" / "main.py", """
+        from jitcore import njit
+
+        @njit(cache=True)
+        def area(w, h):
+            return w * h
+
+        report(value=area(6, 7), info=area.cache_info())
+        """)
+    env = env_for(None)
+    first, _ = run(script, env)
+    assert first["value"] == 42 and first["info"]["stores"] == 1
+    assert len(list((tmp_path / "app" / "__jitcache__").glob("main.area.*.jcc"))) == 1
+    second, _ = run(script, env)
+    assert second["value"] == 42 and second["info"]["hits"] == 1
+
+
+def test_closures_are_keyed_by_their_cell_values(tmp_path: Path) -> None:
+    script = write(tmp_path / "closures.py", """
+        from jitcore import njit
+
+        def make(k):
+            @njit(cache=True)
+            def add(x):
+                return x + k
+            return add
+
+        def make_opaque():
+            class LocalError(Exception):  # no importable name: no stable key
+                pass
+
+            @njit(cache=True)
+            def get(x):
+                if x < 0:
+                    raise LocalError("negative")
+                return x
+            return get
+
+        add1, add2 = make(1), make(2)
+        opaque = make_opaque()
+        report(a=add1(10), b=add2(10), c=opaque(5), info1=add1.cache_info(),
+               info2=add2.cache_info(), opaque=opaque.cache_info())
+        """)
+    env = env_for(tmp_path / "cache")
+    first, _ = run(script, env)
+    assert (first["a"], first["b"], first["c"]) == (11, 12, 5)
+    assert "free variable 'LocalError'" in first["opaque"]["reason"]
+    assert "no value stable across processes" in first["opaque"]["reason"]
+    second, _ = run(script, env)
+    assert (second["a"], second["b"], second["c"]) == (11, 12, 5)
+    assert second["info1"]["hits"] == 1 and second["info2"]["hits"] == 1
+    assert second["opaque"]["hits"] == 0 and second["opaque"]["stores"] == 0
+
+
+def test_code_without_a_file_is_cached_in_the_user_directory(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    program = ("from jitcore import njit\n"
+               "f = njit(cache=True)(lambda x: x * 3)\n"
+               "print(f(5), f.cache_info()['hits'], f.cache_info()['directory'])\n")
+    env = env_for(tmp_path / "cache")
+    outs = [subprocess.run([sys.executable, "-c", program], env=env, capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(2)]
+    assert outs[0][:2] == ["15", "0"] and outs[1][:2] == ["15", "1"]
+    assert outs[1][2].endswith("interactive")
+
+
+def test_eager_signatures_load_from_the_cache(tmp_path: Path) -> None:
+    script = write(tmp_path / "eager.py", """
+        from jitcore import njit
+
+        @njit(["float64(float64, float64)", "int64(int64, int64)"], cache=True)
+        def hyp(a, b):
+            return a * a + b * b
+
+        report(f=hyp(3.0, 4.0), i=hyp(3, 4), info=hyp.cache_info())
+        """)
+    env = env_for(tmp_path / "cache")
+    run(script, env)
+    second, _ = run(script, env)
+    assert (second["f"], second["i"]) == (25.0, 25)
+    assert second["info"]["hits"] == 2 and not second["llvm_loaded"]
+
+
+def test_numpy_runtime_pieces_are_set_up_before_loading(tmp_path: Path) -> None:
+    script = write(tmp_path / "pieces.py", """
+        import numpy as np
+        from jitcore import njit
+
+        @njit(cache=True)
+        def noise(n):
+            np.random.seed(42)
+            return np.random.random(n)
+
+        @njit(cache=True)
+        def matmul(a, b):
+            return a @ b
+
+        a = np.arange(6.0).reshape(2, 3)
+        report(noise=noise(4).tolist(), prod=matmul(a, a.T).tolist(),
+               info=[noise.cache_info()["hits"], matmul.cache_info()["hits"]])
+        """)
+    env = env_for(tmp_path / "cache")
+    first, _ = run(script, env)
+    second, _ = run(script, env)
+    assert second["info"] == [1, 1]
+    assert second["noise"] == first["noise"] and len(set(second["noise"])) == 4
+    assert second["prod"] == [[5.0, 14.0], [14.0, 50.0]]
