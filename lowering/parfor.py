@@ -41,6 +41,7 @@ from typeinfer import types as t
 _ADD = {"add": "add", "iadd": "add", "sub": "add", "isub": "add", "mul": "mul", "imul": "mul"}
 _COMPARE = ("lt", "le", "gt", "ge")
 _NONE = -1  # origin of a value that is not a copy of any header argument
+_UNKNOWN = object()  # a block argument the copy analysis has not reached yet
 
 
 @dataclass(frozen=True)
@@ -165,11 +166,13 @@ def _reachable(starts: list[ir.Block], stop: set[int]) -> list[ir.Block]:
 
 
 class _Region:
-    """Def-use facts of the loop: which header argument each value copies (its origin)."""
+    """Def-use facts of the loop. A block argument that every incoming link fills with the
+    same value is a copy of it: `root` follows copies, so `x` passed along from block to
+    block is one value, and a value rooted at header argument k has origin k."""
 
     def __init__(self, head: ir.Block, body: list[ir.Block]) -> None:
         self.head, self.body = head, body
-        self.origin: dict[int, int] = {id(v): k for k, v in enumerate(head.inputargs)}
+        self.index = {id(v): k for k, v in enumerate(head.inputargs)}
         self.defs: dict[int, ir.Op] = {}
         self.params: dict[int, tuple[ir.Block, int]] = {}
         self.incoming: dict[int, list[ir.Link]] = {id(b): [] for b in body}
@@ -184,45 +187,55 @@ class _Region:
                     self.defs[id(op.result)] = op
             for j, v in enumerate(blk.inputargs):
                 self.params[id(v)] = (blk, j)
+        self.roots: dict[int, ir.Value | None] = {}  # None: a real merge of different values
         self._propagate()
         self.back_edges = [link for blk in body for link in blk.exit.links()  # type: ignore[union-attr]
                            if link.target is head]
 
     def _propagate(self) -> None:
-        """A block argument copies header argument k when every incoming link passes one;
-        unknown (not yet visited) arguments are optimistic, so loops reach a fixpoint."""
+        """Fixpoint from optimistic unknowns: unknown -> one root -> merge."""
         changed = True
         while changed:
             changed = False
             for blk in self.body:
                 for j, v in enumerate(blk.inputargs):
-                    old = self.origin.get(id(v))
-                    if old == _NONE:
+                    if id(v) in self.roots and self.roots[id(v)] is None:
                         continue
-                    known = {self.origin_of(link.args[j], unknown=None)
-                             for link in self.incoming[id(blk)]} - {None}
+                    known = [self._root(link.args[j]) for link in self.incoming[id(blk)]]
+                    known = [r for r in known if r is not _UNKNOWN]
                     if not known:
                         continue
-                    new = known.pop() if len(known) == 1 else _NONE
-                    if old is not None and old != new:
-                        new = _NONE
-                    if new != old:
-                        self.origin[id(v)] = new
+                    new = known[0] if all(r is known[0] for r in known) else None
+                    old = self.roots.get(id(v), _UNKNOWN)
+                    if old is not _UNKNOWN and old is not new:
+                        new = None
+                    if new is not old:
+                        self.roots[id(v)] = new
                         changed = True
 
-    def origin_of(self, v: ir.Value, unknown: Any = _NONE) -> Any:
-        if not isinstance(v, ir.Variable):
-            return _NONE
-        if id(v) in self.params and id(v) not in self.origin:
-            return unknown  # not decided yet: optimistic
-        return self.origin.get(id(v), _NONE)
+    def _root(self, v: ir.Value) -> Any:
+        if id(v) in self.params:
+            r = self.roots.get(id(v), _UNKNOWN)
+            return v if r is None else r
+        return v
+
+    def root(self, v: ir.Value) -> ir.Value:
+        r = self._root(v)
+        return v if r is _UNKNOWN else r  # type: ignore[no-any-return]
+
+    def is_merge(self, v: ir.Value) -> bool:
+        return id(v) in self.params and self.roots.get(id(v), _UNKNOWN) in (None, _UNKNOWN)
+
+    def origin_of(self, v: ir.Value) -> int:
+        return self.index.get(id(self.root(v)), _NONE)
 
 
 def _classify(head: ir.Block, body: list[ir.Block], it_pos: int,
               loc: Loc) -> list[Reduction | None]:
     region = _Region(head, body)
     result: list[Reduction | None] = []
-    allowed: set[int] = set()  # ops allowed to read a reduction variable
+    allowed: set[int] = set()  # ops that update a reduction (or guard its update)
+    chains: dict[int, set[int]] = {}  # k -> ids of the values holding partial results
     for k, param in enumerate(head.inputargs):
         if k == it_pos:
             result.append(None)
@@ -231,8 +244,10 @@ def _classify(head: ir.Block, body: list[ir.Block], it_pos: int,
         if all(region.origin_of(v) == k for v in passed):
             result.append(None)  # invariant
             continue
-        result.append(_reduction(region, k, param, passed, allowed, loc))
-    _check_reads(region, result, allowed, loc)
+        chain: set[int] = set()
+        result.append(_Chain(region, k, chain, allowed).reduction(param, passed, loc))
+        chains[k] = chain
+    _check_reads(region, chains, allowed, loc)
     return result
 
 
@@ -240,103 +255,139 @@ def _name(v: ir.Variable) -> str:
     return v.name.rstrip("0123456789").rstrip("_") or v.name
 
 
-def _reduction(region: _Region, k: int, param: ir.Variable, passed: list[ir.Value],
-               allowed: set[int], loc: Loc) -> Reduction:
-    kinds: set[str] = set()
-    assigned: list[ir.Value] = []
-    seen: set[int] = set()
-    for v in passed:
-        _trace(region, k, v, kinds, assigned, allowed, seen)
-    kinds.discard("same")
-    name = _name(param)
-    if not param.type.is_number:
-        raise UnsupportedError(f"'{name}' of type {param.type} is carried from one prange "
-                               "iteration to the next", loc,
-                               "only scalar reductions (+=, *=, min, max) can be")
-    if kinds == {"assign"}:
-        return Reduction("select", param.type, _compare_of(region, k, assigned, allowed, name,
-                                                           loc))
-    if len(kinds) == 1 and "assign" not in kinds:
-        return Reduction(kinds.pop(), param.type)
-    raise UnsupportedError(f"'{name}' is assigned in a prange loop and carried to the next "
-                           "iteration or past the loop", loc,
-                           "only reductions (x += ..., x *= ..., x = min(x, ...), "
-                           "if y > x: x = y) can be")
+class _Chain:
+    """Follows the values header argument k takes around the loop back to k itself.
+
+    Every step must be an update (s + x, s * x, min(s, x), ...) of a value derived from
+    k, or a merge of paths; a value from elsewhere is an assignment (`if y > m: m = y`).
+    """
+
+    def __init__(self, region: _Region, k: int, chain: set[int], allowed: set[int]) -> None:
+        self.region, self.k, self.chain, self.allowed = region, k, chain, allowed
+        self.kinds: set[str] = set()
+        self.assigned: list[ir.Value] = []
+        self._visiting: set[int] = set()
+
+    def reduction(self, param: ir.Variable, passed: list[ir.Value], loc: Loc) -> Reduction:
+        for v in passed:
+            self.trace(v)
+        name = _name(param)
+        if not param.type.is_number:
+            raise UnsupportedError(f"'{name}' of type {param.type} is carried from one prange "
+                                   "iteration to the next", loc,
+                                   "only scalar reductions (+=, *=, min, max) can be")
+        if self.kinds == {"assign"}:
+            return Reduction("select", param.type, self.compare(name, loc))
+        if len(self.kinds) == 1:
+            return Reduction(self.kinds.pop(), param.type)
+        raise UnsupportedError(f"'{name}' is assigned in a prange loop and carried to the "
+                               "next iteration or past the loop", loc,
+                               "only reductions (x += ..., x *= ..., x = min(x, ...), "
+                               "if y > x: x = y) can be")
+
+    def derives(self, v: ir.Value) -> bool:
+        """Whether v holds k updated along some path (cycles count only through k)."""
+        region = self.region
+        if region.origin_of(v) == self.k:
+            return True
+        v = region.root(v)
+        if id(v) in self._visiting:
+            return False
+        self._visiting.add(id(v))
+        try:
+            if region.is_merge(v):
+                blk, j = region.params[id(v)]
+                return any(self.derives(link.args[j]) for link in region.incoming[id(blk)])
+            return self.updated_operand(v) is not None
+        finally:
+            self._visiting.discard(id(v))
+
+    def updated_operand(self, v: ir.Value) -> ir.Value | None:
+        """For v = s + x (s *= x, min(s, x), ...): the operand s that derives from k."""
+        op = self.region.defs.get(id(v))
+        if isinstance(op, ir.BinOp) and op.opname in _ADD:
+            operands = [op.lhs, op.rhs]
+            commutes = op.opname in ("add", "iadd", "mul", "imul")
+            candidates = operands if commutes else [op.lhs]
+        elif isinstance(op, ir.Call) and op.target in (builtins.min, builtins.max) and len(
+                op.args) == 2 and not op.kwargs:
+            operands = candidates = list(op.args)
+        else:
+            return None
+        for c in candidates:
+            if self.derives(c) and not any(self.derives(x) for x in operands if x is not c):
+                return c
+        return None
+
+    def trace(self, v: ir.Value) -> None:
+        region = self.region
+        if id(v) in self.chain:
+            return
+        if region.origin_of(v) == self.k:
+            self.chain.add(id(v))
+            return
+        root = region.root(v)
+        if region.is_merge(root):
+            self.chain.update((id(v), id(root)))
+            blk, j = region.params[id(root)]
+            for link in region.incoming[id(blk)]:
+                self.trace(link.args[j])
+            return
+        operand = self.updated_operand(root)
+        op = region.defs.get(id(root))
+        if operand is not None and op is not None:
+            self.chain.update((id(v), id(root)))
+            self.kinds.add(_ADD[op.opname] if isinstance(op, ir.BinOp)
+                           else op.target.__name__)  # type: ignore[attr-defined]
+            self.allowed.add(id(op))
+            self.trace(operand)
+            return
+        self.kinds.add("assign")
+        self.assigned.append(root)
+
+    def compare(self, name: str, loc: Loc) -> tuple[str, bool]:
+        """The comparison guarding `if y > x: x = y`: (opname, x on the right-hand side)."""
+        region = self.region
+        found: list[tuple[str, bool]] = []
+        directions = set()
+        covered: set[int] = set()
+        for blk in region.body:
+            for op in blk.ops:
+                if not (isinstance(op, ir.BinOp) and op.opname in _COMPARE):
+                    continue
+                on_rhs, on_lhs = (id(region.root(x)) in self.chain or region.origin_of(x) ==
+                                  self.k for x in (op.rhs, op.lhs))
+                if on_rhs == on_lhs:
+                    continue
+                other = _value_key(region, op.lhs if on_rhs else op.rhs)
+                if not any(other == _value_key(region, a) for a in self.assigned):
+                    continue
+                self.allowed.add(id(op))
+                covered.add(other)
+                found.append((op.opname, on_rhs))
+                directions.add((op.opname in ("gt", "ge")) == on_rhs)  # True: a maximum
+        if not found or len(directions) != 1 or any(_value_key(region, a) not in covered
+                                                    for a in self.assigned):
+            raise UnsupportedError(f"'{name}' is assigned in a prange loop and carried to the "
+                                   "next iteration or past the loop", loc,
+                                   "a conditional update must look like: if y > x: x = y")
+        return found[0]
 
 
-def _trace(region: _Region, k: int, v: ir.Value, kinds: set[str], assigned: list[ir.Value],
-           allowed: set[int], seen: set[int]) -> None:
-    """What update the value `v` passed back to the header makes to argument k."""
-    if id(v) in seen:
-        return
-    seen.add(id(v))
-    if region.origin_of(v) == k:
-        kinds.add("same")
-        return
-    if id(v) in region.params:  # a merge of paths: each incoming value is an update
-        blk, j = region.params[id(v)]
-        for link in region.incoming[id(blk)]:
-            _trace(region, k, link.args[j], kinds, assigned, allowed, seen)
-        return
+def _value_key(region: _Region, v: ir.Value) -> Any:
+    """Identity of a value up to copies, with a[i, j] read twice counted as one value."""
+    v = region.root(v)
     op = region.defs.get(id(v))
-    if isinstance(op, ir.BinOp) and op.opname in _ADD:
-        lhs, rhs = (region.origin_of(x) == k for x in (op.lhs, op.rhs))
-        commutes = op.opname in ("add", "iadd", "mul", "imul")
-        if lhs != rhs and (lhs or commutes):
-            kinds.add(_ADD[op.opname])
-            allowed.add(id(op))
-            return
-    if isinstance(op, ir.Call) and op.target in (builtins.min, builtins.max) and len(
-            op.args) == 2 and not op.kwargs:
-        if sum(region.origin_of(x) == k for x in op.args) == 1:
-            kinds.add(op.target.__name__)
-            allowed.add(id(op))
-            return
-    kinds.add("assign")
-    assigned.append(v)
+    if isinstance(op, ir.GetItem):
+        return ("getitem", _value_key(region, op.obj), _value_key(region, op.index))
+    if isinstance(op, ir.BuildTuple):
+        return ("tuple", *(_value_key(region, x) for x in op.items))
+    if isinstance(v, ir.Constant):
+        return ("const", repr(v.value))
+    return id(v)
 
 
-def _compare_of(region: _Region, k: int, assigned: list[ir.Value], allowed: set[int],
-                name: str, loc: Loc) -> tuple[str, bool]:
-    """The comparison guarding `if y > x: x = y`: (opname, x on the right-hand side)."""
-    found: list[tuple[str, bool]] = []
-    directions = set()
-    for blk in region.body:
-        for op in blk.ops:
-            if not (isinstance(op, ir.BinOp) and op.opname in _COMPARE):
-                continue
-            on_rhs = region.origin_of(op.rhs) == k
-            on_lhs = region.origin_of(op.lhs) == k
-            if on_rhs == on_lhs:
-                continue
-            other = op.lhs if on_rhs else op.rhs
-            if not any(other is a for a in assigned):
-                continue
-            allowed.add(id(op))
-            found.append((op.opname, on_rhs))
-            directions.add((op.opname in ("gt", "ge")) == on_rhs)  # True: a maximum
-    if not found or len(directions) != 1 or len(assigned) != len(
-            {id(a) for a in assigned}) or not all(
-            any(a is x for x in _compared_values(region, k)) for a in assigned):
-        raise UnsupportedError(f"'{name}' is assigned in a prange loop and carried to the next "
-                               "iteration or past the loop", loc,
-                               "a conditional update must look like: if y > x: x = y")
-    return found[0]
-
-
-def _compared_values(region: _Region, k: int) -> list[ir.Value]:
-    out = []
-    for blk in region.body:
-        for op in blk.ops:
-            if isinstance(op, ir.BinOp) and op.opname in _COMPARE:
-                if region.origin_of(op.rhs) == k:
-                    out.append(op.lhs)
-                elif region.origin_of(op.lhs) == k:
-                    out.append(op.rhs)
-    return out
-
-
-def _check_reads(region: _Region, reductions: list[Reduction | None], allowed: set[int],
+def _check_reads(region: _Region, chains: dict[int, set[int]], allowed: set[int],
                  loc: Loc) -> None:
     """A reduction variable may only be updated: reading it would see a partial value."""
     for blk in region.body:
@@ -345,12 +396,13 @@ def _check_reads(region: _Region, reductions: list[Reduction | None], allowed: s
             if id(op) in allowed:
                 continue
             for v in op.sources():
-                k = region.origin_of(v)
-                if k != _NONE and reductions[k] is not None:
-                    raise UnsupportedError(
-                        f"the reduction variable '{_name(region.head.inputargs[k])}' is read "
-                        "inside the prange loop", getattr(op, "loc", loc),
-                        "its value there is a partial result of one chunk")
+                for k, chain in chains.items():
+                    if id(v) in chain or id(region.root(v)) in chain or region.origin_of(
+                            v) == k:
+                        raise UnsupportedError(
+                            f"the reduction variable '{_name(region.head.inputargs[k])}' is "
+                            "read inside the prange loop", getattr(op, "loc", loc),
+                            "its value there is a partial result of one chunk")
 
 
 # --- building the chunk function and the call ---------------------------------------------
