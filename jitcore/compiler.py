@@ -227,11 +227,12 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
 
 
 def _outline_parallel(graph: ir.Function) -> None:
-    from lowering.parfor import outline_parallel_loops
+    from lowering.parfor import outline_parallel_loops, parallelise_array_expressions
     from targets.threadpool import ensure_pool
 
     ensure_pool()  # the code calls jc.pool.run by name
     outline_parallel_loops(graph)
+    parallelise_array_expressions(graph)  # whole-array expressions left outside prange
 
 
 _SYMBOLS: dict[str, Overload] = {}

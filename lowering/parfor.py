@@ -77,6 +77,27 @@ def parallel_loop(*args: Any) -> None:
     raise RuntimeError("parallel_loop exists only in compiled code")
 
 
+def parallel_array_expr(*args: Any) -> None:
+    """The callee that replaces an ArrayExpr op in a parallel=True function."""
+    raise RuntimeError("parallel_array_expr exists only in compiled code")
+
+
+def parallelise_array_expressions(fn: ir.Function) -> None:
+    """ArrayExpr ops become calls that split large contiguous loops across the pool.
+
+        v = arrayexpr add(a, b)   ->   v = call parallel_array_expr(<the ArrayExpr>, a, b)
+    """
+    for block in fn.blocks():
+        for i, op in enumerate(block.ops):
+            if isinstance(op, ir.ArrayExpr):
+                info = _const(op, t.PyObjectConst(op))
+                func = _const(parallel_array_expr, t.PyObjectConst(parallel_array_expr))
+                sig = t.Signature(op.result.type,  # type: ignore[union-attr]
+                                  (info.type, *(v.type for v in op.leaves)))
+                block.ops[i] = ir.Call(op.result, op.loc, func, [info, *op.leaves], sig=sig,
+                                       target=parallel_array_expr)
+
+
 def outline_parallel_loops(fn: ir.Function) -> int:
     """Replace each outermost prange loop of `fn` by a call running it in chunks."""
     from jitcore import prange

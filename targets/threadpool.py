@@ -285,8 +285,8 @@ def _emit_serial(b: ir.IRBuilder, fn: ir.Function, block: ir.Block, chunk: ir.Va
 
 
 def _define_nchunks(p: _Pool) -> None:
-    fn, b = p.function(NCHUNKS, i64, [i64])
-    (n,) = fn.args
+    nchunks, b = p.function(NCHUNKS, i64, [i64])
+    (n,) = nchunks.args
     active = b.load(p.active)
     active = b.mul(active, ir.Constant(i64, CHUNKS_PER_THREAD))
     k = b.select(b.icmp_signed("<", n, active), n, active)
@@ -295,7 +295,7 @@ def _define_nchunks(p: _Pool) -> None:
 
 def _define_reset(p: _Pool) -> None:
     """Fresh synchronisation objects and no workers (at load, and in a forked child)."""
-    fn, b = p.function("jc.pool.reset", ir.VoidType(), [])
+    _, b = p.function("jc.pool.reset", ir.VoidType(), [])
     null = ir.Constant(i8p, None)
     for gv in (p.mutex, p.run_lock):
         b.call(p.c("pthread_mutex_init", i32, [i8p, i8p]), [p.ptr(b, gv), null])

@@ -22,9 +22,10 @@ from llvmlite import ir
 import jitcore
 from typeinfer import types as t
 
+from .. import arraymodel as am
 from ..context import Context
 from ..models import i8p, i32, i64, llvm_type
-from ..parfor import ParallelLoop, Reduction, parallel_loop
+from ..parfor import ParallelLoop, Reduction, parallel_array_expr, parallel_loop
 from ..registry import find, lower
 from .builtins import len_, range_
 
@@ -164,3 +165,117 @@ def _combine_one(ctx: Context, red: Reduction, acc: ir.Value, part: ir.Value) ->
     assert impl is not None
     wins = impl(ctx, test, part, acc) if acc_on_rhs else impl(ctx, test, acc, part)
     return ctx.b.select(wins, part, acc)
+
+
+# --- whole-array expressions -------------------------------------------------------------
+
+PARALLEL_MIN_ITEMS = 1 << 15  # below this, waking the pool costs more than the loop
+
+
+@lower(parallel_array_expr)
+def lower_parallel_array_expr(ctx: Context, sig: t.Signature, _op: Any,
+                              *leaf_values: ir.Value) -> ir.Value:
+    """emit_array_expr, with the flat contiguous loop split across the pool when large."""
+    from . import arrayexpr as ax
+
+    op = sig.args[0].value  # type: ignore[attr-defined]
+    out_ty = op.result.type
+    values = list(leaf_values)
+    types = [v.type for v in op.leaves]
+    dims = ax._broadcast_shape(ctx, out_ty.ndim, values, types)
+    copies: list[ir.Value] = []
+    if op.inplace:
+        out = values[0]
+        ax._check_target_shape(ctx, out, out_ty, dims)
+        values, copies = ax._separate_overlaps(ctx, out, out_ty, values, types)
+        ctx.incref(out, out_ty)
+    else:
+        out = ax.allocate(ctx, out_ty, dims)
+    ax._numpy_semantics(ctx, lambda: _array_loops(ctx, op, out, out_ty, dims, values, types))
+    from .. import runtime
+
+    for meminfo_slot in copies:
+        ctx.b.call(runtime.decref(ctx.module), [ctx.b.load(meminfo_slot)])
+    return out
+
+
+def _array_loops(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array, dims: list[ir.Value],
+                 values: list[ir.Value], types: list[t.Type]) -> ir.Value:
+    from . import arrayexpr as ax
+
+    b = ctx.b
+    flat_ok = out_ty.layout == "C" and all(
+        not isinstance(ty, t.Array) or (ty.layout == "C" and ty.ndim == out_ty.ndim)
+        for ty in types)
+    if not flat_ok:
+        ax._emit_loops(ctx, op, out, out_ty, dims, values, types)
+        return out
+    nitems: ir.Value = ir.Constant(i64, 1)
+    same_shape: ir.Value = ir.Constant(ir.IntType(1), 1)
+    for d in dims:
+        nitems = b.mul(nitems, d)
+    for v, ty in zip(values, types):
+        if isinstance(ty, t.Array):
+            for k in range(ty.ndim):
+                same_shape = b.and_(same_shape, b.icmp_signed("==", am.shape(b, v, k), dims[k]))
+    large = b.and_(same_shape, b.icmp_signed(">=", nitems, ir.Constant(i64, PARALLEL_MIN_ITEMS)))
+    with b.if_else(large, likely=False) as (parallel, serial):
+        with parallel:
+            _run_flat_chunks(ctx, op, out, out_ty, nitems, values, types)
+        with serial:
+            ax._emit_loops(ctx, op, out, out_ty, dims, values, types)
+    return out
+
+
+def _run_flat_chunks(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array, nitems: ir.Value,
+                     values: list[ir.Value], types: list[t.Type]) -> None:
+    b = ctx.b
+    fields = [out, *values]
+    env_ty = ir.LiteralStructType([f.type for f in fields])
+    env = ctx.alloca(env_ty, "arrayexpr.env")
+    for i, v in enumerate(fields):
+        b.store(v, b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
+    chunk = _flat_chunk(ctx, op, out_ty, env_ty, types)
+    nchunks, run = pool_functions(ctx)
+    k = b.call(nchunks, [nitems], name="k")
+    status = b.call(run, [chunk, b.bitcast(env, i8p), nitems, k], name="status")
+    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+        ctx.return_error(status)
+
+
+def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStructType,
+                types: list[t.Type]) -> ir.Function:
+    """i32 chunk(env, lo, hi, c): out[i] = expression(leaves[i]) for i in [lo, hi)."""
+    from . import arrayexpr as ax
+
+    fn = ir.Function(ctx.module, CHUNK_FN, f"{ctx.llfn.name}.arrayexpr.{next(_ids)}")
+    fn.attributes.add("nounwind")
+    sub = Context(ctx.module, fn, ctx.info, ctx.callees, ctx.options)
+    b = sub.b
+    envp, lo, hi, _ = fn.args
+    env = b.bitcast(envp, env_ty.as_pointer())
+    out, *values = (b.load(b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
+                    for i in range(len(env_ty.elements)))
+    datas = [am.data(b, v) if isinstance(ty, t.Array) else None for v, ty in zip(values, types)]
+    out_data = am.data(b, out)
+    result_type = ax._tree_type(op.tree, types)
+    entry = b.block
+    head = fn.append_basic_block("head")
+    body = fn.append_basic_block("body")
+    done = fn.append_basic_block("done")
+    b.branch(head)
+    b.position_at_end(head)
+    i = b.phi(i64, name="i")
+    i.add_incoming(lo, entry)
+    b.cbranch(b.icmp_signed("<", i, hi), body, done)
+    b.position_at_end(body)
+    elements = [am.load_element(b, ty, b.gep(ptr, [i], inbounds=True)) if ptr is not None else v
+                for v, ty, ptr in zip(values, types, datas)]
+    element = ax._evaluate(sub, op.tree, elements, types)
+    am.store_element(b, out_ty, b.gep(out_data, [i], inbounds=True),
+                     sub.cast(element, result_type, out_ty.dtype))
+    i.add_incoming(b.add(i, ir.Constant(i64, 1), flags=["nsw"]), b.block)
+    b.branch(head)
+    b.position_at_end(done)
+    b.ret(ir.Constant(i32, 0))
+    return fn

@@ -90,11 +90,11 @@ def if_updates(a):
     at_least = -1.0
     for i in prange(a.size):
         x = a[i]
-        if x > big:
+        if x > big:  # noqa: PLR1730 - the if-update reduction pattern
             big = x
-        if small > x:
+        if small > x:  # noqa: PLR1730 - the if-update reduction pattern
             small = x
-        if x >= at_least:
+        if x >= at_least:  # noqa: PLR1730 - the if-update reduction pattern
             at_least = x
     return big, small, at_least
 
@@ -235,7 +235,7 @@ def nested_reductions(a):
     for i in prange(a.shape[0]):
         for j in range(a.shape[1]):
             s += a[i, j]
-            if a[i, j] > best:
+            if a[i, j] > best:  # noqa: PLR1730 - the if-update reduction pattern
                 best = a[i, j]
             if a[i, j] > 0:
                 count += 1

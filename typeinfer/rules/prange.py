@@ -14,4 +14,5 @@ from .builtins import range_
 
 @call_rule(jitcore.prange)
 def prange_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    return range_(args, kws)
+    sig: Signature | None = range_(args, kws)
+    return sig
