@@ -362,3 +362,27 @@ def test_unsupported_loops_are_refused(kernel, message):
     with pytest.raises(UnsupportedError, match=message) as info:
         njit(parallel=True)(kernel)(np.arange(4.0))
     assert kernel.__name__ in str(info.value)
+
+
+def monte_carlo_pi(n):
+    inside = 0
+    for i in prange(n):
+        x = np.random.random()
+        y = np.random.random()
+        if x * x + y * y < 1.0:
+            inside += 1
+    return 4.0 * inside / n
+
+
+def fill_random(out):
+    for i in prange(out.size):
+        out[i] = np.random.random()
+
+
+def test_random_numbers_in_chunks_are_independent():
+    f = njit(parallel=True)(monte_carlo_pi)
+    assert abs(f(400_000) - math.pi) < 0.02
+    out = np.empty(200_000)
+    njit(parallel=True)(fill_random)(out)
+    assert len(np.unique(out)) == out.size  # each thread its own generator: no repeats
+    assert 0.49 < out.mean() < 0.51
