@@ -449,10 +449,16 @@ def _chunk_function(fn: ir.Function, head: ir.Block, body: list[ir.Block], it_po
     assert isinstance(rng_ty, t.Range)
     rt = rng_ty.dtype
     lo, hi = _var("lo", t.int64), _var("hi", t.int64)
-    start, step = _var("start", rt), _var("step", rt)
+    start_arg, step_arg = _var("start", rt), _var("step", rt)
     env = [_var(v.name.rstrip("0123456789") or "env", v.type)
            for k, v in enumerate(head.inputargs) if k != it_pos]
-    entry = ir.Block([lo, hi, start, step, *env], label=-1)
+    entry = ir.Block([lo, hi, start_arg, step_arg, *env], label=-1)
+    # A start and step known at compile time stay constants: with 0 <= lo (which the
+    # trampoline tells LLVM) indices are then known non-negative, the loop unit-stride.
+    known_step = _known(call.args, 2, 1)
+    known_start = _known(call.args, 0, 0) if len(call.args) > 1 else 0
+    step: ir.Value = step_arg if known_step is None else _const(known_step, rt)
+    start: ir.Value = start_arg if known_start is None else _const(known_start, rt)
     bounds = []
     for which in (lo, hi):
         offset = _var("offset", t.int64)
@@ -490,6 +496,14 @@ def _chunk_function(fn: ir.Function, head: ir.Block, body: list[ir.Block], it_po
     return ir.Function(f"{fn.name}.prange", f"{fn.qualname}.<prange>",
                        ["lo", "hi", "start", "step", *(v.name for v in env)], entry, loc,
                        return_type=ret_ty)
+
+
+def _known(args: list[ir.Value], index: int, default: int) -> int | None:
+    """The value of prange's argument `index` if it is a constant (`default` if absent)."""
+    if index >= len(args):
+        return default
+    arg = args[index]
+    return arg.value if isinstance(arg, ir.Constant) and isinstance(arg.value, int) else None
 
 
 def _replace_loop(pre: ir.Block, getiter: ir.GetIter, call: ir.Call, loop: ParallelLoop,

@@ -106,6 +106,12 @@ def _trampoline(ctx: Context, chunk: ir.Function, env_ty: ir.Type, symbol: str) 
     start, step, *free = fields
     slot = b.gep(partials, [c])
     bound = chunk.args[3].type
+    # The pool hands out 0 <= lo <= hi: knowing it, LLVM drops negative-index wraparound
+    # and vectorises the chunk's loop as it would the serial one.
+    assume = ctx.declare("llvm.assume", ir.VoidType(), [ir.IntType(1)])
+    b.call(assume, [b.icmp_signed(">=", lo, ir.Constant(i64, 0))])
+    b.call(assume, [b.icmp_signed("<=", lo, hi)])
+    chunk.attributes.add("alwaysinline")
     b.ret(b.call(chunk, [slot, lo, hi, _int(b, start, bound), _int(b, step, bound), *free]))
     return fn
 

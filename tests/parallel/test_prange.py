@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 
 import numpy as np
 import pytest
@@ -386,3 +387,22 @@ def test_random_numbers_in_chunks_are_independent():
     njit(parallel=True)(fill_random)(out)
     assert len(np.unique(out)) == out.size  # each thread its own generator: no repeats
     assert 0.49 < out.mean() < 0.51
+
+
+def saxpy(alpha, x, y):
+    for i in prange(len(x)):
+        y[i] += alpha * x[i]
+
+
+def test_chunk_loops_are_vectorised():
+    from targets.machine import host_cpu
+
+    if "+avx2" not in host_cpu()[1].split(","):
+        pytest.skip("the host CPU has no AVX2")
+    packed = re.compile(r"\bv(add|mul|sub|fmadd\w*|div)p[sd]\b.*%[yz]mm")
+    f = njit(parallel=True)(saxpy)
+    f(2.0, np.ones(8), np.ones(8))
+    assert any(packed.search(line) for line in f.inspect_asm(f.signatures[0]).splitlines())
+    g = njit(parallel=True, fastmath=True)(sum_squares)
+    g(np.ones(8))
+    assert any(packed.search(line) for line in g.inspect_asm(g.signatures[0]).splitlines())
