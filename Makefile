@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test bench
+.PHONY: demo test bench bench-parallel
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
@@ -29,3 +29,6 @@ $(BENCH_STAMP): pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
+bench-parallel: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/parallel_bench.py $(BENCH_ARGS)

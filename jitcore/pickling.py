@@ -5,7 +5,8 @@
                            # reads (modules by name, values pickled), its cells and defaults
 
 The receiving process rebuilds the Python function and wraps it in a dispatcher with
-the same options, so it compiles there on first call (or loads from the cache). A
+the same options, so it compiles there on first call (or loads from the cache); eager
+signatures are compiled when it is rebuilt, and stay the only ones. A
 function pickled by value is rebuilt once per process: later loads of the same payload
 (say, one per Dask task) return the same dispatcher and its compiled code.
 """
@@ -63,8 +64,9 @@ def _function_state(dispatcher: Any) -> tuple[Any, ...]:
     names = sorted(_global_names(func.__code__))
     namespace = func.__globals__
     found = {name: _encode(dispatcher, namespace[name]) for name in names if name in namespace}
+    eager = [(dispatcher._declared_returns.get(args), args) for args in dispatcher._eager_sigs]
     payload = pickle.dumps((found, cells, func.__defaults__, func.__kwdefaults__,
-                            dispatcher.targetoptions))
+                            dispatcher.targetoptions, eager if dispatcher._eager else None))
     token = hashlib.sha256(code + func.__qualname__.encode() + payload).hexdigest()
     return (token, code, func.__name__, func.__qualname__, func.__module__, payload)
 
@@ -106,7 +108,7 @@ def _by_value(token: str, code: bytes, name: str, qualname: str, module: str,
             return existing
     from jitcore.dispatcher import Dispatcher
 
-    found, cells, defaults, kwdefaults, options = pickle.loads(payload)
+    found, cells, defaults, kwdefaults, options, eager = pickle.loads(payload)
     namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": module}
     func = types.FunctionType(marshal.loads(code), namespace, name, defaults,
                               tuple(types.CellType() for _ in cells) or None)
@@ -117,6 +119,12 @@ def _by_value(token: str, code: bytes, name: str, qualname: str, module: str,
         namespace[key] = _decode(dispatcher, value)
     for cell, value in zip(func.__closure__ or (), cells):
         cell.cell_contents = _decode(dispatcher, value)
+    if eager:  # the same declared signatures, compiled now that the globals are in place
+        from typeinfer.types import Signature
+
+        dispatcher._eager = True
+        for ret, args in eager:
+            dispatcher.compile(Signature(ret, args) if ret is not None else args)
     with _rebuilt_lock:
         return _rebuilt.setdefault(token, dispatcher)
 

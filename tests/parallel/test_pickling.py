@@ -79,6 +79,21 @@ def test_closures_pickle_by_value_and_are_rebuilt_once():
     assert h is not g and np.array_equal(h(a), make_closure(-1.0)(a))
 
 
+def make_eager(k):
+    @njit(["float64(float64)", "int64(int64)"])
+    def times(x):
+        return x * k
+    return times
+
+
+def test_eager_signatures_travel_by_value():
+    f = pickle.loads(pickle.dumps(make_eager(3)))
+    assert f.signatures == [(jitcore.types.float64,), (jitcore.types.int64,)]
+    assert f(2) == 6 and type(f(2)) is int and f(1.5) == 4.5
+    with pytest.raises(TypeError, match="no compiled signature|argument 'x'"):
+        f(1j)
+
+
 def test_recursive_closure_and_nested_qualname():
     fact = make_recursive(1)
     again = pickle.loads(pickle.dumps(fact))
