@@ -180,6 +180,25 @@ def bench_nogil(impls: list[str], repeats: int, quick: bool) -> list[dict[str, A
     return rows
 
 
+SPIN = "x = 0\nfor i in range(3_000_000):\n    x += i\n"
+
+
+def available_cores() -> float:
+    """How many cores this run can really use: two spinning processes against one."""
+    import subprocess
+
+    def spin(copies: int) -> float:
+        t = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(copies)]
+        for p in procs:
+            p.wait()
+        return time.perf_counter() - t
+
+    one = min(spin(1) for _ in range(3))
+    two = min(spin(2) for _ in range(3))
+    return 2 * one / two
+
+
 def report(rows: list[dict[str, Any]], nogil: list[dict[str, Any]], impls: list[str]) -> str:
     ms = 1e3
     head = ["kernel", "jitcore serial", "jitcore parallel", "speed-up"]
@@ -210,7 +229,8 @@ def main() -> None:
     opts = parser.parse_args()
     impls = ["jitcore"] if opts.no_numba else ["jitcore", "numba"]
     repeats = opts.repeats or (5 if opts.quick else 10)
-    print(f"threads: jitcore {jitcore.get_num_threads()}, cpus {os.cpu_count()}")
+    print(f"threads: jitcore {jitcore.get_num_threads()}, cpus {os.cpu_count()}, "
+          f"cores free for this run (two processes vs one): {available_cores():.2f}")
     rows = bench_kernels(impls, repeats, opts.quick)
     nogil = bench_nogil(impls, repeats, opts.quick)
     print(report(rows, nogil, impls))
