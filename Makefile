@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test bench bench-cache
+.PHONY: demo test bench bench-cache bench-parallel
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
@@ -48,3 +48,6 @@ bench: $(BENCH_STAMP)
 # Time to first result in a fresh process: the on-disk cache against Numba's (docs/caching.md).
 bench-cache: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/cache_bench.py $(BENCH_ARGS)
+
+bench-parallel: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/parallel_bench.py $(BENCH_ARGS)

@@ -20,10 +20,31 @@ from jitcore import config
 from jitcore.decorators import export, jit, njit
 
 __version__ = "0.1.0"
-__all__ = ["config", "errors", "export", "guvectorize", "jit", "memory_stats", "njit", "prange",
-           "types", "vectorize"]
+__all__ = ["config", "errors", "export", "get_num_threads", "guvectorize", "jit", "memory_stats",
+           "njit", "prange", "set_num_threads", "types", "vectorize"]
 
-prange = range  # parallel=True gives it meaning; serially it is range
+
+def prange(*args: int) -> range:
+    """range, whose loop a parallel=True function runs in chunks on all cores.
+
+    Iterations must be independent, except for scalar reductions (s += x, s *= x,
+    m = min(m, x), if x > m: m = x). Elsewhere (and in plain Python) it is range.
+    """
+    return range(*args)
+
+
+def set_num_threads(n: int) -> None:
+    """Run parallel regions on n threads, 1 <= n <= JITCORE_NUM_THREADS (default: all CPUs)."""
+    from targets.threadpool import set_num_threads as set_threads
+
+    set_threads(n)
+
+
+def get_num_threads() -> int:
+    """The number of threads parallel regions use."""
+    from targets.threadpool import get_num_threads as get_threads
+
+    return get_threads()
 
 
 def memory_stats() -> tuple[int, int]:

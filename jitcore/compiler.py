@@ -199,6 +199,8 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
         module = llir.Module(symbol)
         info = ModuleInfo()
         fuse_array_expressions(typed.graph)  # elementwise array ops -> one loop each
+        if options.get("parallel"):
+            _outline_parallel(typed.graph)  # prange loops -> chunks run by the thread pool
         emit_function(typed.graph, symbol, module, info, CALLEES, options)
         wrapper = emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
                                bool(options.get("nogil")), dispatcher.__qualname__,
@@ -232,6 +234,15 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
     finally:
         frames.depth -= 1
         del frames.compiling[key]
+
+
+def _outline_parallel(graph: ir.Function) -> None:
+    from lowering.parfor import outline_parallel_loops, parallelise_array_expressions
+    from targets.threadpool import ensure_pool
+
+    ensure_pool()  # the code calls jc.pool.run by name
+    outline_parallel_loops(graph)
+    parallelise_array_expressions(graph)  # whole-array expressions left outside prange
 
 
 _SYMBOLS: dict[str, Overload] = {}

@@ -302,6 +302,12 @@ class Dispatcher:
     def __repr__(self) -> str:
         return f"<jitcore.Dispatcher {self.__qualname__}>"
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """By reference (module, qualname) where importable, else by value: jitcore.pickling."""
+        from jitcore.pickling import reduce_dispatcher
+
+        return reduce_dispatcher(self)
+
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         return self if obj is None else functools.partial(self, obj)
 

@@ -73,6 +73,8 @@ class _Emitter:
                                       else ctx.b.phi(llvm_type(v.type), name=v.name))
         for block in blocks:
             ctx.b.position_at_end(self.llblocks[id(block)])
+            for v in self.refs.at_block_start.get(id(block), ()):
+                ctx.decref(self.value(v), v.type)
             for op in block.ops:
                 ctx.live_references = [(self.value(v), v.type)
                                        for v in self.refs.live_during.get(id(op), ())]

@@ -44,7 +44,7 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return ir.LiteralStructType([llvm_type(item) for item in ty.items])
     if isinstance(ty, t.Range):
         return ir.LiteralStructType([llvm_type(ty.dtype)] * 3)
-    if isinstance(ty, t.RangeIter):  # {k, count, start, step}
+    if isinstance(ty, t.RangeIter):  # {current, stop, step, remaining}
         return ir.LiteralStructType([llvm_type(ty.dtype)] * 4).as_pointer()
     if isinstance(ty, t.Array):
         from .arraymodel import array_struct

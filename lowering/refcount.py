@@ -46,6 +46,7 @@ class RefcountPlan:
     link_decrefs: dict[int, list[ir.Value]] = field(default_factory=dict)
     return_incref: dict[int, bool] = field(default_factory=dict)  # by id(block)
     live_during: dict[int, list[ir.Value]] = field(default_factory=dict)  # by id(op)
+    at_block_start: dict[int, list[ir.Value]] = field(default_factory=dict)  # by id(block)
 
     @property
     def empty(self) -> bool:
@@ -105,15 +106,19 @@ def _plan_block(block: ir.Block, plan: RefcountPlan, borrowed: set[int]) -> None
     at_exit = {id(v) for v in exit.sources()} | {id(a) for lk in links for a in lk.args}
 
     for v in owned:
-        if id(v) not in at_exit:  # dies inside the block
+        if id(v) in at_exit:
+            continue
+        if id(v) in last_use:  # dies inside the block
             plan.after_op.setdefault(id(block.ops[last_use[id(v)]]), []).append(v)
+        else:  # a block argument this block never uses: released on arrival
+            plan.at_block_start.setdefault(id(block), []).append(v)
     if owned:
         defined = {id(v): -1 for v in block.inputargs}
         defined.update((id(op.result), i) for i, op in enumerate(block.ops)
                        if op.result is not None)
         for index, op in enumerate(block.ops):
             live = [v for v in owned if defined[id(v)] < index
-                    and (id(v) in at_exit or last_use[id(v)] >= index)]
+                    and (id(v) in at_exit or last_use.get(id(v), -1) >= index)]
             if live:
                 plan.live_during[id(op)] = live
     owned_ids = {id(v) for v in owned}

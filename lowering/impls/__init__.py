@@ -5,7 +5,8 @@ import importlib
 import sys
 
 DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
-           "calls", "arrays", "slicing")
+           "calls", "arrays", "slicing",
+           "prange")
 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it

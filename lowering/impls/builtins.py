@@ -63,18 +63,20 @@ def range_length(ctx: Context, signed: bool, start: ir.Value, stop: ir.Value,
 
 @lower("iter", t.Range)
 def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
-    """State {k, count, start, step}: the trip count is computed once, exactly.
+    """State {current, stop, step, remaining}, on the stack (promoted to registers).
 
-    Stepping a current value until it passes `stop` would wrap around near the ends of
-    the integer range and never stop (range(2**63 - 2, 2**63 - 1, 5)); counting k up to
-    len(range) cannot, and gives LLVM a counted loop.
+    A step of +1 or -1 ends on `current < stop` (or `>`): it cannot overflow, and it is the
+    shape LLVM knows best (it proves the index non-negative and vectorises). Any other
+    step counts the exact number of iterations down instead: stepping past `stop` could
+    wrap around near the ends of the integer range and never end
+    (range(2**63 - 2, 2**63 - 1, 5)). With a constant step one of the two folds away.
     """
     b = ctx.b
     start, stop, step = (b.extract_value(r, k) for k in range(3))
     signed = sig.args[0].dtype.signed  # type: ignore[attr-defined]
     count = range_length(ctx, signed, start, stop, step)
     state = ctx.alloca(ir.LiteralStructType([start.type] * 4), "range.state")
-    for k, v in enumerate((ir.Constant(start.type, 0), count, start, step)):
+    for k, v in enumerate((start, stop, step, count)):
         b.store(v, b.gep(state, [ir.Constant(ir.IntType(32), 0),
                                  ir.Constant(ir.IntType(32), k)], inbounds=True))
     return state
@@ -86,12 +88,19 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     i32_ = ir.IntType(32)
     ptrs = [b.gep(state, [ir.Constant(i32_, 0), ir.Constant(i32_, k)], inbounds=True)
             for k in range(4)]
-    k, count, start, step = (b.load(p) for p in ptrs)
-    valid = b.icmp_unsigned("<", k, count)
-    value = b.add(start, b.mul(k, step))  # wraps like the int64 arithmetic it stands for
-    b.store(b.add(k, ir.Constant(k.type, 1), flags=["nuw"]), ptrs[0])  # k < count
-    pair = ir.Constant(ir.LiteralStructType([value.type, i1]), ir.Undefined)
-    return b.insert_value(b.insert_value(pair, value, 0), valid, 1)
+    current, stop, step, remaining = (b.load(p) for p in ptrs)
+    signed = sig.args[0].dtype.signed  # type: ignore[attr-defined]
+    less = b.icmp_signed if signed else b.icmp_unsigned
+    zero, one = ir.Constant(step.type, 0), ir.Constant(step.type, 1)
+    upward = less(">", step, zero) if signed else ir.Constant(i1, 1)
+    by_bound = b.select(upward, less("<", current, stop), less(">", current, stop))
+    unit = b.or_(b.icmp_unsigned("==", step, one),
+                 b.icmp_unsigned("==", step, ir.Constant(step.type, -1)))
+    valid = b.select(unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
+    b.store(b.add(current, step), ptrs[0])  # wraps only after the last iteration
+    b.store(b.sub(remaining, one), ptrs[3])
+    pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
+    return b.insert_value(b.insert_value(pair, current, 0), valid, 1)
 
 
 @lower(builtins.len)

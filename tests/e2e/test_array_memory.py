@@ -195,3 +195,22 @@ def test_a_million_arrays_do_not_grow_memory(no_leaks):
     tracemalloc.stop()
     assert grown < 8 * 2**20, f"RSS grew by {grown / 2**20:.1f} MiB"
     assert traced < 64 * 2**10, f"Python allocations grew by {traced} bytes"
+
+
+def test_unused_block_argument_holding_an_array_is_released(no_leaks):
+    @njit
+    def first_positive(x, out):
+        for v in x:  # the array iterator reaches the raising block unused
+            if v > 0:
+                out[0] = v
+                return
+        raise ValueError("no positive value")
+
+    out = np.zeros(1)
+    first_positive(np.array([-1.0, 2.0, 3.0]), out)
+    assert out[0] == 2.0
+    for _ in range(20):
+        with pytest.raises(ValueError, match="no positive value"):
+            first_positive(np.zeros(3) - 1.0, out)
+        with pytest.raises(ValueError, match="no positive value"):
+            first_positive(np.full(2, -1.0), out)

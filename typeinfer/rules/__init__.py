@@ -4,7 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays", "slicing")
+DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays", "slicing",
+           "prange")
 
 
 # Domains keyed by NumPy functions import NumPy; they load once the program has imported it

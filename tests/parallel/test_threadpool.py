@@ -1,0 +1,96 @@
+"""The native thread pool itself: chunk shares, sizing from JITCORE_NUM_THREADS, errors."""
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import jitcore
+from targets import threadpool
+
+CHUNK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                         ctypes.c_int64)
+
+
+def run_pool(chunk, n, k):
+    threadpool.ensure_pool()
+    run = ctypes.CFUNCTYPE(ctypes.c_int32, CHUNK, ctypes.c_void_p, ctypes.c_int64,
+                           ctypes.c_int64)(threadpool._addresses[threadpool.RUN])
+    return run(CHUNK(chunk), None, n, k)
+
+
+@pytest.mark.parametrize("n, k", [(1, 1), (10, 1), (10, 3), (7, 7), (100, 8), (5, 2)])
+def test_chunks_cover_the_range_once_in_equal_shares(n, k):
+    seen = []
+    lock = threading.Lock()
+
+    def chunk(env, lo, hi, c):
+        with lock:
+            seen.append((c, lo, hi))
+        return 0
+
+    assert run_pool(chunk, n, k) == 0
+    seen.sort()
+    assert [c for c, _, _ in seen] == list(range(k))
+    assert seen[0][1] == 0 and seen[-1][2] == n
+    assert all(a[2] == b[1] for a, b in zip(seen, seen[1:]))
+    sizes = [hi - lo for _, lo, hi in seen]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_nchunks_follows_the_active_thread_count():
+    threadpool.ensure_pool()
+    nchunks = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(
+        threadpool._addresses[threadpool.NCHUNKS])
+    size = jitcore.get_num_threads()
+    per = threadpool.CHUNKS_PER_THREAD
+    assert nchunks(0) == 1 and nchunks(1) == 1 and nchunks(3) == min(3, size * per)
+    assert nchunks(10**9) == size * per
+    try:
+        jitcore.set_num_threads(1)
+        assert nchunks(10**9) == per
+    finally:
+        jitcore.set_num_threads(size)
+
+
+SCRIPT = textwrap.dedent("""
+    import numpy as np
+    import jitcore
+    from jitcore import njit, prange
+
+    @njit(parallel=True)
+    def total(a):
+        s = 0
+        for i in prange(a.size):
+            s += a[i]
+        return s
+
+    print(jitcore.get_num_threads(), total(np.arange(1000)), jitcore.get_num_threads())
+""")
+
+
+def run_script(env_value):
+    env = {k: v for k, v in os.environ.items() if k != "JITCORE_NUM_THREADS"}
+    if env_value is not None:
+        env["JITCORE_NUM_THREADS"] = env_value
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root
+    return subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+
+
+def test_jitcore_num_threads_sizes_the_pool():
+    done = run_script("3")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", "499500", "3"]
+    done = run_script(None)
+    assert done.returncode == 0, done.stderr
+    cpus = len(os.sched_getaffinity(0))
+    assert done.stdout.split() == [str(cpus), "499500", str(cpus)]
+    done = run_script("0")
+    assert done.returncode != 0 and "JITCORE_NUM_THREADS must be at least 1" in done.stderr
