@@ -4,6 +4,8 @@
     Signature(float64, (int64, float64))
     >>> parse_signature("(int32, UniTuple(float64, 2))").return_type is None
     True
+    >>> parse_signature("void(float64[:, ::1])")
+    (none, (array(float64, 2d, C),))
 """
 from __future__ import annotations
 
@@ -108,5 +110,34 @@ class _Parser:
         else:
             raise self.error(f"unknown type {name!r}")
         if self.peek() == "[":
-            raise self.error("array types are not supported yet")
+            return self.array_suffix(ty)
         return ty
+
+    def array_suffix(self, dtype: t.Type) -> t.Array:
+        """`[:]`, `[:, :]`, `[::1]` (C), `[::1, :]` (F): Numba's array type spellings."""
+        self.expect("[")
+        unit: list[bool] = []  # per axis: written ::1
+        while True:
+            self.expect(":")
+            if self.peek() == ":":
+                self.next()
+                if self.next() != "1":
+                    raise self.error("an array axis is ':' or '::1'")
+                unit.append(True)
+            else:
+                unit.append(False)
+            tok = self.next()
+            if tok == "]":
+                break
+            if tok != ",":
+                raise self.error(f"expected ',' or ']', found {tok!r}")
+        if not dtype.is_number:
+            raise self.error(f"arrays of {dtype} are not supported")
+        layout = "A"
+        if unit[-1] and not any(unit[:-1]):
+            layout = "C"
+        elif unit[0] and not any(unit[1:]):
+            layout = "F"
+        elif any(unit):
+            raise self.error("'::1' marks the first (F) or the last (C) axis only")
+        return t.Array(dtype, len(unit), layout)
