@@ -49,7 +49,7 @@ def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str
         loops.append(_gufunc_loop(kernel, spec, params, len(ins), ndims, parallel))
     ufunc = make_ufunc(name, loops, len(ins), len(outs), identity, py_func.__doc__ or "",
                        signature=layout)
-    _register(kernel, ufunc, dynamic=False, parallel=parallel)
+    _register(kernel, ufunc, dynamic=False, parallel=parallel, callable_from_jit=False)
     return ufunc
 
 

@@ -52,6 +52,16 @@ class UfuncInfo:
         add_loop(self.ufunc, elementwise_loop(self.kernel, overload, self.parallel))
         self.loops[sig.args] = sig
 
+    def kernel_signature(self, argtypes: tuple[t.Type, ...]) -> t.Signature | None:
+        """The kernel's signature for `argtypes`, inferred without compiling (dynamic ufuncs
+        called from compiled code); None if it returns no number."""
+        from jitcore.compiler import CALLEES
+
+        sig = CALLEES.signature_of(self.kernel.dispatcher, argtypes)
+        if sig is not None:
+            _check_scalar_kernel(self.kernel, argtypes, sig)
+        return sig
+
     def compile_for(self, argtypes: tuple[t.Type, ...]) -> t.Signature:
         """The loop signature for `argtypes`, compiling it first (dynamic ufuncs only)."""
         from jitcore.compiler import compile_lock
@@ -88,9 +98,16 @@ def _nin(py_func: Callable[..., Any]) -> int:
     return len(params)
 
 
-def _register(kernel: Kernel, ufunc: Any, dynamic: bool, parallel: bool) -> UfuncInfo:
+def _register(kernel: Kernel, ufunc: Any, dynamic: bool, parallel: bool,
+              callable_from_jit: bool = True) -> UfuncInfo:
     info = UfuncInfo(kernel, ufunc, dynamic, parallel)
     _INFOS[id(ufunc)] = info
+    if callable_from_jit:
+        from lowering.impls import ufuncs_user as lowering_side
+        from typeinfer.rules import ufuncs_user as typing_side
+
+        typing_side.register(ufunc, info.kernel_signature if dynamic else None)
+        lowering_side.register(ufunc, kernel.dispatcher)
     try:  # NumPy 2 ufuncs carry a __dict__; older ones simply go without these attributes
         ufunc.py_func = kernel.dispatcher.py_func
         ufunc._jitcore_ufunc = info
