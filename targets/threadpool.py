@@ -4,8 +4,9 @@
 
 `jc.pool.run` splits [0, n) into one contiguous part per thread (the caller
 takes part 0), runs `fn(closure, start, stop)` on each and returns when all are
-done. The workers are plain pthreads: they never hold the GIL, so compute runs
-on every core while NumPy has released it. A call runs serially when the
+done. The workers are pthreads with a Python thread state that never hold the GIL
+while they compute (only to record an exception), so compute runs on every core
+while NumPy has released the GIL. A call runs serially when the
 range is small (fewer than two chunks of `min_chunk`), when the pool is busy
 (another thread's job, or a nested call from a worker), or in a child process
 after fork, so the pool never deadlocks.
@@ -116,6 +117,11 @@ def _define_worker(pool: _Pool) -> ir.Function:
     fn = ir.Function(pool.module, ir.FunctionType(i8p, [i8p]), "jc.pool.worker")
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
+    # A Python thread state for the thread's lifetime, with the GIL released at once: code
+    # raising an exception takes the GIL briefly, and the exception must outlive that (a
+    # temporary thread state would be deleted with it) until the job's caller collects it.
+    b.call(pool.libc("PyGILState_Ensure", i32, []), [])
+    b.call(pool.libc("PyEval_SaveThread", i8p, []), [])
     part = b.add(b.ptrtoint(fn.args[0], i64), ir.Constant(i64, 1), name="part")
     seen = b.alloca(i64, name="seen")
     b.store(ir.Constant(i64, 0), seen)

@@ -255,26 +255,44 @@ _CLOSURE = ir.LiteralStructType([i8p.as_pointer(), i64.as_pointer(), i64.as_poin
                                  i8p, i8p, i8p])  # args, dims, steps, data, exception triple
 
 
-def emit_parallel_loop(module: ir.Module, name: str, nargs: int, ndims: int,
+def emit_parallel_loop(module: ir.Module, name: str, nin: int, nout: int, ndims: int,
                        min_chunk: int) -> None:
     """Define `name`: NumPy's loop running `name.body` over chunks of the outer dimension.
 
     `ndims` counts the dimensions entries (1 + core dimensions); chunks hold at
-    least `min_chunk` outer iterations.
+    least `min_chunk` outer iterations. An elementwise loop whose inputs overlap its
+    output other than element for element (NumPy's reduce and accumulate pass the
+    accumulator as an input) depends on earlier iterations and runs serially.
     """
     from .threadpool import RUN, RUN_TYPE
 
+    nargs = nin + nout
     body = module.globals[f"{name}.body"]
     chunk = _chunk_function(module, name, body, nargs, ndims)
     fn, b = _entry(module, name, LOOP_TYPE)
+    args, dims, steps, _ = fn.args
+    n = b.load(dims, name="n")
+    if ndims == 1:
+        independent = _iterations_independent(b, args, steps, n, nin, nout)
+        with b.if_then(b.not_(independent), likely=False):
+            b.call(body, list(fn.args))
+            b.ret_void()
     closure = b.alloca(_CLOSURE, name="closure")
     for k, value in enumerate(fn.args):
         b.store(value, _field(b, closure, k))
     for k in (4, 5, 6):
         b.store(ir.Constant(i8p, None), _field(b, closure, k))
     run = _declare(module, RUN, RUN_TYPE)
-    n = b.load(fn.args[1], name="n")
+    # NumPy keeps the GIL for small problems; workers may need it to record an exception.
+    holds_gil = b.icmp_signed("!=", b.call(_capi(module, "PyGILState_Check", i32, []), []),
+                              ir.Constant(i32, 0))
+    saved = b.alloca(i8p, name="saved")
+    b.store(ir.Constant(i8p, None), saved)
+    with b.if_then(holds_gil):
+        b.store(b.call(_capi(module, "PyEval_SaveThread", i8p, []), []), saved)
     b.call(run, [chunk, b.bitcast(closure, i8p), n, ir.Constant(i64, min_chunk)])
+    with b.if_then(holds_gil):
+        b.call(_capi(module, "PyEval_RestoreThread", void, [i8p]), [b.load(saved)])
     exc_type = b.load(_field(b, closure, 4))
     with b.if_then(b.icmp_unsigned("!=", exc_type, ir.Constant(i8p, None)), likely=False):
         state = b.call(_capi(module, "PyGILState_Ensure", i32, []), [])
@@ -282,6 +300,30 @@ def emit_parallel_loop(module: ir.Module, name: str, nargs: int, ndims: int,
         b.call(restore, [exc_type, b.load(_field(b, closure, 5)), b.load(_field(b, closure, 6))])
         b.call(_capi(module, "PyGILState_Release", void, [i32]), [state])
     b.ret_void()
+
+
+def _iterations_independent(b: ir.IRBuilder, args: ir.Value, steps: ir.Value, n: ir.Value,
+                            nin: int, nout: int) -> ir.Value:
+    """No output is written twice (step 0) and no input overlaps an output except exactly."""
+    def span(k: int) -> tuple[ir.Value, ir.Value, ir.Value, ir.Value]:
+        base = b.ptrtoint(b.load(b.gep(args, [ir.Constant(i64, k)])), i64)
+        step = b.load(b.gep(steps, [ir.Constant(i64, k)]))
+        reach = b.mul(b.sub(n, _ONE), step)
+        negative = b.icmp_signed("<", reach, _ZERO)
+        low = b.add(base, b.select(negative, reach, _ZERO))
+        high = b.add(base, b.select(negative, _ZERO, reach))
+        return base, step, low, high
+
+    ok = ir.Constant(i1, 1)
+    for o in range(nin, nin + nout):
+        out_base, out_step, out_low, out_high = span(o)
+        ok = b.and_(ok, b.icmp_signed("!=", out_step, _ZERO))
+        for k in range(nin):
+            base, step, low, high = span(k)
+            overlap = b.and_(b.icmp_signed("<=", low, out_high), b.icmp_signed("<=", out_low, high))
+            exact = b.and_(b.icmp_signed("==", base, out_base), b.icmp_signed("==", step, out_step))
+            ok = b.and_(ok, b.or_(b.not_(overlap), exact))
+    return ok
 
 
 def _field(b: ir.IRBuilder, ptr: ir.Value, k: int) -> ir.Value:

@@ -108,7 +108,7 @@ def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: 
         emit_gufunc_loop(module, name, [ov.symbol for ov in overloads], params,
                          public=not parallel)
         if parallel:
-            emit_parallel_loop(module, name, len(params), ndims, MIN_CHUNK_GUFUNC)
+            emit_parallel_loop(module, name, nin, len(params) - nin, ndims, MIN_CHUNK_GUFUNC)
 
     if parallel:
         from targets.threadpool import ensure_pool

@@ -93,7 +93,7 @@ def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
     def emit(module: Any, info: Any) -> None:
         emit_elementwise_loop(module, name, overload.symbol, sig, public=not parallel)
         if parallel:
-            emit_parallel_loop(module, name, len(sig.args) + 1, 1, MIN_CHUNK_ELEMENTWISE)
+            emit_parallel_loop(module, name, len(sig.args), 1, 1, MIN_CHUNK_ELEMENTWISE)
 
     if parallel:
         from targets.threadpool import ensure_pool
