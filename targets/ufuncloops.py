@@ -379,28 +379,49 @@ RESOLVER = "jc.ufunc.resolve_types"
 RESOLVER_TYPE = ir.FunctionType(i32, [i8p, i32, i8p.as_pointer(), i8p, i8p.as_pointer()])
 
 
-def emit_type_resolver(module: ir.Module, info: ModuleInfo, hook: object, default: int) -> None:
+def emit_type_resolver(module: ir.Module, info: ModuleInfo, hook: object, on_failure: object,
+                       default: int) -> None:
     """Define RESOLVER: call `hook(ufunc, address of operands)` (which may add a loop), then
-    NumPy's `default` resolver at that address. Both are bound when the module loads."""
+    NumPy's `default` resolver at that address; if that fails, `on_failure(ufunc, operands,
+    exception)` may raise a clearer exception instead. All three are bound at load time."""
     fn, b = _entry(module, RESOLVER, RESOLVER_TYPE)
     ufunc, _, operands, _, _ = fn.args
     hook_gv = _bound_global(module, info, "jc.ufunc.hook", hook)
+    failure_gv = _bound_global(module, info, "jc.ufunc.on_failure", on_failure)
     default_gv = _bound_global(module, info, "jc.ufunc.default_resolver", RawAddress(default))
     failed = ir.Constant(i32, -1)
+    null = ir.Constant(i8p, None)
     address = b.call(_capi(module, "PyLong_FromVoidPtr", i8p, [i8p]),
                      [b.bitcast(operands, i8p)])
-    with b.if_then(b.icmp_unsigned("==", address, ir.Constant(i8p, None)), likely=False):
+    with b.if_then(b.icmp_unsigned("==", address, null), likely=False):
         b.ret(failed)
     call = _declare(module, "PyObject_CallFunctionObjArgs",
                     ir.FunctionType(i8p, [i8p], var_arg=True))
-    result = b.call(call, [b.load(hook_gv), ufunc, address, ir.Constant(i8p, None)])
     decref = _capi(module, "Py_DecRef", void, [i8p])
-    b.call(decref, [address])
-    with b.if_then(b.icmp_unsigned("==", result, ir.Constant(i8p, None)), likely=False):
+    result = b.call(call, [b.load(hook_gv), ufunc, address, null])
+    with b.if_then(b.icmp_unsigned("==", result, null), likely=False):
+        b.call(decref, [address])
         b.ret(failed)
     b.call(decref, [result])
     default_fn = b.bitcast(b.load(default_gv), RESOLVER_TYPE.as_pointer())
-    b.ret(b.call(default_fn, list(fn.args)))
+    status = b.call(default_fn, list(fn.args))
+    with b.if_then(b.icmp_signed("<", status, ir.Constant(i32, 0)), likely=False):
+        slots = [b.alloca(i8p) for _ in range(3)]
+        b.call(_capi(module, "PyErr_Fetch", void, [i8p.as_pointer()] * 3), slots)
+        b.call(_capi(module, "PyErr_NormalizeException", void, [i8p.as_pointer()] * 3), slots)
+        value = b.load(slots[1])
+        with b.if_then(b.icmp_unsigned("!=", value, null)):
+            result = b.call(call, [b.load(failure_gv), ufunc, address, value, null])
+            with b.if_then(b.icmp_unsigned("==", result, null)):  # raised a clearer error
+                for slot in slots:
+                    b.call(decref, [b.load(slot)])
+                b.call(decref, [address])
+                b.ret(failed)
+            b.call(decref, [result])
+        b.call(_capi(module, "PyErr_Restore", void, [i8p, i8p, i8p]),
+               [b.load(slot) for slot in slots])
+    b.call(decref, [address])
+    b.ret(status)
 
 
 def _bound_global(module: ir.Module, info: ModuleInfo, name: str, obj: object) -> ir.Value:

@@ -23,12 +23,12 @@ from typeinfer import types as t
 
 from .kernels import MIN_CHUNK_GUFUNC, Kernel, load_loop, typecodes
 from .sigparse import dimension_indices, parse_layout
-from .ufuncs import _register
+from .ufuncs import _register, _resolver_address
 
 
 def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str,
                  options: dict[str, Any], identity: Any, parallel: bool) -> Any:
-    from targets.ufuncbuild import make_ufunc
+    from targets.ufuncbuild import install_resolver, make_ufunc
 
     name = py_func.__name__
     try:
@@ -43,13 +43,16 @@ def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str
                         f"arguments but {name}() takes {nparams}")
     dims = dimension_indices(ins + outs)
     ndims = 1 + len({d for arg in dims for d in arg})
-    loops = []
+    loops, declared = [], []
     for spec in signatures:
         params = _core_args(kernel, spec, layout, ins + outs, dims, len(ins))
         loops.append(_gufunc_loop(kernel, spec, params, len(ins), ndims, parallel))
+        declared.append(tuple(p.ty for p in params))
     ufunc = make_ufunc(name, loops, len(ins), len(outs), identity, py_func.__doc__ or "",
                        signature=layout)
-    _register(kernel, ufunc, dynamic=False, parallel=parallel, callable_from_jit=False)
+    info = _register(kernel, ufunc, dynamic=False, parallel=parallel, callable_from_jit=False)
+    info.loops.update((args, t.Signature(t.none, args)) for args in declared)
+    install_resolver(ufunc, _resolver_address)  # for its error messages
     return ufunc
 
 

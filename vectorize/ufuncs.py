@@ -119,7 +119,7 @@ def _register(kernel: Kernel, ufunc: Any, dynamic: bool, parallel: bool,
 def build_ufunc(py_func: Callable[..., Any], signatures: list[Any], options: dict[str, Any],
                 identity: Any, parallel: bool) -> Any:
     """An eager ufunc with one loop per signature string."""
-    from targets.ufuncbuild import make_ufunc
+    from targets.ufuncbuild import install_resolver, make_ufunc
 
     nin = _nin(py_func)
     kernel = Kernel(py_func, options, "@vectorize", py_func.__name__)
@@ -137,6 +137,7 @@ def build_ufunc(py_func: Callable[..., Any], signatures: list[Any], options: dic
     ufunc = make_ufunc(py_func.__name__, loops, nin, 1, identity, py_func.__doc__ or "")
     info = _register(kernel, ufunc, dynamic=False, parallel=parallel)
     info.loops.update((ov.signature.args, ov.signature) for ov in overloads)
+    install_resolver(ufunc, _resolver_address)  # for its error messages
     return ufunc
 
 
@@ -171,6 +172,29 @@ def _on_resolve(ufunc: Any, operands: int) -> None:
     info.compile_for(argtypes)  # type: ignore[arg-type]
 
 
+class NoLoopError(TypeError):
+    """No loop of a @vectorize / @guvectorize ufunc takes these input dtypes."""
+
+
+def _on_failure(ufunc: Any, operands: int, exc: BaseException) -> None:
+    """Replace NumPy's "no loop" error by one listing the ufunc's compiled signatures."""
+    info = info_of(ufunc)
+    if info is None or not isinstance(exc, TypeError):
+        return
+    pointers = (ctypes.c_void_p * ufunc.nin).from_address(operands)
+    if not all(pointers):
+        return
+    dtypes = ", ".join(str(ctypes.cast(p, ctypes.py_object).value.dtype) for p in pointers)
+    loops = ", ".join(_show_loop(sig) for sig in info.loops.values()) or "none yet"
+    raise NoLoopError(f"ufunc '{ufunc.__name__}' has no loop for input dtypes ({dtypes}) "
+                      f"that the casting rules allow; its loops: {loops}") from exc
+
+
+def _show_loop(sig: t.Signature) -> str:
+    ret = "void" if sig.return_type == t.none else str(sig.return_type)
+    return f"{ret}({', '.join(map(str, sig.args))})"
+
+
 def _resolver_address(default: int) -> int:
     """The generated type resolver (built once) that calls `_on_resolve`, then `default`."""
     global _resolver, _default
@@ -183,7 +207,7 @@ def _resolver_address(default: int) -> int:
         from .kernels import load_loop
 
         _resolver = load_loop([], lambda module, info: emit_type_resolver(
-            module, info, _on_resolve, default), RESOLVER)
+            module, info, _on_resolve, _on_failure, default), RESOLVER)
     return _resolver
 
 
