@@ -303,6 +303,8 @@ def _conversion_cost(src: t.Type, dst: t.Type) -> int:
         return 0
     if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
         return sum(_conversion_cost(a, b) for a, b in zip(src.items, dst.items))
+    if isinstance(src, t.Array):  # a layout or read-only flag given up
+        return 1
     kinds = (t.Boolean, t.Integer, t.Float, t.Complex)
     gap = kinds.index(type(dst)) - kinds.index(type(src))
     return 100 * gap + 1

@@ -49,9 +49,9 @@ def ensure_pool() -> int:
     with _lock:
         if _started is None:
             from jitcore.compiler import compile_lock
+            from lowering.context import ModuleInfo
 
             from . import codegen
-            from lowering.context import ModuleInfo
 
             with compile_lock:
                 lib = codegen.load_module(_pool_module(), ModuleInfo(), 2)

@@ -318,6 +318,9 @@ def can_convert(src: Type, dst: Type) -> bool:
         return _rank(src) <= _rank(dst)
     if isinstance(src, Tuple) and isinstance(dst, Tuple) and len(src.items) == len(dst.items):
         return all(can_convert(s, d) for s, d in zip(src.items, dst.items))
+    if isinstance(src, Array) and isinstance(dst, Array):  # the same data, seen less precisely
+        return (src.dtype, src.ndim) == (dst.dtype, dst.ndim) and dst.layout in (
+            src.layout, "A") and (dst.readonly or not src.readonly)
     return False
 
 

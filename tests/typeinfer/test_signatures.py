@@ -19,6 +19,10 @@ from typeinfer.signatures import parse_signature, parse_type
     ("UniTuple(float64, 2)(Tuple(int64, float32),)",
      (types.UniTuple(types.float64, 2), (types.Tuple((types.int64, types.float32)),))),
     ("  float64 ( int64 , )  ", (types.float64, (types.int64,))),
+    ("void(float64[:], int8[:, :], f4[::1], c16[:, ::1], u1[::1, :])",
+     (types.none, (types.Array(types.float64, 1, "A"), types.Array(types.int8, 2, "A"),
+                   types.Array(types.float32, 1, "C"), types.Array(types.complex128, 2, "C"),
+                   types.Array(types.uint8, 2, "F")))),
 ])
 def test_parse_signature(text, expected):
     assert parse_signature(text) == expected
@@ -34,7 +38,9 @@ def test_signature_objects_and_type_tuples():
     ("float65(int64)", "unknown type 'float65'"),
     ("float64(int64) x", "unexpected 'x'"),
     ("(int64,,)", "unknown type ','"),
-    ("float64(int64[:])", "array types are not supported yet"),
+    ("float64(int64[::2])", "an array axis is ':' or '::1'"),
+    ("float64(int64[:, ::1, :])", "'::1' marks the first (F) or the last (C) axis only"),
+    ("float64(int64[:)", "expected ',' or ']'"),
     ("UniTuple(int64, n)(int64)", "needs an integer count"),
 ])
 def test_bad_signatures(text, message):
@@ -46,3 +52,27 @@ def test_bad_signatures(text, message):
 def test_parse_type():
     assert parse_type("uint64") is types.uint64
     assert parse_type("complex64") == types.complex64
+
+
+def test_eager_array_signatures_take_any_layout():
+    import numpy as np
+
+    from jitcore import njit
+
+    @njit("float64(float64[:])")
+    def total(a):
+        t = 0.0
+        for x in a:
+            t += x
+        return t
+
+    @njit
+    def caller(a):
+        return total(a) + 1.0
+
+    assert total(np.arange(4.0)) == 6.0
+    assert total(np.arange(8.0)[::2]) == 12.0
+    assert caller(np.arange(3.0)) == 4.0
+    with pytest.raises(TypeError, match="argument 'a' has type array\\(int64, 1d, C\\), "
+                                        "expected array\\(float64, 1d, A\\)"):
+        total(np.arange(4))

@@ -23,7 +23,7 @@ def vmul(a, b):
 
 @vectorize(SIGS, identity="reorderable")
 def vmax(a, b):
-    return a if a >= b else b
+    return max(a, b)
 
 
 @vectorize(SIGS)
@@ -33,7 +33,7 @@ def vsub(a, b):
 
 @vectorize(["float64(float64, float64)"], identity=-np.inf)
 def vmax_inf(a, b):
-    return a if a >= b else b
+    return max(a, b)
 
 
 PAIRS = [(vadd, np.add), (vmul, np.multiply), (vmax, np.maximum), (vsub, np.subtract)]

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jitcore.errors import TypingError
+
 from ..registry import runtime_call_rule
 from ..types import Boolean, Complex, Float, Integer, Signature, Type
 from .arrayexpr import LOOP_TYPERS, element_type, numpy_loop_signature, result_type
@@ -42,10 +44,16 @@ def register(ufunc: Any, kernel_signature: KernelSignature | None) -> None:
         return kernel_signature(elements)
 
     def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        if kws:  # out=, where=, dtype=: call the ufunc from Python
-            return None
+        if kws:
+            raise TypingError(f"ufunc '{ufunc.__name__}' takes no keyword arguments "
+                              f"({', '.join(kws)}) in compiled code", None,
+                              "out=, where=, dtype= work when it is called from Python")
         found = loop(args)
-        return None if found is None else Signature(result_type(args, found.return_type), args)
+        if found is None:
+            shown = ", ".join(map(str, args))
+            raise TypingError(f"ufunc '{ufunc.__name__}' has no loop for ({shown})", None,
+                              f"its loops: {', '.join(ufunc.types) or 'none'}")
+        return Signature(result_type(args, found.return_type), args)
 
     LOOP_TYPERS[id(ufunc)] = loop
     runtime_call_rule(ufunc, rule)
