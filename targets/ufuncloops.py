@@ -381,11 +381,12 @@ RESOLVER_TYPE = ir.FunctionType(i32, [i8p, i32, i8p.as_pointer(), i8p, i8p.as_po
 
 def emit_type_resolver(module: ir.Module, info: ModuleInfo, hook: object, on_failure: object,
                        default: int) -> None:
-    """Define RESOLVER: call `hook(ufunc, address of operands)` (which may add a loop), then
+    """Define RESOLVER: call `hook(ufunc, address of operands, requested dtypes or None)`
+    (which may add a loop), then
     NumPy's `default` resolver at that address; if that fails, `on_failure(ufunc, operands,
     exception)` may raise a clearer exception instead. All three are bound at load time."""
     fn, b = _entry(module, RESOLVER, RESOLVER_TYPE)
-    ufunc, _, operands, _, _ = fn.args
+    ufunc, _, operands, requested, _ = fn.args
     hook_gv = _bound_global(module, info, "jc.ufunc.hook", hook)
     failure_gv = _bound_global(module, info, "jc.ufunc.on_failure", on_failure)
     default_gv = _bound_global(module, info, "jc.ufunc.default_resolver", RawAddress(default))
@@ -398,7 +399,9 @@ def emit_type_resolver(module: ir.Module, info: ModuleInfo, hook: object, on_fai
     call = _declare(module, "PyObject_CallFunctionObjArgs",
                     ir.FunctionType(i8p, [i8p], var_arg=True))
     decref = _capi(module, "Py_DecRef", void, [i8p])
-    result = b.call(call, [b.load(hook_gv), ufunc, address, null])
+    none = _bound_global(module, info, "jc.ufunc.none", None)
+    asked = b.select(b.icmp_unsigned("==", requested, null), b.load(none), requested)
+    result = b.call(call, [b.load(hook_gv), ufunc, address, asked, null])
     with b.if_then(b.icmp_unsigned("==", result, null), likely=False):
         b.call(decref, [address])
         b.ret(failed)

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from jitcore.errors import TypingError
 from typeinfer import types as t
 
@@ -154,15 +156,23 @@ def build_dynamic_ufunc(py_func: Callable[..., Any], options: dict[str, Any], id
     return ufunc
 
 
-def _on_resolve(ufunc: Any, operands: int) -> None:
-    """Called by the generated type resolver with the address of NumPy's operand array."""
+def _on_resolve(ufunc: Any, operands: int, requested: Any) -> None:
+    """Called by the generated type resolver before NumPy's: compile the loop a dynamic ufunc
+    needs for these operands (NumPy's operand array is at address `operands`) or for the
+    dtypes asked for with dtype= / signature= (`requested`, one entry or None per argument)."""
     info = info_of(ufunc)
     if info is None or not info.dynamic:
         return
     pointers = (ctypes.c_void_p * ufunc.nin).from_address(operands)
-    dtypes = [ctypes.cast(p, ctypes.py_object).value.dtype for p in pointers if p]
-    if len(dtypes) != ufunc.nin:
+    if not all(pointers):
         return  # not every input known (a reduction without out=): NumPy decides
+    dtypes = [ctypes.cast(p, ctypes.py_object).value.dtype for p in pointers]
+    if isinstance(requested, tuple) and len(requested) == ufunc.nargs:
+        asked = [None if d is None else np.dtype(d) for d in requested]
+        if all(d is not None for d in asked[:ufunc.nin]):
+            dtypes = asked[:ufunc.nin]  # type: ignore[assignment]
+        elif not any(asked[:ufunc.nin]) and asked[ufunc.nin] is not None:
+            dtypes = [asked[ufunc.nin]] * ufunc.nin  # dtype=: the loop of that type
     argtypes = tuple(from_dtype(dt) for dt in dtypes)
     missing = [str(dt) for dt, ty in zip(dtypes, argtypes) if ty is None]
     if missing:

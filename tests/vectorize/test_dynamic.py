@@ -90,3 +90,18 @@ def test_kernel_returning_no_number_is_an_error():
 
     with pytest.raises(TypingError, match="ufunc 'pair', signature '\\(int64\\)'.*numbers"):
         pair(np.arange(3))
+
+
+def test_dtype_and_signature_ask_for_a_loop():
+    @vectorize
+    def add(a, b):
+        return a + b
+
+    x = np.arange(3)
+    assert_same(add(x, x), x + x)
+    assert_same(add(x, x, dtype=np.float64), (x + x).astype(np.float64))
+    assert_same(add(x, x, out=np.empty(3, np.float32)), (x + x).astype(np.float32))
+    assert_same(add(x.astype(np.float64), 1, signature="ff->f"), np.arange(1, 4, dtype="f4"))
+    # int32 + int32 is int64 in compiled code (as in Numba): the loop is ii->l
+    assert_same(add(x, x, signature=(np.int32, np.int32, None)), x + x)
+    assert set(add.types) == {"ll->l", "dd->d", "ff->f", "ii->l"}
