@@ -8,7 +8,8 @@ exp, log, sqrt and erf: compute bound). Every implementation writes into a
 preallocated output (out=), so the loops are measured, not page faults. Samples
 are taken round-robin over the implementations, so they share the machine's noise;
 each figure is the minimum over the repeats. Prints a Markdown table; the issue's
-targets: jitcore serial <= Numba serial, jitcore parallel >= 1.8x jitcore serial.
+targets: jitcore serial <= Numba serial, jitcore parallel >= 1.8x jitcore serial. The
+last column is how the parallel target's CPU time divides among threads (from /proc).
 """
 from __future__ import annotations
 
@@ -108,6 +109,30 @@ def measure(impls: dict[str, Callable[..., Any]], args: tuple[np.ndarray, ...],
     return best
 
 
+def thread_ticks() -> dict[str, int]:
+    """CPU time (clock ticks) each thread of this process has used, from /proc (Linux)."""
+    ticks = {}
+    for task in Path("/proc/self/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        ticks[task.name] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
+def cpu_split(f: Callable[..., Any], args: tuple[np.ndarray, ...], seconds: float = 1.0) -> str:
+    """How the CPU time of repeated calls of `f` divides among threads ("51/49"): shows the
+    work is shared even when other processes keep wall-clock speed-ups from showing."""
+    if not Path("/proc/self/task").exists():
+        return "-"
+    out = np.empty_like(args[0])
+    before = thread_ticks()
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        f(*args, out)
+    used = sorted((v - before.get(k, 0) for k, v in thread_ticks().items()), reverse=True)
+    total = sum(used) or 1
+    return "/".join(f"{100 * u / total:.0f}" for u in used if u)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
@@ -118,18 +143,20 @@ def main() -> None:
           f"{os.environ.get('JITCORE_NUM_THREADS', os.cpu_count())} (jitcore); "
           "times in ms, minimum of the repeats\n")
     print("| kernel | n | NumPy | Numba | jitcore | jitcore/Numba | Numba par. | jitcore par. | "
-          "jitcore par. speed-up |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "jitcore par. speed-up | jitcore par. CPU split % |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kernel in opts.kernels.split(","):
         impls = build(kernel)
         for n in map(int, opts.sizes.split(",")):
-            t = measure(impls, inputs(kernel, n), opts.repeats)
+            args = inputs(kernel, n)
+            t = measure(impls, args, opts.repeats)
+            split = cpu_split(impls["jitcore parallel"], args)
             ms = {k: v * 1e3 for k, v in t.items()}
             numpy_ms = f"{ms['numpy']:.2f}" if "numpy" in ms else "-"
             print(f"| {kernel} | {n:,} | {numpy_ms} | {ms['numba cpu']:.2f} | "
                   f"{ms['jitcore cpu']:.2f} | {ms['jitcore cpu'] / ms['numba cpu']:.2f}x | "
                   f"{ms['numba parallel']:.2f} | {ms['jitcore parallel']:.2f} | "
-                  f"{ms['jitcore cpu'] / ms['jitcore parallel']:.2f}x |", flush=True)
+                  f"{ms['jitcore cpu'] / ms['jitcore parallel']:.2f}x | {split} |", flush=True)
 
 
 if __name__ == "__main__":
