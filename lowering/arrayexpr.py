@@ -32,7 +32,7 @@ def _ufunc_of(op: ir.Op) -> Any:
         return None
     import numpy as np
 
-    from typeinfer.rules.arrayexpr import CLIP, OPERATOR_UFUNCS, UFUNCS
+    from typeinfer.rules.arrayexpr import CLIP, LOOP_TYPERS, OPERATOR_UFUNCS, UFUNCS
 
     if isinstance(op, ir.BinOp):
         name = op.opname[1:] if op.opname[1:] in OPERATOR_UFUNCS and op.opname.startswith(
@@ -44,7 +44,7 @@ def _ufunc_of(op: ir.Op) -> Any:
         target = op.target
         if target is np.where or (target is np.clip and CLIP is not None):
             return target
-        if any(target is u for u in UFUNCS):
+        if any(target is u for u in UFUNCS) or id(target) in LOOP_TYPERS:
             return target
     return None
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 Impl = Callable[..., Any]
 _IMPLS: dict[Any, list[tuple[tuple[Any, ...], Impl]]] = {}
+_RUNTIME: dict[int, tuple[Any, Impl]] = {}  # objects made by the program: id -> (object, impl)
 _loaded = False
 _numpy_loaded = False
 
@@ -39,6 +40,12 @@ def lower(key: Any, *classes: Any) -> Callable[[Impl], Impl]:
     return decorator
 
 
+def lower_runtime(key: Any, fn: Impl) -> None:
+    """The implementation of calls to one object created by the program (a @vectorize ufunc),
+    for operands of any types; kept out of `registered_keys`."""
+    _RUNTIME[id(key)] = (key, fn)
+
+
 def _ensure_loaded() -> None:
     global _loaded, _numpy_loaded
     if not _loaded:
@@ -55,6 +62,9 @@ def _ensure_loaded() -> None:
 def find(key: Any, types: tuple[Any, ...]) -> Impl | None:
     """The implementation of `key` for operand types `types`, or None."""
     _ensure_loaded()
+    runtime = _RUNTIME.get(id(key))
+    if runtime is not None and runtime[0] is key:
+        return runtime[1]
     entries = _IMPLS.get(_key(key), ())
     # A method's implementation is registered for its receiver's class; its arguments vary.
     prefix_only = isinstance(key, str) and key.startswith("method.")

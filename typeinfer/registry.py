@@ -20,6 +20,9 @@ Rule = Callable[..., Any]
 # key (an operation name, or a Python object such as math.sqrt for calls) -> rules
 _RULES: dict[Any, list[tuple[tuple[type, ...], Rule]]] = {}
 _ATTRS: dict[tuple[type, str], Rule] = {}
+# Rules for single objects made at run time (ufuncs built by @vectorize): id -> (object, rule).
+# Kept out of _RULES so `all_call_keys` lists only what jitcore itself supports.
+_RUNTIME: dict[int, tuple[Any, Rule]] = {}
 _loaded = False
 _numpy_loaded = False
 
@@ -119,8 +122,17 @@ def resolve(key: Any, *types: Type) -> Signature | None:
     return None
 
 
+def runtime_call_rule(callee: Any, fn: Rule) -> None:
+    """A call rule for one object created by the program (fn as for `call_rule`)."""
+    _RUNTIME[id(callee)] = (callee, fn)
+
+
 def resolve_call(callee: Any, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     _ensure_loaded()
+    runtime = _RUNTIME.get(id(callee))
+    if runtime is not None and runtime[0] is callee:
+        found = runtime[1](args, kws)
+        return None if found is None else _as_signature(found, args)
     for _, fn in _RULES.get(_key(callee), ()):
         sig = fn(args, kws)
         if sig is not None:
@@ -130,7 +142,7 @@ def resolve_call(callee: Any, args: tuple[Type, ...], kws: dict[str, Type]) -> S
 
 def has_call_rule(callee: Any) -> bool:
     _ensure_loaded()
-    return _key(callee) in _RULES
+    return _key(callee) in _RULES or id(callee) in _RUNTIME
 
 
 def resolve_attr(ty: Type, attr: str) -> Type | None:

@@ -67,6 +67,11 @@ def _custom(*ufuncs: Any) -> Callable[[Element], Element]:
     return decorator
 
 
+def register_element(ufunc: Any, fn: Element) -> None:
+    """How one element of a ufunc defined elsewhere (a @vectorize ufunc) is computed."""
+    _CUSTOM[ufunc] = fn
+
+
 def apply_element(ctx: Context, ufunc: Any, loop: t.Signature, args: list[ir.Value]) -> ir.Value:
     """One element of `ufunc` on values already of the loop's input types."""
     custom = _CUSTOM.get(ufunc)

@@ -19,6 +19,10 @@ from typeinfer.signatures import parse_signature, parse_type
     ("UniTuple(float64, 2)(Tuple(int64, float32),)",
      (types.UniTuple(types.float64, 2), (types.Tuple((types.int64, types.float32)),))),
     ("  float64 ( int64 , )  ", (types.float64, (types.int64,))),
+    ("void(float64[:], int8[:, :], f4[::1], c16[:, ::1], u1[::1, :])",
+     (types.none, (types.Array(types.float64, 1, "A"), types.Array(types.int8, 2, "A"),
+                   types.Array(types.float32, 1, "C"), types.Array(types.complex128, 2, "C"),
+                   types.Array(types.uint8, 2, "F")))),
 ])
 def test_parse_signature(text, expected):
     assert parse_signature(text) == expected
@@ -57,3 +61,27 @@ def test_array_types():
 def test_parse_type():
     assert parse_type("uint64") is types.uint64
     assert parse_type("complex64") == types.complex64
+
+
+def test_eager_array_signatures_take_any_layout():
+    import numpy as np
+
+    from jitcore import njit
+
+    @njit("float64(float64[:])")
+    def total(a):
+        t = 0.0
+        for x in a:
+            t += x
+        return t
+
+    @njit
+    def caller(a):
+        return total(a) + 1.0
+
+    assert total(np.arange(4.0)) == 6.0
+    assert total(np.arange(8.0)[::2]) == 12.0
+    assert caller(np.arange(3.0)) == 4.0
+    with pytest.raises(TypeError, match="argument 'a' has type array\\(int64, 1d, C\\), "
+                                        "expected array\\(float64, 1d, A\\)"):
+        total(np.arange(4))

@@ -61,8 +61,20 @@ def element_type(ty: Type) -> Type:
     return ty.dtype if isinstance(ty, Array) else ty
 
 
+# ufuncs whose loops are typed elsewhere (built by @vectorize): id -> fn(operands) -> loop
+LOOP_TYPERS: dict[int, Any] = {}
+
+
 def loop_signature(ufunc: Any, operands: tuple[Type, ...]) -> Signature | None:
     """The element types NumPy's loop for these operands takes and gives, or None."""
+    typer = LOOP_TYPERS.get(id(ufunc))
+    if typer is not None:
+        return typer(operands)  # type: ignore[no-any-return]
+    return numpy_loop_signature(ufunc, operands)
+
+
+def numpy_loop_signature(ufunc: Any, operands: tuple[Type, ...]) -> Signature | None:
+    """`loop_signature` from NumPy's own type resolution (`ufunc.resolve_dtypes`)."""
     if len(operands) != ufunc.nin or ufunc.nout != 1:
         return None
     if not all(isinstance(element_type(o), (Boolean, Integer, Float, Complex)) for o in operands):

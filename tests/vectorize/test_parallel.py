@@ -1,0 +1,147 @@
+"""target="parallel": the native thread pool gives results identical to the serial target."""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+
+from jitcore import guvectorize, vectorize
+from targets import ufuncpool as threadpool
+
+from .reference import assert_same, sample
+
+SIGS = ["int64(int64, int64)", "float32(float32, float32)", "float64(float64, float64)"]
+
+
+def kernel(a, b):
+    return a * b + (a - b) // 3
+
+
+serial = vectorize(SIGS)(kernel)
+parallel = vectorize(SIGS, target="parallel")(kernel)
+
+
+def logistic(x, k):
+    return 1.0 / (1.0 + math.exp(-k * x))
+
+
+serial_logistic = vectorize(["float64(float64, float64)"])(logistic)
+parallel_logistic = vectorize(["float64(float64, float64)"], target="parallel")(logistic)
+
+
+def core(x, y, out):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        acc += x[i] * y[i]
+    out[0] = acc
+
+
+GUSIG = ["void(float64[:], float64[:], float64[:])"]
+serial_dot = guvectorize(GUSIG, "(n),(n)->()")(core)
+parallel_dot = guvectorize(GUSIG, "(n),(n)->()", target="parallel")(core)
+
+
+def test_pool_runs_the_configured_threads(monkeypatch):
+    assert threadpool.ensure_pool() == threadpool.thread_count() >= 1
+    monkeypatch.setenv("JITCORE_NUM_THREADS", "3")
+    assert threadpool.thread_count() == 3
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
+def test_same_results_as_serial_over_sizes(dtype):
+    for n in (0, 1, 7, 4095, 4096, 8193, 100_003):
+        a, b = sample(dtype, (n,), n), sample(dtype, (n,), n + 1)
+        assert_same(parallel(a, b), serial(a, b), rtol=0)
+        assert_same(parallel(a[::-3], b[::3]), serial(a[::-3], b[::3]), rtol=0)
+    a, b = sample(dtype, (300, 200), 1), sample(dtype, (200,), 2)
+    assert_same(parallel(a, b), serial(a, b), rtol=0)
+    assert_same(parallel(a.T, b[:, None]), serial(a.T, b[:, None]), rtol=0)
+    out = np.empty_like(a)
+    parallel(a, b, out=out)
+    assert_same(out, serial(a, b), rtol=0)
+
+
+def test_math_kernel_and_reduction():
+    x = np.linspace(-5, 5, 200_001)
+    assert_same(parallel_logistic(x, 1.5), serial_logistic(x, 1.5), rtol=0)
+    assert_same(parallel.reduce(np.arange(50_000)), serial.reduce(np.arange(50_000)))
+
+
+def test_gufunc_same_results_as_serial():
+    for loops in (0, 1, 3, 1000):
+        x, y = sample("float64", (loops, 17), loops), sample("float64", (17,), 5)
+        assert_same(parallel_dot(x, y), serial_dot(x, y), rtol=0)
+        assert_same(parallel_dot(x[:, ::2], y[::2]), serial_dot(x[:, ::2], y[::2]), rtol=0)
+
+
+def test_exception_on_any_thread_reaches_the_caller():
+    @vectorize(["float64(float64)"], target="parallel")
+    def checked(x):
+        if x < 0:
+            raise ValueError("negative input")
+        return math.sqrt(x)
+
+    n = 100_000
+    for where in (0, n // 2, n - 1):  # the caller's part, a worker's part, the last element
+        x = np.ones(n)
+        x[where] = -1.0
+        with pytest.raises(ValueError, match="negative input"):
+            checked(x)
+    x = -np.ones(n)  # every part fails: one exception, no leak of the others
+    with pytest.raises(ValueError, match="negative input"):
+        checked(x)
+    assert_same(checked(np.full(n, 4.0)), np.full(n, 2.0))
+
+
+def test_gufunc_exception_on_a_worker():
+    @guvectorize(["void(float64[:], float64[:])"], "(n)->()", target="parallel")
+    def total(x, out):
+        s = 0.0
+        for i in range(x.shape[0]):
+            if x[i] < 0:
+                raise ValueError("negative entry")
+            s += x[i]
+        out[0] = s
+
+    x = np.ones((64, 8))
+    assert_same(total(x), np.full(64, 8.0))
+    x[60, 3] = -1
+    with pytest.raises(ValueError, match="negative entry"):
+        total(x)
+
+
+def test_concurrent_callers_get_correct_results():
+    a, b = sample("float64", (200_000,), 1), sample("float64", (200_000,), 2)
+    expected = serial(a, b)
+    failures = []
+
+    def work():
+        for _ in range(20):
+            if not np.array_equal(parallel(a, b), expected):
+                failures.append(1)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not failures
+
+
+def _child(queue):
+    a = np.arange(100_000, dtype=np.float64)
+    queue.put(bool(np.array_equal(parallel(a, a), serial(a, a))))
+
+
+def test_forked_child_computes_correctly():
+    parallel(np.ones(10_000), np.ones(10_000))  # the pool runs in the parent
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child, args=(queue,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) is True
