@@ -27,6 +27,7 @@ from llvmlite import ir
 
 from lowering.context import RawAddress
 from lowering.emit import native_function_type
+from lowering import runtime
 from lowering.models import f64, i1, i8, i8p, i32, i64, llvm_type, pyobj
 from typeinfer import types as t
 
@@ -46,7 +47,7 @@ from .nativecall import (
 _NULL = ir.Constant(pyobj, None)
 _METH_FASTCALL = 0x80
 _PYTHON_API_VERSION = 1013
-STATS = "jc.rt.stats"
+STATS = runtime.STATS  # the allocation counters, one definition per loaded image
 
 
 def _cstring(module: ir.Module, text: str, name: str = "jc.aot.str") -> ir.Value:
@@ -73,16 +74,11 @@ def _external(module: ir.Module, name: str, ty: ir.Type) -> ir.GlobalVariable:
     return gv  # type: ignore[no-any-return]
 
 
-def _define_stats(module: ir.Module) -> None:
-    gv = ir.GlobalVariable(module, ir.ArrayType(i64, 2), STATS)
-    gv.initializer = ir.Constant(ir.ArrayType(i64, 2), [0, 0])
-
-
 # --- the Python extension module -------------------------------------------------------------
 
 def python_glue(name: str, exports: list[Any], constants: dict[str, Any]) -> ir.Module:
     module = ir.Module(f"jc.aot.{name}.init")
-    _define_stats(module)
+    runtime.define_stats(module)
     api = ir.GlobalVariable(module, pyobj.as_pointer(), "jc.numpy.api.jc.aot.glue")
     api.initializer = ir.Constant(pyobj.as_pointer(), None)
     by_name: dict[str, list[Any]] = {}
@@ -352,7 +348,7 @@ def c_runtime_names(name: str) -> list[str]:
 
 def c_glue(name: str, exports: list[Any], lowered: Any) -> ir.Module:
     module = ir.Module(f"jc.aot.{name}.c")
-    _define_stats(module)
+    runtime.define_stats(module)
     for mod in lowered.modules:  # C has no Python objects: bind names and messages instead
         for gname, value in lowered.constants.items():
             gv = mod.globals.get(gname)
