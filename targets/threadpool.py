@@ -165,7 +165,7 @@ def _define_worker(p: _Pool, work: ir.Function) -> ir.Function:
     b.call(p.c("PyGILState_Ensure", i32, []), [])
     b.call(p.c("PyEval_SaveThread", i8p, []), [])
     seen = b.alloca(i64, name="seen")
-    b.store(b.load(p.gen), seen)
+    b.store(b.ptrtoint(fn.args[0], i64), seen)  # the generation before the run starting us
     loop = fn.append_basic_block("loop")
     b.branch(loop)
     b.position_at_end(loop)
@@ -187,7 +187,8 @@ def _define_worker(p: _Pool, work: ir.Function) -> ir.Function:
 
 
 def _define_start(p: _Pool, worker: ir.Function) -> ir.Function:
-    """Start size - 1 detached workers, once (called with run_lock held)."""
+    """Start size - 1 detached workers, once (called with run_lock held, before the run
+    bumps the generation: each worker gets the current one, so it joins this run)."""
     fn, b = p.function("jc.pool.start", ir.VoidType(), [])
     fn.linkage = "internal"
     b.store(_ONE, p.started)
@@ -203,7 +204,8 @@ def _define_start(p: _Pool, worker: ir.Function) -> ir.Function:
     b.cbranch(b.icmp_signed("<", b.load(i), count), body, done)
     b.position_at_end(body)
     create = p.c("pthread_create", i32, [i64.as_pointer(), i8p, worker.type, i8p])
-    status = b.call(create, [tid, ir.Constant(i8p, None), worker, ir.Constant(i8p, None)])
+    status = b.call(create, [tid, ir.Constant(i8p, None), worker,
+                             b.inttoptr(b.load(p.gen), i8p)])
     with b.if_then(b.icmp_signed("==", status, ir.Constant(i32, 0))):
         b.call(p.c("pthread_detach", i32, [i64]), [b.load(tid)])
     b.store(b.add(b.load(i), _ONE), i)
