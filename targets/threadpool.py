@@ -200,7 +200,9 @@ def _define_worker(p: _Pool, work: ir.Function) -> ir.Function:
     loop = fn.append_basic_block("loop")
     b.branch(loop)
     b.position_at_end(loop)
-    idle = lambda b: b.icmp_unsigned("==", p.load(b, p.gen), b.load(seen))  # noqa: E731
+    def idle(b: ir.IRBuilder) -> ir.Value:
+        return b.icmp_unsigned("==", p.load(b, p.gen), b.load(seen))
+
     p.spin_while(b, fn, idle)
     p.lock(b, p.mutex)
     p.wait_while(b, fn, p.work_cv, idle)
@@ -269,7 +271,9 @@ def _define_run(p: _Pool, work: ir.Function, start: ir.Function) -> ir.Function:
     b.store(ir.Constant(i8p, None), tstate)
     with b.if_then(held):
         b.store(b.call(p.c("PyEval_SaveThread", i8p, []), []), tstate)
-    busy = lambda b: b.icmp_unsigned("!=", p.load(b, p.busy), _ZERO)  # noqa: E731
+    def busy(b: ir.IRBuilder) -> ir.Value:
+        return b.icmp_unsigned("!=", p.load(b, p.busy), _ZERO)
+
     p.lock(b, p.mutex)
     # Workers still leaving the previous run must be gone before the counter is reset.
     p.wait_while(b, fn, p.done_cv, busy)
