@@ -35,7 +35,8 @@ RUN = "jc.pool.run"
 NCHUNKS = "jc.pool.nchunks"
 _SYNC_BYTES = 64  # >= sizeof(pthread_mutex_t) and sizeof(pthread_cond_t) on glibc targets
 CHUNKS_PER_THREAD = 4  # more chunks than threads: a thread that wakes late takes fewer
-SPIN_ITERATIONS = 4000  # pauses (tens of microseconds) before sleeping on a condition
+SPIN_CYCLES = 1 << 21  # time-stamp counter cycles to spin (~0.7 ms at 3 GHz), then sleep
+SPIN_LIMIT = 1 << 22  # pauses at most, whatever the clock says
 
 _ZERO = ir.Constant(i64, 0)
 _ONE = ir.Constant(i64, 1)
@@ -93,24 +94,29 @@ class _Pool:
         b.store_atomic(value, gv, "monotonic", 8)
 
     def spin_while(self, b: ir.IRBuilder, fn: ir.Function, busy_when: Any) -> None:
-        """Spin a little while busy_when(b) holds: a thread about to sleep on a condition
-        variable often finds it satisfied within microseconds (back-to-back regions,
-        workers finishing together), and a futex sleep and wake costs tens of them."""
+        """Spin a while (SPIN_CYCLES of the CPU's time-stamp counter) while busy_when(b)
+        holds: a thread about to sleep on a condition variable often finds it satisfied
+        soon (back-to-back regions, workers finishing together), and a futex sleep and
+        wake costs tens of microseconds. OpenMP runtimes spin far longer by default."""
         head = fn.append_basic_block("spin.head")
         body = fn.append_basic_block("spin.body")
         done = fn.append_basic_block("spin.done")
+        clock = self.c("llvm.readcyclecounter", i64, [])
+        start = b.call(clock, [], name="spin.start")
         entry = b.block
         b.branch(head)
         b.position_at_end(head)
         i = b.phi(i64, name="spins")
         i.add_incoming(_ZERO, entry)
-        more = b.icmp_signed("<", i, ir.Constant(i64, SPIN_ITERATIONS))
+        more = b.icmp_signed("<", i, ir.Constant(i64, SPIN_LIMIT))
         b.cbranch(b.and_(more, busy_when(b)), body, done)
         b.position_at_end(body)
         if self.x86:
             b.call(self.c("llvm.x86.sse2.pause", ir.VoidType(), []), [])
-        b.fence("acquire")
-        i.add_incoming(b.add(i, _ONE), b.block)
+        elapsed = b.sub(b.call(clock, []), start)
+        # Past the budget, jump the count to the limit (a clock reading 0 still ends).
+        over = b.icmp_unsigned(">", elapsed, ir.Constant(i64, SPIN_CYCLES))
+        i.add_incoming(b.select(over, ir.Constant(i64, SPIN_LIMIT), b.add(i, _ONE)), b.block)
         b.branch(head)
         b.position_at_end(done)
 
