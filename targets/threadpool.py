@@ -35,6 +35,8 @@ RUN = "jc.pool.run"
 NCHUNKS = "jc.pool.nchunks"
 _SYNC_BYTES = 64  # >= sizeof(pthread_mutex_t) and sizeof(pthread_cond_t) on glibc targets
 CHUNKS_PER_THREAD = 4  # more chunks than threads: a thread that wakes late takes fewer
+SPIN_CYCLES = 1 << 21  # time-stamp counter cycles to spin (~0.7 ms at 3 GHz), then sleep
+SPIN_LIMIT = 1 << 22  # pauses at most, whatever the clock says
 
 _ZERO = ir.Constant(i64, 0)
 _ONE = ir.Constant(i64, 1)
@@ -43,8 +45,9 @@ _ONE = ir.Constant(i64, 1)
 class _Pool:
     """Declarations and globals of the pool module, and the builders of its functions."""
 
-    def __init__(self, module: ir.Module) -> None:
+    def __init__(self, module: ir.Module, x86: bool) -> None:
         self.m = module
+        self.x86 = x86
         sync = ir.ArrayType(ir.IntType(8), _SYNC_BYTES)
         self.mutex, self.work_cv, self.done_cv, self.run_lock = (
             self._global(name, sync, 16) for name in ("mutex", "work_cv", "done_cv", "run_lock"))
@@ -82,6 +85,40 @@ class _Pool:
 
     def broadcast(self, b: ir.IRBuilder, cv: ir.GlobalVariable) -> None:
         b.call(self.c("pthread_cond_broadcast", i32, [i8p]), [self.ptr(b, cv)])
+
+    def load(self, b: ir.IRBuilder, gv: ir.GlobalVariable) -> ir.Value:
+        """gen and busy are read by spinning threads outside the mutex: atomic accesses."""
+        return b.load_atomic(gv, "monotonic", 8)
+
+    def store(self, b: ir.IRBuilder, value: ir.Value, gv: ir.GlobalVariable) -> None:
+        b.store_atomic(value, gv, "monotonic", 8)
+
+    def spin_while(self, b: ir.IRBuilder, fn: ir.Function, busy_when: Any) -> None:
+        """Spin a while (SPIN_CYCLES of the CPU's time-stamp counter) while busy_when(b)
+        holds: a thread about to sleep on a condition variable often finds it satisfied
+        soon (back-to-back regions, workers finishing together), and a futex sleep and
+        wake costs tens of microseconds. OpenMP runtimes spin far longer by default."""
+        head = fn.append_basic_block("spin.head")
+        body = fn.append_basic_block("spin.body")
+        done = fn.append_basic_block("spin.done")
+        clock = self.c("llvm.readcyclecounter", i64, [])
+        start = b.call(clock, [], name="spin.start")
+        entry = b.block
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(i64, name="spins")
+        i.add_incoming(_ZERO, entry)
+        more = b.icmp_signed("<", i, ir.Constant(i64, SPIN_LIMIT))
+        b.cbranch(b.and_(more, busy_when(b)), body, done)
+        b.position_at_end(body)
+        if self.x86:
+            b.call(self.c("llvm.x86.sse2.pause", ir.VoidType(), []), [])
+        elapsed = b.sub(b.call(clock, []), start)
+        # Past the budget, jump the count to the limit (a clock reading 0 still ends).
+        over = b.icmp_unsigned(">", elapsed, ir.Constant(i64, SPIN_CYCLES))
+        i.add_incoming(b.select(over, ir.Constant(i64, SPIN_LIMIT), b.add(i, _ONE)), b.block)
+        b.branch(head)
+        b.position_at_end(done)
 
     def function(self, name: str, ret: ir.Type, args: list[ir.Type]) -> tuple[
             ir.Function, ir.IRBuilder]:
@@ -169,16 +206,20 @@ def _define_worker(p: _Pool, work: ir.Function) -> ir.Function:
     loop = fn.append_basic_block("loop")
     b.branch(loop)
     b.position_at_end(loop)
+    def idle(b: ir.IRBuilder) -> ir.Value:
+        return b.icmp_unsigned("==", p.load(b, p.gen), b.load(seen))
+
+    p.spin_while(b, fn, idle)
     p.lock(b, p.mutex)
-    p.wait_while(b, fn, p.work_cv, lambda b: b.icmp_unsigned("==", b.load(p.gen), b.load(seen)))
-    b.store(b.load(p.gen), seen)
+    p.wait_while(b, fn, p.work_cv, idle)
+    b.store(p.load(b, p.gen), seen)
     task = [b.load(p.fn), b.load(p.env), b.load(p.n), b.load(p.k)]
-    b.store(b.add(b.load(p.busy), _ONE), p.busy)
+    p.store(b, b.add(p.load(b, p.busy), _ONE), p.busy)
     p.unlock(b, p.mutex)
     b.call(work, task)
     p.lock(b, p.mutex)
-    left = b.sub(b.load(p.busy), _ONE)
-    b.store(left, p.busy)
+    left = b.sub(p.load(b, p.busy), _ONE)
+    p.store(b, left, p.busy)
     with b.if_then(b.icmp_unsigned("==", left, _ZERO)):
         p.broadcast(b, p.done_cv)
     p.unlock(b, p.mutex)
@@ -205,7 +246,7 @@ def _define_start(p: _Pool, worker: ir.Function) -> ir.Function:
     b.position_at_end(body)
     create = p.c("pthread_create", i32, [i64.as_pointer(), i8p, worker.type, i8p])
     status = b.call(create, [tid, ir.Constant(i8p, None), worker,
-                             b.inttoptr(b.load(p.gen), i8p)])
+                             b.inttoptr(p.load(b, p.gen), i8p)])
     with b.if_then(b.icmp_signed("==", status, ir.Constant(i32, 0))):
         b.call(p.c("pthread_detach", i32, [i64]), [b.load(tid)])
     b.store(b.add(b.load(i), _ONE), i)
@@ -236,19 +277,23 @@ def _define_run(p: _Pool, work: ir.Function, start: ir.Function) -> ir.Function:
     b.store(ir.Constant(i8p, None), tstate)
     with b.if_then(held):
         b.store(b.call(p.c("PyEval_SaveThread", i8p, []), []), tstate)
+    def busy(b: ir.IRBuilder) -> ir.Value:
+        return b.icmp_unsigned("!=", p.load(b, p.busy), _ZERO)
+
     p.lock(b, p.mutex)
     # Workers still leaving the previous run must be gone before the counter is reset.
-    p.wait_while(b, fn, p.done_cv, lambda b: b.icmp_unsigned("!=", b.load(p.busy), _ZERO))
+    p.wait_while(b, fn, p.done_cv, busy)
     for gv, v in ((p.fn, chunk), (p.env, env), (p.n, n), (p.k, k), (p.next, _ZERO),
                   (p.cancel, _ZERO)):
         b.store(v, gv)
     b.store(ir.Constant(p.err.value_type, None), p.err)
-    b.store(b.add(b.load(p.gen), _ONE), p.gen)
+    p.store(b, b.add(p.load(b, p.gen), _ONE), p.gen)
     p.broadcast(b, p.work_cv)
     p.unlock(b, p.mutex)
     b.call(work, [chunk, env, n, k])
-    p.lock(b, p.mutex)  # every chunk is claimed; wait for the workers running them
-    p.wait_while(b, fn, p.done_cv, lambda b: b.icmp_unsigned("!=", b.load(p.busy), _ZERO))
+    p.spin_while(b, fn, busy)  # every chunk is claimed; wait for the workers running them
+    p.lock(b, p.mutex)
+    p.wait_while(b, fn, p.done_cv, busy)
     p.unlock(b, p.mutex)
     errs = [b.load(b.gep(p.err, [ir.Constant(i32, 0), ir.Constant(i32, j)])) for j in range(3)]
     p.unlock(b, p.run_lock)
@@ -308,8 +353,8 @@ def _define_reset(p: _Pool) -> None:
     b.ret_void()
 
 
-def build_module() -> ir.Module:
-    p = _Pool(ir.Module("jc.threadpool"))
+def build_module(x86: bool = True) -> ir.Module:
+    p = _Pool(ir.Module("jc.threadpool"), x86)
     record_error = _define_record_error(p)
     work = _define_work(p, record_error)
     start = _define_start(p, _define_worker(p, work))
@@ -355,7 +400,7 @@ def ensure_pool() -> None:
 
         jit_engine()  # initialises LLVM and loads what the process needs
         tm = host_target_machine()
-        module = build_module()
+        module = build_module(tm.triple.startswith(("x86_64", "i686", "i386")))
         module.triple = tm.triple
         module.data_layout = str(tm.target_data)
         mod = llvm.parse_assembly(str(module))

@@ -213,19 +213,24 @@ def _array_loops(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array, dims: li
     flat_ok = out_ty.layout == "C" and all(
         not isinstance(ty, t.Array) or (ty.layout == "C" and ty.ndim == out_ty.ndim)
         for ty in types)
-    if not flat_ok:
-        ax._emit_loops(ctx, op, out, out_ty, dims, values, types)
-        return out
     nitems: ir.Value = ir.Constant(i64, 1)
-    same_shape: ir.Value = ir.Constant(ir.IntType(1), 1)
     for d in dims:
         nitems = b.mul(nitems, d)
+    large = b.icmp_signed(">=", nitems, ir.Constant(i64, PARALLEL_MIN_ITEMS))
+    if not flat_ok:  # strided or broadcast operands: split the result's first axis
+        with b.if_else(b.and_(large, b.icmp_signed(">", dims[0], ir.Constant(i64, 1))),
+                       likely=False) as (parallel, serial):
+            with parallel:
+                _run_axis_chunks(ctx, op, out, out_ty, dims, values, types)
+            with serial:
+                ax._emit_loops(ctx, op, out, out_ty, dims, values, types)
+        return out
+    same_shape: ir.Value = ir.Constant(ir.IntType(1), 1)
     for v, ty in zip(values, types):
         if isinstance(ty, t.Array):
             for k in range(ty.ndim):
                 same_shape = b.and_(same_shape, b.icmp_signed("==", am.shape(b, v, k), dims[k]))
-    large = b.and_(same_shape, b.icmp_signed(">=", nitems, ir.Constant(i64, PARALLEL_MIN_ITEMS)))
-    with b.if_else(large, likely=False) as (parallel, serial):
+    with b.if_else(b.and_(same_shape, large), likely=False) as (parallel, serial):
         with parallel:
             _run_flat_chunks(ctx, op, out, out_ty, nitems, values, types)
         with serial:
@@ -285,3 +290,60 @@ def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStruct
     b.position_at_end(done)
     b.ret(ir.Constant(i32, 0))
     return fn
+
+
+def _run_axis_chunks(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array,
+                     dims: list[ir.Value], values: list[ir.Value], types: list[t.Type]) -> None:
+    """Chunks of the result's first axis, each computed by the serial loops on views."""
+    b = ctx.b
+    fields = [out, *values, *dims]
+    env_ty = ir.LiteralStructType([f.type for f in fields])
+    env = ctx.alloca(env_ty, "arrayexpr.env")
+    for i, v in enumerate(fields):
+        b.store(v, b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
+    chunk = _axis_chunk(ctx, op, out_ty, env_ty, types)
+    nchunks, run = pool_functions(ctx)
+    k = b.call(nchunks, [dims[0]], name="k")
+    status = b.call(run, [chunk, b.bitcast(env, i8p), dims[0], k], name="status")
+    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+        ctx.return_error(status)
+
+
+def _axis_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStructType,
+                types: list[t.Type]) -> ir.Function:
+    """i32 chunk(env, lo, hi, c): the expression on rows [lo, hi) of the result."""
+    from . import arrayexpr as ax
+
+    fn = ir.Function(ctx.module, CHUNK_FN, f"{ctx.llfn.name}.arrayexpr.{next(_ids)}")
+    fn.attributes.add("nounwind")
+    sub = Context(ctx.module, fn, ctx.info, ctx.callees, ctx.options)
+    b = sub.b
+    envp, lo, hi, _ = fn.args
+    env = b.bitcast(envp, env_ty.as_pointer())
+    loaded = [b.load(b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
+              for i in range(len(env_ty.elements))]
+    out, values, dims = loaded[0], loaded[1:1 + len(types)], loaded[1 + len(types):]
+    rows = b.sub(hi, lo)
+    out = _rows(b, out, out_ty, lo, rows)
+    sliced = []
+    for v, ty in zip(values, types):
+        # An operand with the result's rank and first axis is sliced; a broadcast one is not.
+        if isinstance(ty, t.Array) and ty.ndim == out_ty.ndim:
+            whole = b.icmp_signed("==", am.shape(b, v, 0), dims[0])
+            v = b.select(whole, _rows(b, v, ty, lo, rows), v)
+        sliced.append(v)
+    ax._emit_loops(sub, op, out, out_ty, [rows, *dims[1:]], sliced, types)
+    b.ret(ir.Constant(i32, 0))
+    return fn
+
+
+def _rows(b: ir.IRBuilder, v: ir.Value, ty: t.Array, lo: ir.Value, rows: ir.Value) -> ir.Value:
+    """The view v[lo:lo + rows] (the struct with data, shape[0] and nitems moved)."""
+    step = am.stride(b, v, 0)
+    raw = b.gep(b.bitcast(am.data(b, v), i8p), [b.mul(lo, step)], inbounds=True)
+    v = b.insert_value(v, b.bitcast(raw, am.data(b, v).type), am.DATA)
+    inner = b.sdiv(b.extract_value(v, am.NITEMS), b.select(
+        b.icmp_signed("==", am.shape(b, v, 0), ir.Constant(i64, 0)), ir.Constant(i64, 1),
+        am.shape(b, v, 0)))
+    v = b.insert_value(v, b.mul(inner, rows), am.NITEMS)
+    return b.insert_value(v, rows, [am.SHAPE, 0])

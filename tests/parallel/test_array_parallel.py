@@ -81,3 +81,22 @@ def test_overlapping_inplace_update():
     got = a.copy()
     f(got[1:], got[:-1])
     assert np.array_equal(got, want)
+
+
+def test_strided_and_broadcast_results_split_by_rows(no_leaks):
+    outer = njit(parallel=True)(lambda x, y: np.sqrt(np.abs(x[:, None] - y[None, :])))
+    rng = np.random.default_rng(4)
+    for n, m in [(1, 5), (3, 3), (300, 200), (1000, 40), (7, 20000)]:
+        x, y = rng.random(n), rng.random(m)
+        assert np.array_equal(outer(x, y), np.sqrt(np.abs(x[:, None] - y[None, :])))
+    f = njit(parallel=True)(fused)
+    a = rng.random((600, 500))
+    for args in [(a.T, a.T, a.T), (a[::2], a[1::2], a[::2, ::-1]), (a, a[0], 1.0),
+                 (np.asfortranarray(a), a, a[:, :1])]:
+        assert np.array_equal(f(*args), njit(fused)(*args)), [x.shape for x in args[:1]]
+        assert np.allclose(f(*args), fused(*args), rtol=1e-14, atol=0)
+    g = njit(parallel=True)(inplace)
+    t1, t2 = a.T.copy(order="C").T, a.T.copy(order="C").T  # F-ordered targets
+    g(t1, a[::-1])
+    inplace(t2, a[::-1])
+    assert np.array_equal(t1, t2)
