@@ -83,3 +83,26 @@ def no_leaks() -> Any:
     gc.collect()
     allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
     assert allocated == freed, f"{allocated - freed} native blocks leaked"
+
+
+def run_threads(n: int, target: Any) -> tuple[list[Any], list[BaseException]]:
+    """Run target(i) in n threads started together; their results and exceptions."""
+    import threading
+
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def body(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = target(i)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return results, errors

@@ -1,32 +1,14 @@
 """Threads: nogil functions from several threads, exceptions there, thread-safe compilation."""
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 import pytest
 
 import jitcore.dispatcher
 from jitcore import njit
+from tests.conftest import run_threads
 
-
-def run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def body(i):
-        barrier.wait()
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return results, errors
 
 
 def mix(n, seed):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import jitcore.dispatcher
+from tests.conftest import run_threads
 from jitcore import njit, prange
 
 
@@ -75,24 +76,6 @@ def par_scale(a, out, k):
     for i in prange(a.size):
         out[i] = a[i] * k
 
-
-def run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def body(i):
-        barrier.wait()
-        try:
-            results[i] = target(i)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    return results, errors
 
 
 @pytest.mark.parametrize("nthreads", [2, 8])
