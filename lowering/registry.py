@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from jitcore.domains import DomainLoader
+
+from .impls import DOMAINS, NUMPY_DOMAINS
+
 Impl = Callable[..., Any]
 _IMPLS: dict[Any, list[tuple[tuple[Any, ...], Impl]]] = {}
 _RUNTIME: dict[int, tuple[Any, Impl]] = {}  # objects made by the program: id -> (object, impl)
-_loaded = False
-_numpy_loaded = False
 
 
 def _key(key: Any) -> Any:
@@ -46,17 +48,8 @@ def lower_runtime(key: Any, fn: Impl) -> None:
     _RUNTIME[id(key)] = (key, fn)
 
 
-def _ensure_loaded() -> None:
-    global _loaded, _numpy_loaded
-    if not _loaded:
-        _loaded = True
-        from .impls import load_all
-
-        load_all()
-    if not _numpy_loaded:
-        from .impls import load_numpy_domains
-
-        _numpy_loaded = load_numpy_domains()
+_DOMAINS = DomainLoader("lowering.impls", DOMAINS, NUMPY_DOMAINS)
+_ensure_loaded = _DOMAINS.ensure
 
 
 def find(key: Any, types: tuple[Any, ...]) -> Impl | None:

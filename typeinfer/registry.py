@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from jitcore.domains import DomainLoader
+
+from .rules import DOMAINS, NUMPY_DOMAINS
 from .types import Signature, Type
 
 Rule = Callable[..., Any]
@@ -23,8 +26,6 @@ _ATTRS: dict[tuple[type, str], Rule] = {}
 # Rules for single objects made at run time (ufuncs built by @vectorize): id -> (object, rule).
 # Kept out of _RULES so `all_call_keys` lists only what jitcore itself supports.
 _RUNTIME: dict[int, tuple[Any, Rule]] = {}
-_loaded = False
-_numpy_loaded = False
 
 
 def _key(key: Any) -> Any:
@@ -98,17 +99,8 @@ def attr_rule(cls: type, attr: str) -> Callable[[Rule], Rule]:
     return decorator
 
 
-def _ensure_loaded() -> None:
-    global _loaded, _numpy_loaded
-    if not _loaded:
-        _loaded = True
-        from .rules import load_all
-
-        load_all()
-    if not _numpy_loaded:
-        from .rules import load_numpy_domains
-
-        _numpy_loaded = load_numpy_domains()
+_DOMAINS = DomainLoader("typeinfer.rules", DOMAINS, NUMPY_DOMAINS)
+_ensure_loaded = _DOMAINS.ensure
 
 
 def resolve(key: Any, *types: Type) -> Signature | None:

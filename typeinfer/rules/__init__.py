@@ -1,28 +1,11 @@
 """Typing rules, one module per domain; importing a module registers its rules."""
 from __future__ import annotations
 
-import importlib
-import sys
-
 DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays", "slicing",
            "prange")
 
 
-# Domains keyed by NumPy functions import NumPy; they load once the program has imported it
-# (code that calls np.zeros has), so compiling scalar code never pays for importing NumPy.
+# Loaded only once the program has imported NumPy (see jitcore.domains).
 NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
                  "nprandom")
 
-
-def load_all() -> None:
-    for name in DOMAINS:
-        importlib.import_module(f"{__name__}.{name}")
-
-
-def load_numpy_domains() -> bool:
-    """Load the NumPy-keyed domains if NumPy is imported; True once they are loaded."""
-    if "numpy" not in sys.modules:
-        return False
-    for name in NUMPY_DOMAINS:
-        importlib.import_module(f"{__name__}.{name}")
-    return True
