@@ -29,7 +29,6 @@ import struct
 import sys
 import types
 import warnings
-import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -655,6 +654,8 @@ def glob_escape(text: str) -> str:
 # --- between overloads and entries -----------------------------------------------------------
 
 def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
+    import zlib
+
     from targets.objcache import cached_record
 
     records: list[dict[str, Any]] = []
