@@ -457,9 +457,17 @@ def raw_address(name: str) -> int:
     raise CorruptEntry(f"unknown process address {name!r}")
 
 
+# runtime pieces an object needs set up first, found by the symbol names it refers to
+RUNTIME_MARKS = {"blas": b"scipy_cblas_", "pool": b"jc.pool."}
+
+
 def ensure_runtime_piece(name: str) -> None:
     """Set up, in this process, what loaded objects expect to find by symbol."""
-    if name == "blas":
+    if name == "pool":  # prange: the thread pool's functions (jc.pool.run, ...)
+        from targets.threadpool import ensure_pool
+
+        ensure_pool()
+    elif name == "blas":
         from lowering.impls.linalg import blas_prefix
 
         if blas_prefix() is None:
@@ -700,7 +708,7 @@ def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
         if "bindings" not in record:  # compiled here: describe its Python objects
             record["bindings"] = {name: describe_binding(name, value)
                                   for name, value in record.pop("constants").items()}
-        runtime = ["blas"] if b"scipy_cblas_" in obj else []
+        runtime = [piece for piece, mark in RUNTIME_MARKS.items() if mark in obj]
         records.append({**record, "runtime": runtime, "blob": len(blobs), "ir": len(blobs) + 1})
         blobs.extend([obj, zlib.compress(ir_text.encode(), 1)])
 
