@@ -238,8 +238,8 @@ def table(results: dict[str, dict[str, float]], stat: str = "median") -> str:
         ok = "yes" if ratio <= 0.5 and over <= 10.0 else "no"
         cpu_over = jc["hit_cpu"] - jc["import_cpu"]
         lines.append(f"| {kname} | {jc['import']:.1f} | {jc['hit']:.1f} | {over:+.1f} | "
-                     f"{cpu_over:+.1f} | {jc['cold']:.0f} | {nb['import']:.1f} | {nb['hit']:.1f} | "
-                     f"{nb['cold']:.0f} | {ratio:.2f}x | {ok} |")
+                     f"{cpu_over:+.1f} | {jc['cold']:.0f} | {nb['import']:.1f} | "
+                     f"{nb['hit']:.1f} | {nb['cold']:.0f} | {ratio:.2f}x | {ok} |")
     note = (f"(times in ms, {stat}s; targets: hit <= 0.5 x numba hit and hit - import <= 10 ms; "
             "CPU: process time, which a loaded machine inflates less than wall time)")
     return "\n".join(lines) + "\n\n" + note
