@@ -281,3 +281,34 @@ def test_parallel_kernel_hit_starts_the_thread_pool(tmp_path: Path) -> None:
     assert second["scaled"] == [x * 3.0 + 1.0 for x in (0.0, 50000.0, 100000.0, 150000.0,
                                                         200000.0)]
     assert second["threads"] == 2
+
+
+HIT_IMPORTS = """
+import sys
+from jitcore import njit
+
+@njit(cache=True)
+def poly(x, y):
+    return 3 * x * x + y // 2
+
+value = poly(7, 9)
+heavy = ["dataclasses", "inspect", "json", "threading", "numpy", "llvmlite.binding",
+         "llvmlite.ir", "jitcore.ir", "jitcore.flow", "typeinfer.annotator", "lowering"]
+print(value, poly.cache_info()["hits"], [m for m in heavy if m in sys.modules])
+"""
+
+
+def test_a_hit_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """The time of a hit is mostly imports: keep the compiler, LLVM, NumPy (for a scalar
+    kernel) and slow standard modules off its path."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "lean.py"
+    script.write_text(HIT_IMPORTS)
+    env = env_for(tmp_path / "cache")
+    outputs = [subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path).stdout.strip()
+               for _ in range(2)]
+    assert outputs[0].startswith("151 0 ")
+    assert outputs[1] == "151 1 []"
