@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import itertools
 import re
 import sys
+import types
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jitcore import config
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from typeinfer import types as t
 from typeinfer.typeof import class_decides_type, typeof
+
+if TYPE_CHECKING:
+    import inspect
 
 _symbol_ids = itertools.count()
 _NO_DEFAULT = object()  # marks a parameter without a default in Dispatcher._defaults
@@ -46,11 +49,8 @@ class Dispatcher:
         self._compiled: dict[tuple[t.Type, ...], Overload] = {}  # loaded, maybe not finalized
         self._declared_returns: dict[tuple[t.Type, ...], t.Type] = {}
         self._by_class: dict[tuple[type, ...], Overload] = {}  # the fallback's fast path
-        self._pysig = inspect.signature(py_func)
-        params = list(self._pysig.parameters.values())
-        self._simple_params = all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
-        self._param_index = {p.name: i for i, p in enumerate(params)}
-        self._defaults = [_NO_DEFAULT if p.default is p.empty else p.default for p in params]
+        self._param_names, self._defaults, self._simple_params = _parameters(py_func)
+        self._param_index = {name: i for i, name in enumerate(self._param_names)}
         self._uid = next(_symbol_ids)
         self._eager = bool(signatures)
         self._eager_sigs: list[tuple[t.Type, ...]] = []  # in declaration order
@@ -72,6 +72,13 @@ class Dispatcher:
             with self._bound_to_own_name():
                 for _, argtypes in parsed:
                     self.compile_overload(argtypes)
+
+    @functools.cached_property
+    def _pysig(self) -> inspect.Signature:
+        """The Python signature (inspect is loaded only by the paths that need it)."""
+        import inspect
+
+        return inspect.signature(self.py_func)
 
     @contextlib.contextmanager
     def _bound_to_own_name(self) -> Iterator[None]:
@@ -158,7 +165,7 @@ class Dispatcher:
 
     def _typeof_args(self, args: tuple[Any, ...]) -> tuple[t.Type, ...]:
         types = []
-        for name, value in zip(self._pysig.parameters, args):
+        for name, value in zip(self._param_names, args):
             ty = typeof(value)
             if ty is None:
                 raise TypeError(f"{self.__qualname__}(): argument '{name}' has type "
@@ -310,6 +317,43 @@ class Dispatcher:
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         return self if obj is None else functools.partial(self, obj)
+
+
+_VARARGS, _VARKEYWORDS = 0x04, 0x08  # code flags (inspect.CO_VARARGS, CO_VARKEYWORDS)
+
+
+def _parameters(func: Callable[..., Any]) -> tuple[list[str], list[Any], bool]:
+    """(names, defaults or _NO_DEFAULT, all plain positional-or-keyword) of `func`'s
+    parameters in `inspect.signature` order, read from its code object: importing
+    inspect costs milliseconds, and a cache hit runs this."""
+    code = getattr(func, "__code__", None)
+    if (not isinstance(func, types.FunctionType) or hasattr(func, "__wrapped__")
+            or hasattr(func, "__signature__") or code is None):
+        import inspect  # what inspect.signature sees may differ from the code object
+
+        params = list(inspect.signature(func).parameters.values())
+        return ([p.name for p in params],
+                [_NO_DEFAULT if p.default is p.empty else p.default for p in params],
+                all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params))
+    npos, nkw = code.co_argcount, code.co_kwonlyargcount
+    varnames = code.co_varnames
+    positional, kwonly = list(varnames[:npos]), list(varnames[npos:npos + nkw])
+    extra = varnames[npos + nkw:]
+    defaults = list(func.__defaults__ or ())
+    kwdefaults = func.__kwdefaults__ or {}
+    names = list(positional)
+    values = [_NO_DEFAULT] * (npos - len(defaults)) + defaults
+    if code.co_flags & _VARARGS:
+        names.append(extra[0])
+        values.append(_NO_DEFAULT)
+        extra = extra[1:]
+    names += kwonly
+    values += [kwdefaults.get(name, _NO_DEFAULT) for name in kwonly]
+    if code.co_flags & _VARKEYWORDS:
+        names.append(extra[0])
+        values.append(_NO_DEFAULT)
+    simple = len(names) == npos and code.co_posonlyargcount == 0
+    return names, values, simple
 
 
 def _format_typed(py_func: Any, overload: Overload) -> str:

@@ -12,24 +12,59 @@ being compiled and where, next to the internal traceback.
 """
 from __future__ import annotations
 
-import linecache
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
 class Loc:
-    """A source range: 1-based lines, 0-based columns as in `dis` positions."""
+    """A source range: 1-based lines, 0-based columns as in `dis` positions.
 
+    Frozen, compared and hashed by its fields, as a frozen dataclass would be; written
+    out because `jitcore.compiler` imports this module on the path of a cache hit.
+    """
+
+    __slots__ = __match_args__ = ("filename", "line", "col", "end_line", "end_col", "funcname")
     filename: str
     line: int
-    col: int | None = None
-    end_line: int | None = None
-    end_col: int | None = None
-    funcname: str = "?"
+    col: int | None
+    end_line: int | None
+    end_col: int | None
+    funcname: str
+
+    def __init__(self, filename: str, line: int, col: int | None = None,
+                 end_line: int | None = None, end_col: int | None = None,
+                 funcname: str = "?") -> None:
+        for name, value in zip(self.__slots__, (filename, line, col, end_line, end_col,
+                                                funcname)):
+            object.__setattr__(self, name, value)
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.__slots__,
+                                                                      self._fields()))
+        return f"Loc({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise _frozen(name)
+
+    def __delattr__(self, name: str) -> None:
+        raise _frozen(name)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Loc, self._fields())
 
     def format(self) -> str:
         """The traceback-style location, the quoted line and a caret under the range."""
         head = f'  File "{self.filename}", line {self.line}, in {self.funcname}'
+        import linecache  # with tokenize, ~1 ms: only errors need it, not cache hits
+
         text = linecache.getline(self.filename, self.line).rstrip("\n")
         if not text.strip():
             return head
@@ -41,6 +76,12 @@ class Loc:
             width = max(1, end - self.col)
             out.append("    " + " " * (self.col - indent) + "^" * width)
         return "\n".join(out)
+
+
+def _frozen(name: str) -> Exception:
+    from dataclasses import FrozenInstanceError  # only when someone tries
+
+    return FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
 class JitError(Exception):

@@ -133,11 +133,13 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
     written: dict[str, Path] = {}
     if kind in ("all", "python"):
         lowered = lower_exports(exports, name, wrappers=True)
-        glue = aotglue.python_glue(name, exports, lowered.constants)
+        gemm = aotglue.gemm_names(lowered.modules)
+        glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
         obj = out / f"{name}.pyext.o"
         obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported={
             f"PyInit_{name}"}))
-        written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)))
+        written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)),
+                                    libs=["-ldl"] if gemm else [])  # dlopen before glibc 2.34
         written["python-object"] = obj
     if kind in ("all", "c"):
         lowered = lower_exports(exports, name, wrappers=False)
@@ -249,11 +251,6 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> b
             combined.link_in(mod)
     assert combined is not None
     combined.verify()
-    undefined_blas = [f.name for f in combined.functions
-                      if f.is_declaration and f.name.startswith("scipy_cblas_")]
-    if undefined_blas:
-        raise AotError("np.dot / @ through BLAS cannot be compiled ahead of time yet "
-                       f"({', '.join(undefined_blas)})")
     pto = llvm.create_pipeline_tuning_options(speed_level=3)
     pto.loop_vectorization = pto.slp_vectorization = pto.loop_unrolling = True
     llvm.create_pass_builder(machine, pto).getModulePassManager().run(
@@ -289,8 +286,9 @@ def linker_for(machine: Any) -> list[str]:
                    "the object file is written, link it with -shared")
 
 
-def link(machine: Any, obj: Path, out: Path, c_library: bool = False) -> Path:
-    cmd = [*linker_for(machine), "-shared", "-o", str(out), str(obj)]
+def link(machine: Any, obj: Path, out: Path, c_library: bool = False,
+         libs: list[str] | None = None) -> Path:
+    cmd = [*linker_for(machine), "-shared", "-o", str(out), str(obj), *(libs or [])]
     if c_library:
         cmd += ["-lm", "-lpthread"]
     proc = subprocess.run(cmd, capture_output=True, text=True)

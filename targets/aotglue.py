@@ -11,6 +11,10 @@ Python extension module:
                                            checks array arguments (dtype, ndim, layout,
                                            writability) and, with several signatures, picks
                                            one; then calls the JIT's own wrapper
+BLAS (np.dot / @ on float32/float64):
+    scipy_cblas_?gemm64_                   defined here: the extension calls the OpenBLAS
+                                           NumPy bundles (found at PyInit), the C library
+                                           (and the extension without it) our own kernel
 C library:
     int <f>(<args; arrays and complex by pointer>, <ret> *result)   0 = ok
     const char *<name>_error_type(void), *<name>_error_message(void)
@@ -76,9 +80,12 @@ def _external(module: ir.Module, name: str, ty: ir.Type) -> ir.GlobalVariable:
 
 # --- the Python extension module -------------------------------------------------------------
 
-def python_glue(name: str, exports: list[Any], constants: dict[str, Any]) -> ir.Module:
+def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
+                gemm: list[str] | None = None) -> ir.Module:
+    """The extension's PyInit and entries; `gemm`: the cblas functions the code calls."""
     module = ir.Module(f"jc.aot.{name}.init")
     runtime.define_stats(module)
+    blas_cells = blas_glue(module, gemm or [], lookup=True)
     api = ir.GlobalVariable(module, pyobj.as_pointer(), "jc.numpy.api.jc.aot.glue")
     api.initializer = ir.Constant(pyobj.as_pointer(), None)
     by_name: dict[str, list[Any]] = {}
@@ -95,6 +102,8 @@ def python_glue(name: str, exports: list[Any], constants: dict[str, Any]) -> ir.
     table = binder.numpy_api() if needs_numpy else None
     if table is not None:
         b.store(table, api)
+    if blas_cells:
+        resolve_blas(binder, blas_cells)
     for gname, value in constants.items():
         slot = _external(module, gname, i8p if isinstance(value, RawAddress) else pyobj)
         if isinstance(value, RawAddress):
@@ -365,6 +374,7 @@ def c_glue(name: str, exports: list[Any], lowered: Any) -> ir.Module:
     _error_record(module, name)
     for e in exports:
         _c_shim(module, e)
+    blas_glue(module, gemm_names(lowered.modules), lookup=False)  # no NumPy: our kernel
     return module
 
 
@@ -548,3 +558,163 @@ def c_header(name: str, exports: list[Any]) -> str:
         f"const char *{name}_error_type(void);", f"const char *{name}_error_message(void);",
         f"void {name}_clear_error(void);", f"void {name}_release(void *meminfo);", "",
         "#ifdef __cplusplus", "}", "#endif", f"#endif  /* {guard} */", ""])
+
+
+# --- BLAS: np.dot / @ in ahead-of-time outputs ----------------------------------------------
+
+# cblas_?gemm with 64-bit integers, as lowering.impls.linalg calls it (NumPy's scipy-openblas).
+_GEMM_NAMES = {"scipy_cblas_dgemm64_": f64, "scipy_cblas_sgemm64_": ir.FloatType()}
+_NO_TRANS = 111
+_RTLD_LAZY, _RTLD_NOLOAD = 0x1, 0x4
+
+
+def gemm_names(modules: list[ir.Module]) -> list[str]:
+    """The BLAS functions the lowered code calls (declared, not defined, in `modules`)."""
+    used = set()
+    for mod in modules:
+        for name in _GEMM_NAMES:
+            fn = mod.globals.get(name)
+            if isinstance(fn, ir.Function) and fn.is_declaration:
+                used.add(name)
+    return sorted(used)
+
+
+def blas_glue(module: ir.Module, names: list[str], lookup: bool) -> list[ir.GlobalVariable]:
+    """Define each cblas function in `names` in `module`, as the code calls it.
+
+    With `lookup` (the extension module), a call goes to the library NumPy itself uses,
+    whose address PyInit stores in the returned pointer globals (`resolve_blas`); where
+    it is not found, and always in the C library, to `jc.aot.gemm.<name>`, a kernel of
+    our own (row-major i-k-j loops that LLVM vectorises; no blocking).
+    """
+    cells = []
+    for name in names:
+        fty = _GEMM_NAMES[name]
+        fnty = _gemm_type(fty)
+        own = _own_gemm(module, f"jc.aot.gemm.{name}", fty)
+        fn = ir.Function(module, fnty, name)
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        if lookup:
+            cell = ir.GlobalVariable(module, fnty.as_pointer(), f"jc.aot.blas.{name}")
+            cell.initializer = ir.Constant(cell.value_type, None)
+            cell.linkage = "internal"
+            cells.append(cell)
+            target = b.load(cell, name="blas")
+            found = b.icmp_unsigned("!=", target, ir.Constant(target.type, None))
+            with b.if_then(found, likely=True):
+                b.call(target, fn.args)
+                b.ret_void()
+        b.call(own, fn.args)
+        b.ret_void()
+    return cells
+
+
+def _gemm_type(fty: ir.Type) -> ir.FunctionType:
+    """void (order, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)."""
+    fp = fty.as_pointer()
+    return ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, fty, fp, i64, fp,
+                                           i64, fty, fp, i64])
+
+
+def _own_gemm(module: ir.Module, name: str, fty: ir.Type) -> ir.Function:
+    """C = alpha op(A) op(B) + beta C, row-major: for each row of C, the rows of op(B)
+    scaled by op(A)[i, k] are added in (C is not read when beta is 0, as in BLAS)."""
+    fn = ir.Function(module, _gemm_type(fty), name)
+    fn.linkage = "internal"
+    _, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    zero = ir.Constant(fty, 0.0)
+    a_rowmajor = b.icmp_signed("==", ta, ir.Constant(i32, _NO_TRANS))
+    b_rowmajor = b.icmp_signed("==", tb, ir.Constant(i32, _NO_TRANS))
+    keep_c = b.fcmp_unordered("!=", beta, zero)
+
+    def index(rowmajor: ir.Value, row: ir.Value, col: ir.Value, ld: ir.Value) -> ir.Value:
+        return b.select(rowmajor, b.add(b.mul(row, ld), col), b.add(b.mul(col, ld), row))
+
+    with _loop(b, m, "i") as i:
+        crow = b.gep(pc, [b.mul(i, ldc)], inbounds=True)
+        with _loop(b, n, "j0") as j:
+            cij = b.gep(crow, [j], inbounds=True)
+            b.store(b.select(keep_c, b.fmul(beta, b.load(cij)), zero), cij)
+        with _loop(b, k, "k") as kk:
+            aik = b.fmul(alpha, b.load(b.gep(pa, [index(a_rowmajor, i, kk, lda)],
+                                             inbounds=True)))
+            with b.if_else(b_rowmajor) as (contiguous, strided):
+                for block, rowmajor in ((contiguous, True), (strided, False)):
+                    with block:  # two loops, so that the contiguous one vectorises
+                        with _loop(b, n, "j") as j:
+                            at = (b.add(b.mul(kk, ldb), j) if rowmajor
+                                  else b.add(b.mul(j, ldb), kk))
+                            bkj = b.load(b.gep(pb, [at], inbounds=True))
+                            cij = b.gep(crow, [j], inbounds=True)
+                            b.store(b.fadd(b.load(cij), b.fmul(aik, bkj)), cij)
+    b.ret_void()
+    return fn
+
+
+class _loop:
+    """`with _loop(b, count, name) as i:` a counted loop 0 <= i < count (i64)."""
+
+    def __init__(self, b: ir.IRBuilder, count: ir.Value, name: str) -> None:
+        self.b, self.count, self.name = b, count, name
+
+    def __enter__(self) -> ir.Value:
+        b = self.b
+        self.slot = b.alloca(i64, name=f"{self.name}.slot")
+        b.store(ir.Constant(i64, 0), self.slot)
+        self.head = b.append_basic_block(f"{self.name}.head")
+        self.body = b.append_basic_block(f"{self.name}.body")
+        self.exit = b.append_basic_block(f"{self.name}.exit")
+        b.branch(self.head)
+        b.position_at_end(self.head)
+        value = b.load(self.slot, name=self.name)
+        b.cbranch(b.icmp_signed("<", value, self.count), self.body, self.exit)
+        b.position_at_end(self.body)
+        return value
+
+    def __exit__(self, *exc: object) -> None:
+        b = self.b
+        b.store(b.add(b.load(self.slot), ir.Constant(i64, 1)), self.slot)
+        b.branch(self.head)
+        b.position_at_end(self.exit)
+
+
+def resolve_blas(binder: _Binder, cells: list[ir.GlobalVariable]) -> None:
+    """In PyInit: find each cblas function in the libraries NumPy's core module links.
+
+    dlopen(RTLD_NOLOAD) of numpy._core._multiarray_umath's own file gives a handle on the
+    loaded module; dlsym through it searches its dependencies, among them the OpenBLAS
+    NumPy bundles (loaded RTLD_LOCAL, so invisible to a plain dlsym). Anything missing
+    leaves the cell null: calls then use our own kernel. Never fails the import.
+    """
+    b, module = binder.b, binder.module
+    imp = _declare(module, "PyImport_ImportModule", pyobj, [i8p])
+    slot = b.alloca(pyobj, name="blas.umath")
+    b.store(b.call(imp, [_cstring(module, "numpy._core._multiarray_umath")]), slot)
+    with b.if_then(b.icmp_unsigned("==", b.load(slot), _NULL)):  # NumPy 1.x
+        binder.call("PyErr_Clear", ir.VoidType(), [], [])
+        b.store(b.call(imp, [_cstring(module, "numpy.core._multiarray_umath")]), slot)
+    umath = b.load(slot)
+    done = b.append_basic_block("blas.done")
+    have = b.append_basic_block("blas.module")
+    b.cbranch(b.icmp_unsigned("==", umath, _NULL), done, have)
+    b.position_at_end(have)
+    path_obj = binder.call("PyObject_GetAttrString", pyobj, [pyobj, i8p],
+                           [umath, _cstring(module, "__file__")])
+    has_path = b.append_basic_block("blas.path")
+    b.cbranch(b.icmp_unsigned("==", path_obj, _NULL), done, has_path)
+    b.position_at_end(has_path)
+    path = binder.call("PyUnicode_AsUTF8", i8p, [pyobj], [path_obj])
+    has_text = b.append_basic_block("blas.text")
+    b.cbranch(b.icmp_unsigned("==", path, ir.Constant(i8p, None)), done, has_text)
+    b.position_at_end(has_text)  # (dlopen(NULL) would be the main program)
+    handle = binder.call("dlopen", i8p, [i8p, i32],
+                         [path, ir.Constant(i32, _RTLD_LAZY | _RTLD_NOLOAD)])
+    for cell in cells:
+        symbol = cell.name[len("jc.aot.blas."):]
+        with b.if_then(b.icmp_unsigned("!=", handle, ir.Constant(i8p, None))):
+            found = binder.call("dlsym", i8p, [i8p, i8p], [handle, _cstring(module, symbol)])
+            b.store(b.bitcast(found, cell.value_type), cell)
+    b.branch(done)
+    b.position_at_end(done)
+    binder.call("PyErr_Clear", ir.VoidType(), [], [])  # a missing module or path: no BLAS

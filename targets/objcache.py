@@ -23,12 +23,12 @@ import ctypes
 import os
 import struct
 import sys
-import threading
+from _thread import RLock  # threading.RLock, without importing threading (cache hits)
 from collections.abc import Callable
 from typing import Any
 
 STATS = "jc.rt.stats"  # lowering.runtime.STATS, repeated to keep this module light
-_lock = threading.RLock()
+_lock = RLock()
 _defined: dict[str, int] = {}  # symbol -> address, for everything this module loaded
 _published: set[str] = set()  # symbols already given to LLVM
 _keepalive: list[Any] = []

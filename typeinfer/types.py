@@ -1,4 +1,4 @@
-"""The type lattice: frozen dataclasses with singletons and `is_*` predicates.
+"""The type lattice: frozen value classes with singletons and `is_*` predicates.
 
     >>> promote(int32, float32)
     float64
@@ -8,16 +8,59 @@
 Numeric promotion follows Numba (integers widen to at least 64 bits in
 arithmetic; an integer meeting a float32 gives float64), which is NumPy's
 scalar promotion with Python ints typed as int64.
+
+The classes behave as frozen dataclasses with slots (equality and hash by class and
+fields, keyword construction, pickling), written out by hand: this module is on the
+path of a cache hit, and creating two dozen dataclasses costs several milliseconds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
-class Type:
+def _frozen(obj: object, name: str) -> Exception:
+    from dataclasses import FrozenInstanceError  # only when someone tries
+
+    return FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+class _Value:
+    """Immutable; equal when the class and `_key` (the fields, in order) are equal."""
+
+    __slots__ = ("_key",)
+    __match_args__: tuple[str, ...] = ()
+
+    def _init(self, *values: Any) -> None:
+        """Set the fields named by `__match_args__` (the dataclass field order)."""
+        for name, value in zip(self.__match_args__, values):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_key", values)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._key == other._key  # type: ignore[attr-defined,no-any-return]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise _frozen(self, name)
+
+    def __delattr__(self, name: str) -> None:
+        raise _frozen(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._key)
+
+
+class Type(_Value):
     """Base of every type; `name` is what messages and signatures print."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_key", ())
 
     def __str__(self) -> str:
         return self.name
@@ -38,35 +81,45 @@ class Type:
         return Signature(self, tuple(args))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Boolean(Type):
+    __slots__ = __match_args__ = ()
+
     @property
     def name(self) -> str:
         return "bool"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Integer(Type):
+    __slots__ = __match_args__ = ("bitwidth", "signed")
     bitwidth: int
-    signed: bool = True
+    signed: bool
+
+    def __init__(self, bitwidth: int, signed: bool = True) -> None:
+        self._init(bitwidth, signed)
 
     @property
     def name(self) -> str:
         return f"{'' if self.signed else 'u'}int{self.bitwidth}"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Float(Type):
+    __slots__ = __match_args__ = ("bitwidth",)
     bitwidth: int
+
+    def __init__(self, bitwidth: int) -> None:
+        self._init(bitwidth)
 
     @property
     def name(self) -> str:
         return f"float{self.bitwidth}"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Complex(Type):
+    __slots__ = __match_args__ = ("bitwidth",)
     bitwidth: int  # of the whole number: complex128 is two float64
+
+    def __init__(self, bitwidth: int) -> None:
+        self._init(bitwidth)
 
     @property
     def name(self) -> str:
@@ -77,23 +130,28 @@ class Complex(Type):
         return Float(self.bitwidth // 2)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class NoneType(Type):
+    __slots__ = __match_args__ = ()
+
     @property
     def name(self) -> str:
         return "none"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Undefined(Type):
     """The type of a local on a path where it is not assigned; merges into anything."""
 
+    __slots__ = __match_args__ = ()
 
-@dataclass(frozen=True, slots=True, repr=False)
+
 class Tuple(Type):
     """A tuple of fixed length; homogeneous or heterogeneous."""
 
+    __slots__ = __match_args__ = ("items",)
     items: tuple[Type, ...]
+
+    def __init__(self, items: tuple[Type, ...]) -> None:
+        self._init(items)
 
     @property
     def name(self) -> str:
@@ -106,40 +164,48 @@ class Tuple(Type):
         return all(t == self.items[0] for t in self.items)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Range(Type):
     """The value of `range(...)`: start, stop, step of one integer type."""
 
+    __slots__ = __match_args__ = ("dtype",)
     dtype: Integer
+
+    def __init__(self, dtype: Integer) -> None:
+        self._init(dtype)
 
     @property
     def name(self) -> str:
         return f"range({self.dtype})"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class RangeIter(Type):
     """The iterator over a range; lowered as a pointer to mutable state."""
 
+    __slots__ = __match_args__ = ("dtype",)
     dtype: Integer
+
+    def __init__(self, dtype: Integer) -> None:
+        self._init(dtype)
 
     @property
     def name(self) -> str:
         return f"range_iter({self.dtype})"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class TupleIter(Type):
     """The iterator over a homogeneous tuple."""
 
+    __slots__ = __match_args__ = ("tuple_type",)
     tuple_type: Tuple
+
+    def __init__(self, tuple_type: Tuple) -> None:
+        self._init(tuple_type)
 
     @property
     def name(self) -> str:
         return f"iter({self.tuple_type})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class PyObjectConst(Type):
     """A compile-time Python object: a module, a builtin, an exception class.
 
@@ -147,7 +213,11 @@ class PyObjectConst(Type):
     by rules registered for that object.
     """
 
+    __slots__ = __match_args__ = ("value",)
     value: Any
+
+    def __init__(self, value: Any) -> None:
+        self._init(value)
 
     @property
     def name(self) -> str:
@@ -162,23 +232,29 @@ class PyObjectConst(Type):
         return hash(id(self.value))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class ExceptionValue(Type):
     """An exception instance built from constant arguments, ready to raise."""
 
+    __slots__ = __match_args__ = ("cls", "args")
     cls: type
     args: tuple[Any, ...]
+
+    def __init__(self, cls: type, args: tuple[Any, ...]) -> None:
+        self._init(cls, args)
 
     @property
     def name(self) -> str:
         return f"exception({self.cls.__name__})"
 
 
-@dataclass(frozen=True, slots=True, repr=False, eq=False)
 class Dispatcher(Type):
     """The function type of another jitted function (a `jitcore` dispatcher)."""
 
+    __slots__ = __match_args__ = ("dispatcher",)
     dispatcher: Any
+
+    def __init__(self, dispatcher: Any) -> None:
+        self._init(dispatcher)
 
     @property
     def name(self) -> str:
@@ -191,30 +267,39 @@ class Dispatcher(Type):
         return hash(id(self.dispatcher))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class BoundMethod(Type):
     """`obj.attr` where attr is a method (c.conjugate): holds obj's value until the call.
 
     Calls are typed by the rule for "method.<attr>" on `this` and lowered likewise.
     """
 
+    __slots__ = __match_args__ = ("this", "attr")
     this: Type
     attr: str
+
+    def __init__(self, this: Type, attr: str) -> None:
+        self._init(this, attr)
 
     @property
     def name(self) -> str:
         return f"method({self.this}.{self.attr})"
 
 
-@dataclass(frozen=True, slots=True)
-class Signature:
+class Signature(_Value):
     """What a typing rule decides: the result type and the types the operands are cast to."""
 
+    __slots__ = __match_args__ = ("return_type", "args")
     return_type: Type
     args: tuple[Type, ...]
 
+    def __init__(self, return_type: Type, args: tuple[Type, ...]) -> None:
+        self._init(return_type, args)
+
     def __str__(self) -> str:
         return f"{self.return_type}({', '.join(map(str, self.args))})"
+
+    def __repr__(self) -> str:
+        return f"Signature(return_type={self.return_type!r}, args={self.args!r})"
 
 
 boolean = Boolean()
@@ -324,7 +409,6 @@ def can_convert(src: Type, dst: Type) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Array(Type):
     """A NumPy array: element type, number of dimensions, layout 'C', 'F' or 'A' (any strides).
 
@@ -332,10 +416,14 @@ class Array(Type):
     array(float64, 2d, C)
     """
 
+    __slots__ = __match_args__ = ("dtype", "ndim", "layout", "readonly")
     dtype: Type
     ndim: int
-    layout: str = "A"
-    readonly: bool = False
+    layout: str
+    readonly: bool
+
+    def __init__(self, dtype: Type, ndim: int, layout: str = "A", readonly: bool = False) -> None:
+        self._init(dtype, ndim, layout, readonly)
 
     @property
     def name(self) -> str:
@@ -348,7 +436,6 @@ class Array(Type):
         return Array(**fields)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class Slice(Type):
     """slice(start, stop, step) built at run time; `present` tells which parts are not None.
 
@@ -356,7 +443,11 @@ class Slice(Type):
     slice(int64:int64)
     """
 
+    __slots__ = __match_args__ = ("present",)
     present: tuple[bool, bool, bool]
+
+    def __init__(self, present: tuple[bool, bool, bool]) -> None:
+        self._init(present)
 
     @property
     def name(self) -> str:
@@ -364,23 +455,29 @@ class Slice(Type):
         return f"slice({':'.join(parts if self.present[2] else parts[:2])})"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class ArrayFlat(Type):
     """`a.flat`: the array seen as one dimension in C order (indexing and iteration)."""
 
+    __slots__ = __match_args__ = ("array",)
     array: Array
+
+    def __init__(self, array: Array) -> None:
+        self._init(array)
 
     @property
     def name(self) -> str:
         return f"flat({self.array})"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
 class ArrayIter(Type):
     """The iterator of `for x in a` (over the first axis) or `for x in a.flat`."""
 
+    __slots__ = __match_args__ = ("array", "flat")
     array: Array
-    flat: bool = False
+    flat: bool
+
+    def __init__(self, array: Array, flat: bool = False) -> None:
+        self._init(array, flat)
 
     @property
     def name(self) -> str:

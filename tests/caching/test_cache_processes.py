@@ -242,3 +242,73 @@ def test_numpy_runtime_pieces_are_set_up_before_loading(tmp_path: Path) -> None:
     assert second["info"] == [1, 1]
     assert second["noise"] == first["noise"] and len(set(second["noise"])) == 4
     assert second["prod"] == [[5.0, 14.0], [14.0, 50.0]]
+
+
+def test_parallel_kernel_hit_starts_the_thread_pool(tmp_path: Path) -> None:
+    """A prange kernel's object calls jc.pool.* by name: a fresh process that loads it
+    from the cache must set the pool up first (it used to miss, then recompile)."""
+    script = write(tmp_path / "par.py", """
+        import numpy as np
+        import jitcore
+        from jitcore import njit, prange
+
+        @njit(cache=True, parallel=True)
+        def total(a):
+            s = 0.0
+            for i in prange(a.shape[0]):
+                s += a[i] * 2.0
+            return s
+
+        @njit(cache=True, parallel=True)
+        def scaled(a):
+            out = np.empty_like(a)
+            for i in prange(a.shape[0]):
+                out[i] = a[i] * 3.0 + 1.0
+            return out
+
+        a = np.arange(200001.0)
+        report(total=total(a), scaled=scaled(a)[::50000].tolist(),
+               threads=jitcore.get_num_threads(),
+               info=[total.cache_info(), scaled.cache_info()])
+        """)
+    env = env_for(tmp_path / "cache", JITCORE_NUM_THREADS="2")
+    first, _ = run(script, env)
+    assert [i["stores"] for i in first["info"]] == [1, 1]
+    second, stderr = run(script, env)
+    assert "Warning" not in stderr, stderr
+    assert [(i["hits"], i["misses"], i["stores"]) for i in second["info"]] == [(1, 0, 0)] * 2
+    assert second["total"] == first["total"] == 2.0 * sum(range(200001))
+    assert second["scaled"] == [x * 3.0 + 1.0 for x in (0.0, 50000.0, 100000.0, 150000.0,
+                                                        200000.0)]
+    assert second["threads"] == 2
+
+
+HIT_IMPORTS = """
+import sys
+from jitcore import njit
+
+@njit(cache=True)
+def poly(x, y):
+    return 3 * x * x + y // 2
+
+value = poly(7, 9)
+heavy = ["dataclasses", "inspect", "json", "threading", "numpy", "llvmlite.binding",
+         "llvmlite.ir", "jitcore.ir", "jitcore.flow", "typeinfer.annotator", "lowering"]
+print(value, poly.cache_info()["hits"], [m for m in heavy if m in sys.modules])
+"""
+
+
+def test_a_hit_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """The time of a hit is mostly imports: keep the compiler, LLVM, NumPy (for a scalar
+    kernel) and slow standard modules off its path."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "lean.py"
+    script.write_text(HIT_IMPORTS)
+    env = env_for(tmp_path / "cache")
+    outputs = [subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=tmp_path).stdout.strip()
+               for _ in range(2)]
+    assert outputs[0].startswith("151 0 ")
+    assert outputs[1] == "151 1 []"
