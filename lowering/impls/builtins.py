@@ -65,11 +65,8 @@ def range_length(ctx: Context, signed: bool, start: ir.Value, stop: ir.Value,
 def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
     """State {current, stop, step, remaining}, on the stack (promoted to registers).
 
-    A step of +1 or -1 ends on `current < stop` (or `>`): it cannot overflow, and it is the
-    shape LLVM knows best (it proves the index non-negative and vectorises). Any other
-    step counts the exact number of iterations down instead: stepping past `stop` could
-    wrap around near the ends of the integer range and never end
-    (range(2**63 - 2, 2**63 - 1, 5)). With a constant step one of the two folds away.
+    The trip count is computed here, once, before the loop (see `range_iternext` for
+    which of the two exit tests the loop uses).
     """
     b = ctx.b
     start, stop, step = (b.extract_value(r, k) for k in range(3))
@@ -84,6 +81,18 @@ def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
 
 @lower("iternext", t.RangeIter)
 def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
+    """Yield `current` while the loop has iterations left.
+
+    A constant step of +1 or -1 ends on `current < stop` (or `>`): it cannot overflow and
+    it is the shape LLVM knows best (it proves the index non-negative and vectorises).
+    Any other step, and a step only known at run time, counts the exact number of
+    iterations down instead: stepping past `stop` could wrap around near the ends of the
+    integer range and never end (range(2**63 - 2, 2**63 - 1, 5)), and a counted loop is
+    what LLVM's loop passes need (a trip count, no per-iteration sign test of the step).
+    The choice is made by LLVM, not here: `llvm.is.constant` folds to true once the step
+    is a known constant and to false before the loop vectoriser runs otherwise, so the
+    loop never carries a select between the two tests.
+    """
     b = ctx.b
     i32_ = ir.IntType(32)
     ptrs = [b.gep(state, [ir.Constant(i32_, 0), ir.Constant(i32_, k)], inbounds=True)
@@ -96,7 +105,9 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     by_bound = b.select(upward, less("<", current, stop), less(">", current, stop))
     unit = b.or_(b.icmp_unsigned("==", step, one),
                  b.icmp_unsigned("==", step, ir.Constant(step.type, -1)))
-    valid = b.select(unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
+    is_constant = ctx.declare(f"llvm.is.constant.i{step.type.width}", i1, [step.type])
+    known_unit = b.and_(b.call(is_constant, [step]), unit)
+    valid = b.select(known_unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
     b.store(b.add(current, step), ptrs[0])  # wraps only after the last iteration
     b.store(b.sub(remaining, one), ptrs[3])
     pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
