@@ -240,10 +240,13 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> b
     """Link the modules, optimise for `machine`, hide all but `exported`, emit an object."""
     import llvmlite.binding as llvm
 
+    from .specialise import specialise
+
     triple, layout = machine.triple, str(machine.target_data)
     combined = None
     for module in modules:
         module.triple, module.data_layout = triple, layout
+        specialise(module, triple)
         mod = llvm.parse_assembly(str(module))
         if combined is None:
             combined = mod

@@ -23,7 +23,8 @@ from llvmlite import ir
 from jitcore.errors import CompilerBug
 from lowering.context import ModuleInfo, RawAddress
 
-from .machine import host_target_machine, jit_engine, lock
+from .machine import host_cpu, host_target_machine, jit_engine, lock
+from .specialise import specialise
 
 _pending: list[LoadedModule] = []
 _defined: set[str] = set()  # native symbols defined by modules added to the engine
@@ -70,6 +71,7 @@ def parse(module: ir.Module, inline_from: list[str]) -> Any:
     tm = host_target_machine()
     module.triple = tm.triple
     module.data_layout = str(tm.target_data)
+    specialise(module, tm.triple, host_cpu()[1])
     mod = llvm.parse_assembly(str(module))
     for text in inline_from:
         callee = llvm.parse_assembly(text)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the slot's IR is built once per machine (then cached): import it lazily
     from llvmlite import ir
 
-MAX_ARGS = 8
+MAX_ARGS = 16  # kernels with many array arguments (nbody_step has 9) stay native
 ENTRY_WORDS = 2 + MAX_ARGS
 _TP_CALL_OFFSET = 16 * 8  # offsetof(PyTypeObject, tp_call) on 64-bit CPython 3.11
 _CDATA_PTR_OFFSET = 16  # offsetof(CDataObject, b_ptr): right after the object header
@@ -243,7 +243,7 @@ def _load_dispatch(table_offset: int, miss_offset: int) -> int:
         _emit_dispatch(module, table_offset, miss_offset)
         return compile_object(module, opt=2)
 
-    symbols = native_stub("dispatch", f"{table_offset},{miss_offset}", build,
+    symbols = native_stub("dispatch", f"{table_offset},{miss_offset},{MAX_ARGS}", build,
                           ["jc.dispatch_call", _NDARRAY_GLOBAL])
     if not _ndarray_slot:
         _ndarray_slot.append(symbols[_NDARRAY_GLOBAL])

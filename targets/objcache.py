@@ -25,6 +25,7 @@ import struct
 import sys
 from _thread import RLock  # threading.RLock, without importing threading (cache hits)
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 STATS = "jc.rt.stats"  # lowering.runtime.STATS, repeated to keep this module light
@@ -98,10 +99,23 @@ def publish_to_llvm() -> None:
 _process = ctypes.CDLL(None)
 
 
+@cache
+def load_libmvec() -> bool:
+    """Load glibc's vector math library with global symbols, where the JIT and this
+    loader find its functions by name (targets/specialise.py calls them)."""
+    try:
+        ctypes.CDLL("libmvec.so.1", mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        return False
+    return True
+
+
 def process_symbol(name: str) -> int:
     """The address of a symbol of the process (C API, libc, libm, global libraries)."""
     if name == STATS:
         return stats_address()
+    if name.startswith("_ZGV"):  # glibc's vector math (fastmath code): loaded on first use
+        load_libmvec()
     try:
         return ctypes.cast(getattr(_process, name), ctypes.c_void_p).value or 0
     except AttributeError:

@@ -65,11 +65,8 @@ def range_length(ctx: Context, signed: bool, start: ir.Value, stop: ir.Value,
 def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
     """State {current, stop, step, remaining}, on the stack (promoted to registers).
 
-    A step of +1 or -1 ends on `current < stop` (or `>`): it cannot overflow, and it is the
-    shape LLVM knows best (it proves the index non-negative and vectorises). Any other
-    step counts the exact number of iterations down instead: stepping past `stop` could
-    wrap around near the ends of the integer range and never end
-    (range(2**63 - 2, 2**63 - 1, 5)). With a constant step one of the two folds away.
+    The trip count is computed here, once, before the loop (see `range_iternext` for
+    which of the two exit tests the loop uses).
     """
     b = ctx.b
     start, stop, step = (b.extract_value(r, k) for k in range(3))
@@ -84,6 +81,18 @@ def range_iter(ctx: Context, sig: t.Signature, r: ir.Value) -> ir.Value:
 
 @lower("iternext", t.RangeIter)
 def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
+    """Yield `current` while the loop has iterations left.
+
+    A constant step of +1 or -1 ends on `current < stop` (or `>`): it cannot overflow and
+    it is the shape LLVM knows best (it proves the index non-negative and vectorises).
+    Any other step, and a step only known at run time, counts the exact number of
+    iterations down instead: stepping past `stop` could wrap around near the ends of the
+    integer range and never end (range(2**63 - 2, 2**63 - 1, 5)), and a counted loop is
+    what LLVM's loop passes need (a trip count, no per-iteration sign test of the step).
+    The choice is made by LLVM, not here: `llvm.is.constant` folds to true once the step
+    is a known constant and to false before the loop vectoriser runs otherwise, so the
+    loop never carries a select between the two tests.
+    """
     b = ctx.b
     i32_ = ir.IntType(32)
     ptrs = [b.gep(state, [ir.Constant(i32_, 0), ir.Constant(i32_, k)], inbounds=True)
@@ -96,7 +105,9 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     by_bound = b.select(upward, less("<", current, stop), less(">", current, stop))
     unit = b.or_(b.icmp_unsigned("==", step, one),
                  b.icmp_unsigned("==", step, ir.Constant(step.type, -1)))
-    valid = b.select(unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
+    is_constant = ctx.declare(f"llvm.is.constant.i{step.type.width}", i1, [step.type])
+    known_unit = b.and_(b.call(is_constant, [step]), unit)
+    valid = b.select(known_unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
     b.store(b.add(current, step), ptrs[0])  # wraps only after the last iteration
     b.store(b.sub(remaining, one), ptrs[3])
     pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
@@ -117,28 +128,57 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
 
 # --- numeric builtins ------------------------------------------------------------------------
 
+TRUNCATE_HELPER = "jc.fptosi.checked"  # + ".f64" / ".f32"; targets/specialise.py knows it
+
+
 def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64) -> ir.Value:
     """Truncate float `x` to int64, raising as Python's int() does when it cannot.
 
-    One compare, |x| < 2**63, guards the hot path: it is false for nan, inf and every
-    value out of range, so a loop pays a single well-predicted branch; the cold path
-    sorts out which error it is (and lets -2**63 itself through).
+    One well-predicted branch guards the hot path: `truncate_checked` says whether the
+    value may be out of range (nan, inf and every value outside int64 are); the cold path
+    sorts out which error it is, and lets -2**63 itself through.
     """
     b = ctx.b
-    limit = ir.Constant(x.type, 2.0 ** 63)
-    fabs = ctx.intrinsic("llvm.fabs", x.type)
-    magnitude = b.call(fabs, [x])
-    in_range = b.fcmp_ordered("<", magnitude, limit)
-    with b.if_then(b.not_(in_range), likely=False):
+    result, suspect = truncate_checked(ctx, x)
+    with b.if_then(suspect, likely=False):
         with b.if_then(b.fcmp_unordered("!=", x, ir.Constant(x.type, -(2.0 ** 63))),
                        likely=False):
             with b.if_then(b.fcmp_unordered("!=", x, x), likely=False):
                 ctx.raise_exception(ValueError, ("cannot convert float NaN to integer",))
+            magnitude = b.call(ctx.intrinsic("llvm.fabs", x.type), [x])
             is_inf = b.fcmp_ordered("==", magnitude, ir.Constant(x.type, float("inf")))
             with b.if_then(is_inf, likely=False):
                 ctx.raise_exception(OverflowError, ("cannot convert float infinity to integer",))
             ctx.raise_exception(OverflowError, ("float is out of the int64 range",))
-    return b.fptosi(x, dst)
+    return result if dst == i64 else b.trunc(result, dst)
+
+
+def truncate_checked(ctx: Context, x: ir.Value) -> tuple[ir.Value, ir.Value]:
+    """(the int64 truncation of `x`, whether `x` may be outside int64), with no branch.
+
+    `result` is exact whenever `suspect` is false, and when `x` is -2**63. The portable
+    test is |x| < 2**63 (andpd and a compare on x86). It lives in a small
+    always-inlined function of the module, so that targets/specialise.py can give it a
+    cheaper body where the machine allows (on x86-64, cvttsd2si's own out-of-range
+    answer, one integer compare) without lowering knowing the target.
+    """
+    b = ctx.b
+    pair_ty = ir.LiteralStructType([i64, i1])
+    name = f"{TRUNCATE_HELPER}.{'f64' if x.type == f64 else 'f32'}"
+    helper = ctx.module.globals.get(name)
+    if helper is None:
+        helper = ir.Function(ctx.module, ir.FunctionType(pair_ty, [x.type]), name)
+        helper.linkage = "internal"
+        helper.attributes.add("alwaysinline")
+        helper.attributes.add("nounwind")
+        hb = ir.IRBuilder(helper.append_basic_block("entry"))
+        (arg,) = helper.args
+        fabs = ctx.declare(f"llvm.fabs.{'f64' if x.type == f64 else 'f32'}", x.type, [x.type])
+        in_range = hb.fcmp_ordered("<", hb.call(fabs, [arg]), ir.Constant(x.type, 2.0 ** 63))
+        pair = hb.insert_value(ir.Constant(pair_ty, ir.Undefined), hb.fptosi(arg, i64), 0)
+        hb.ret(hb.insert_value(pair, hb.not_(in_range), 1))
+    pair = b.call(helper, [x])
+    return b.extract_value(pair, 0), b.extract_value(pair, 1)
 
 
 @lower(builtins.abs, t.Integer)

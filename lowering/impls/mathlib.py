@@ -46,13 +46,18 @@ _BINARY: dict[Any, tuple[str | None, str]] = {
 
 
 def call_math(ctx: Context, intrinsic: str | None, libm: str, *args: ir.Value) -> ir.Value:
-    """Call the float or double version of a math function on same-typed arguments."""
+    """Call the float or double version of a math function on same-typed arguments.
+
+    Under fastmath the call carries the fast-math flags (`afn` among them): that is what
+    lets targets/specialise.py give it a vector variant from the C library.
+    """
     ty = args[0].type
     if intrinsic is not None:
         fn = ctx.intrinsic(intrinsic, ty, len(args))
     else:
         fn = ctx.declare(libm if ty == f64 else libm + "f", ty, [ty] * len(args))
-    return ctx.b.call(fn, list(args), name=libm)
+    flags = ("fast",) if ctx.options.get("fastmath") else ()
+    return ctx.b.call(fn, list(args), name=libm, fastmath=flags)
 
 
 def _impl(intrinsic: str | None, libm: str) -> Callable[..., ir.Value]:

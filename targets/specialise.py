@@ -1,0 +1,145 @@
+"""Target-specific forms of what lowering leaves portable in a module.
+
+    specialise(module, triple, features)    # before the module is parsed and optimised
+
+Lowering knows nothing of the machine; a few operations have a much cheaper form on
+one. This module gives them that form, before LLVM optimises (and inlines) the module:
+
+- int(float): lowering emits the truncation and its out-of-range test as a small
+  internal, always-inlined function with a portable body; on x86-64 the body becomes
+  cvttsd2si and one integer compare. Both compute exactly the same thing.
+- Math functions under fastmath (calls carrying `afn`): each call site is told, with the
+  `vector-function-abi-variant` attribute, which of glibc's libmvec functions computes
+  4 or 8 of them at once (_ZGVdN4v_exp on AVX2, _ZGVeN8v_exp on AVX-512), so the loop
+  vectoriser can widen the loop through them. libmvec's results are within 4 ulps of the
+  exact ones (glibc's manual), which fastmath allows. LLVM's own switch for this
+  (-vector-library) would hold for every module of the process; a call-site attribute
+  holds for the calls that asked.
+"""
+from __future__ import annotations
+
+import ctypes
+from functools import cache
+
+from llvmlite import ir
+
+from lowering.impls.builtins import TRUNCATE_HELPER
+
+from .objcache import load_libmvec
+
+_i32, _i64 = ir.IntType(32), ir.IntType(64)
+_f32, _f64 = ir.FloatType(), ir.DoubleType()
+
+# libmvec's functions (glibc >= 2.35 for all but exp, log, sin, cos, pow: each is checked
+# in the process before it is used), by the name of the double version and arity.
+_LIBMVEC = {name: 1 for name in (
+    "acos", "acosh", "asin", "asinh", "atan", "atanh", "cbrt", "cos", "cosh", "erf", "erfc",
+    "exp", "exp10", "exp2", "expm1", "log", "log10", "log1p", "log2", "sin", "sinh", "tan",
+    "tanh")} | {"atan2": 2, "hypot": 2, "pow": 2}
+# ISA letter of the vector ABI, the CPU feature it needs, and the register width in bits.
+_ISAS = (("e", "+avx512f", 512), ("d", "+avx2", 256))
+_ABI_VARIANT = "vector-function-abi-variant"
+
+
+def specialise(module: ir.Module, triple: str, features: str = "") -> None:
+    """Give the module the forms that are better on `triple` with CPU `features`."""
+    if triple.split("-")[0] not in ("x86_64", "amd64"):
+        return
+    isas = [isa for isa in _ISAS if isa[1] in features.split(",")]
+    if isas and load_libmvec():
+        _vector_math(module, isas)
+    for suffix, vector, intrinsic in (("f64", ir.VectorType(ir.DoubleType(), 2),
+                                       "llvm.x86.sse2.cvttsd2si64"),
+                                      ("f32", ir.VectorType(ir.FloatType(), 4),
+                                       "llvm.x86.sse.cvttss2si64")):
+        helper = module.globals.get(f"{TRUNCATE_HELPER}.{suffix}")
+        if isinstance(helper, ir.Function) and helper.blocks:
+            _x86_truncate(module, helper, vector, intrinsic)
+
+
+def _x86_truncate(module: ir.Module, helper: ir.Function, vector: ir.VectorType,
+                  intrinsic: str) -> None:
+    """cvttsd2si answers 0x8000000000000000 (-2**63) for nan, inf and anything out of range.
+
+    So the result is exact unless it is -2**63, and one integer compare replaces the
+    portable |x| < 2**63 (an andpd with a mask and a float compare); -2**63 itself is
+    then suspect too, which the caller's cold path lets through.
+    """
+    cvt = module.globals.get(intrinsic)
+    if cvt is None:
+        cvt = ir.Function(module, ir.FunctionType(_i64, [vector]), intrinsic)
+    helper.blocks = []
+    b = ir.IRBuilder(helper.append_basic_block("entry"))
+    (x,) = helper.args
+    lane0 = b.insert_element(ir.Constant(vector, ir.Undefined), x, ir.Constant(_i32, 0))
+    result = b.call(cvt, [lane0])
+    suspect = b.icmp_signed("==", result, ir.Constant(_i64, -(2**63)))
+    pair = helper.function_type.return_type
+    out = b.insert_value(ir.Constant(pair, ir.Undefined), result, 0)
+    b.ret(b.insert_value(out, suspect, 1))
+
+
+def _vector_math(module: ir.Module, isas: list[tuple[str, str, int]]) -> None:
+    """Attach libmvec variants to the fast math calls of every function in the module."""
+    used: list[ir.Function] = []
+    for fn in module.functions:
+        for block in fn.blocks:
+            for inst in block.instructions:
+                if isinstance(inst, ir.CallInstr) and isinstance(inst.callee, ir.Function):
+                    used += _attach_variants(module, inst, isas)
+    if used:
+        _keep_declarations(module, used)
+
+
+def _attach_variants(module: ir.Module, call: ir.CallInstr,
+                     isas: list[tuple[str, str, int]]) -> list[ir.Function]:
+    if not ({"fast", "afn"} & set(call.fastmath)):
+        return []
+    scalar = call.callee.name
+    ty = call.callee.function_type.return_type
+    if ty not in (_f32, _f64):
+        return []
+    base = scalar[5:].rsplit(".", 1)[0] if scalar.startswith("llvm.") else scalar
+    if ty == _f32 and not scalar.startswith("llvm."):
+        base = base[:-1]  # erff -> erf
+    nargs = _LIBMVEC.get(base)
+    if nargs is None or len(call.args) != nargs:
+        return []
+    suffix = "f" if ty == _f32 else ""
+    variants, declared = [], []
+    for isa, _, bits in isas:
+        lanes = bits // (32 if ty == _f32 else 64)
+        params = "v" * nargs
+        name = f"_ZGV{isa}N{lanes}{params}_{base}{suffix}"
+        if not has_symbol(name):
+            continue
+        vty = ir.VectorType(ty, lanes)
+        vector_fn = module.globals.get(name)
+        if vector_fn is None:
+            vector_fn = ir.Function(module, ir.FunctionType(vty, [vty] * nargs), name)
+        declared.append(vector_fn)
+        variants.append(f"_ZGV_LLVM_N{lanes}{params}_{scalar}({name})")
+    if variants:
+        # llvmlite knows no string attributes: add the text of one to the call's set.
+        set.add(call.attributes, f'"{_ABI_VARIANT}"="{",".join(variants)}"')
+        if not scalar.startswith("llvm."):
+            call.attributes.add("readnone")  # libm's errno is never read: calls can move
+    return declared
+
+
+def _keep_declarations(module: ir.Module, functions: list[ir.Function]) -> None:
+    """List the vector functions in llvm.compiler.used, so that their declarations (which
+    nothing calls yet) survive until the loop vectoriser looks them up."""
+    ptr = ir.IntType(8).as_pointer()
+    unique = list(dict.fromkeys(functions))
+    arr = ir.ArrayType(ptr, len(unique))
+    assert "llvm.compiler.used" not in module.globals, "lowering made its own list"
+    gv = ir.GlobalVariable(module, arr, "llvm.compiler.used")
+    gv.linkage = "appending"
+    gv.section = "llvm.metadata"
+    gv.initializer = ir.Constant(arr, [f.bitcast(ptr) for f in unique])
+
+
+@cache
+def has_symbol(name: str) -> bool:
+    return hasattr(ctypes.CDLL(None), name)

@@ -1,0 +1,61 @@
+"""Loop shapes handed to LLVM: counted range loops whatever the step, and their values."""
+from __future__ import annotations
+
+import numpy as np
+
+from jitcore import njit
+from tests.conftest import check_each
+
+
+def strided_sum(start, stop, step):
+    total = 0
+    for j in range(start, stop, step):
+        total += j
+    return total
+
+
+def count_and_last(start, stop, step):
+    count = 0
+    last = 0
+    for j in range(start, stop, step):
+        count += 1
+        last = j
+    return count, last
+
+
+def strided_clear(flags, start, step):
+    for j in range(start, len(flags), step):
+        flags[j] = False
+    return flags
+
+
+def optimised_ir(fn, *args) -> str:
+    fn(*args)
+    return str(fn.inspect_llvm(fn.signatures[0]))
+
+
+def test_range_with_a_run_time_step_is_a_counted_loop():
+    # A step known only at run time used to be tested for its sign on every iteration,
+    # which left LLVM without a trip count: the loop stayed scalar.
+    text = optimised_ir(njit(strided_sum), 0, 100, 3)
+    assert "llvm.loop.isvectorized" in text
+    assert "llvm.is.constant" not in text  # folded away by LLVM's pipeline
+
+
+def test_range_with_a_run_time_step_values():
+    # Run-time steps of every sign, unit steps among them (which take the counted path).
+    cases = [(0, 100, 3), (0, 100, 1), (100, 0, -1), (100, -100, -7), (5, 5, 2), (9, 3, 2),
+             (0, 10, 0)]
+    check_each(strided_sum, cases)
+    # Near the ends of int64 the step past the last value wraps: the count must still end.
+    extremes = [(-2**63, -2**63 + 10, 3), (2**63 - 10, 2**63 - 1, 4), (2**63 - 2, -2**63, -2**62),
+                (2**63 - 2, 2**63 - 1, 5), (-2**63 + 1, -2**63, -1), (-2**63, 2**63 - 1, 2**62)]
+    check_each(count_and_last, extremes)
+
+
+def test_strided_store_with_a_run_time_step():
+    clear = njit(strided_clear)
+    for n, start, step in [(0, 0, 1), (1, 0, 5), (100, 4, 2), (101, 9, 9), (64, -10, 3),
+                           (50, 49, 1), (50, 60, 1)]:
+        expected = strided_clear(np.ones(n, np.bool_), start, step)
+        np.testing.assert_array_equal(clear(np.ones(n, np.bool_), start, step), expected)
