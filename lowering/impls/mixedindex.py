@@ -132,8 +132,9 @@ def _nonzero(ctx: Context, sel: Selection, arr: ir.Value, axis: int, mask_ty: t.
                 b.store(i, b.gep(data, [slot], inbounds=True))
             b.store(b.add(here, loops.ONE), row)
     stride = ir.Constant(i64, 8 * mask_ty.ndim)
-    return [loops.build(ctx, _COLUMN, table, loops.byte_offset(ctx, table, ir.Constant(i64, 8 * k)),
-                        [count], [stride]) for k in range(mask_ty.ndim)]
+    return [loops.build(ctx, _COLUMN, table,
+                        loops.byte_offset(ctx, table, ir.Constant(i64, 8 * k)), [count], [stride])
+            for k in range(mask_ty.ndim)]
 
 
 def _broadcast_indexes(ctx: Context, sel: Selection, arrays: list[tuple[t.Array, ir.Value]],
