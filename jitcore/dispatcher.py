@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from jitcore import config
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
+from jitcore.inspection import label_asm, label_llvm
 from typeinfer import types as t
 from typeinfer.typeof import class_decides_type, typeof
 
@@ -290,14 +291,25 @@ class Dispatcher:
         return self.overloads[tuple(signature)]
 
     def inspect_llvm(self, signature: Any = None) -> Any:
+        """The optimised LLVM IR: the function, then the wrapper Python calls, labelled."""
         if signature is None:
-            return {sig: ov.library.ir_text for sig, ov in self.overloads.items()}
-        return self._overload_for(signature).library.ir_text
+            return {sig: self.inspect_llvm(sig) for sig in self.overloads}
+        ov = self._overload_for(signature)
+        return label_llvm(ov.library.ir_text, self._section_labels(ov))
 
     def inspect_asm(self, signature: Any = None) -> Any:
+        """The host assembly: the function, then the wrapper Python calls (where LLVM
+        inlines the function, so the loop Python runs is there too), labelled."""
         if signature is None:
-            return {sig: ov.library.asm() for sig, ov in self.overloads.items()}
-        return self._overload_for(signature).library.asm()
+            return {sig: self.inspect_asm(sig) for sig in self.overloads}
+        ov = self._overload_for(signature)
+        return label_asm(ov.library.asm(), self._section_labels(ov))
+
+    def _section_labels(self, ov: Overload) -> dict[str, str]:
+        name = f"{self.__qualname__}({', '.join(map(str, ov.signature.args))})"
+        return {ov.symbol: f"{name}: the function, as compiled code calls it",
+                ov.wrapper_symbol: f"{name}: the entry point Python calls (CPython wrapper, "
+                                   "usually with the function inlined)"}
 
     def inspect_types(self, signature: Any = None, file: Any = None) -> str:
         sigs = [signature] if signature is not None else list(self.overloads)

@@ -97,6 +97,52 @@ def is_c_contiguous(ctx: Context, ty: t.Array, arr: ir.Value) -> ir.Value:
     return b.or_(ok, b.icmp_signed("==", b.extract_value(arr, am.NITEMS), ZERO))
 
 
+def is_f_contiguous(ctx: Context, ty: t.Array, arr: ir.Value) -> ir.Value:
+    """Whether `arr` is F-contiguous at run time: its transpose is C-contiguous."""
+    if ty.layout == "F":
+        return ir.Constant(i1, 1)
+    if ty.ndim <= 1:
+        return is_c_contiguous(ctx, ty, arr)
+    return is_c_contiguous(ctx, *transposed(ctx, ty, arr))
+
+
+def is_f_ordered(ctx: Context, ty: t.Array, arr: ir.Value) -> ir.Value:
+    """Whether NumPy's order='K' lays a copy of `arr` out in F order: not C-contiguous, and
+    the byte strides grow from the first axis to the last (axes of size 1 do not count)."""
+    b = ctx.b
+    if ty.layout in ("C", "F") or ty.ndim <= 1:
+        return ir.Constant(i1, int(ty.layout == "F" and ty.ndim > 1))
+    ok: ir.Value = ir.Constant(i1, 1)
+    smallest: ir.Value = ZERO
+    for axis in range(ty.ndim):
+        stride, size = am.stride(b, arr, axis), am.shape(b, arr, axis)
+        step = b.select(b.icmp_signed("<", stride, ZERO), b.neg(stride), stride)
+        skip = b.icmp_signed("==", size, ONE)
+        ok = b.and_(ok, b.or_(skip, b.icmp_signed("<=", smallest, step)))
+        smallest = b.select(skip, smallest, step)
+    return b.and_(ok, b.not_(is_c_contiguous(ctx, ty, arr)))
+
+
+def transposed(ctx: Context, ty: t.Array, arr: ir.Value,
+               flag: ir.Value | bool = True) -> tuple[t.Array, ir.Value]:
+    """`arr` with its axes reversed (a view, no reference taken); with a run-time `flag`,
+    reversed only when it is true (typed A)."""
+    b = ctx.b
+    if flag is False or ty.ndim <= 1:
+        return ty, arr
+    n = ty.ndim
+    if flag is True:
+        out_ty = ty.copy(layout={"C": "F", "F": "C"}.get(ty.layout, "A"))
+        return out_ty, build(ctx, out_ty, arr, am.data(b, arr),
+                             [am.shape(b, arr, n - 1 - k) for k in range(n)],
+                             [am.stride(b, arr, n - 1 - k) for k in range(n)])
+    out_ty = ty.copy(layout="A")
+    dims = [b.select(flag, am.shape(b, arr, n - 1 - k), am.shape(b, arr, k)) for k in range(n)]
+    steps = [b.select(flag, am.stride(b, arr, n - 1 - k), am.stride(b, arr, k))
+             for k in range(n)]
+    return out_ty, build(ctx, out_ty, arr, am.data(b, arr), dims, steps)
+
+
 def broadcast_to(ctx: Context, src_ty: t.Array, src: ir.Value,
                  dims: list[ir.Value]) -> tuple[t.Array, ir.Value]:
     """`src` seen with shape `dims` (NumPy's rules; stride 0 on stretched axes), or ValueError."""

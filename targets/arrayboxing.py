@@ -173,11 +173,19 @@ def _is_exactly(ctx: Context, parent: ir.Value, llv: ir.Value, ty: t.Array,
     nd_ptr = b.bitcast(b.gep(b.bitcast(parent, ir.IntType(8).as_pointer()),
                              [ir.Constant(i64, 24)]), ir.IntType(32).as_pointer())
     same = b.and_(same, b.icmp_signed("==", b.load(nd_ptr), ir.Constant(ir.IntType(32), ty.ndim)))
-    dims = b.inttoptr(field(DIMS_OFFSET), i64.as_pointer())
-    strides = b.inttoptr(field(STRIDES_OFFSET), i64.as_pointer())
-    for axis in range(ty.ndim):
-        at = [ir.Constant(i64, axis)]
-        same = b.and_(same, b.icmp_signed("==", b.load(b.gep(dims, at)), am.shape(b, llv, axis)))
-        same = b.and_(same, b.icmp_signed("==", b.load(b.gep(strides, at)),
-                                          am.stride(b, llv, axis)))
-    return same
+    if ty.ndim == 0:
+        return same
+    # Read the parent's shape only when its ndim matches: a 0-d parent has none to read.
+    slot = ctx.alloca(ir.IntType(1), "same")
+    b.store(same, slot)
+    with b.if_then(same):
+        dims = b.inttoptr(field(DIMS_OFFSET), i64.as_pointer())
+        strides = b.inttoptr(field(STRIDES_OFFSET), i64.as_pointer())
+        for axis in range(ty.ndim):
+            at = [ir.Constant(i64, axis)]
+            same = b.and_(same, b.icmp_signed("==", b.load(b.gep(dims, at)),
+                                              am.shape(b, llv, axis)))
+            same = b.and_(same, b.icmp_signed("==", b.load(b.gep(strides, at)),
+                                              am.stride(b, llv, axis)))
+        b.store(same, slot)
+    return b.load(slot)

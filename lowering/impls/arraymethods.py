@@ -4,6 +4,8 @@
     a.reshape(dims)          a view of C-contiguous memory, else a C copy reshaped;
                              one negative dimension is inferred, as NumPy does
     a.copy() / flatten()     new C arrays filled by one loop (vectorised when contiguous)
+    order="F"                copies get F strides; flatten/ravel/reshape work on the
+                             transpose in C order (and reshape transposes back)
     for row in m             an iterator {next index, array} on the stack; rows are views
     a.flat[i]                the C-order element i, unravelled through the shape
 """
@@ -21,6 +23,7 @@ from .. import arraymodel as am
 from ..context import Context
 from ..models import DUMMY, i1, i8p, i32, i64, llvm_type
 from ..registry import lower
+from .arraycreate import copied, fortran_order, order_arg
 
 _METHODS = ("copy", "reshape", "ravel", "flatten", "transpose", "astype", "fill")
 
@@ -126,21 +129,38 @@ def transpose(ctx: Context, sig: t.Signature, arr: ir.Value, *args: ir.Value) ->
 
 
 @lower("method.copy", t.Array)
-@lower("method.flatten", t.Array)
-def copy(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
+@lower("method.copy", t.Array, t.Type)
+def copy(ctx: Context, sig: t.Signature, arr: ir.Value, *order: ir.Value,
+         kwnames: tuple[str, ...] = ()) -> ir.Value:
     ty, out_ty = sig.args[0], sig.return_type
     assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
-    out = loops.new_copy(ctx, ty, arr, out_ty.copy(ndim=ty.ndim))
+    fortran = fortran_order(ctx, order_arg(sig, kwnames, ("self", "order"), "C"), ty, arr)
+    return copied(ctx, ty, arr, out_ty, fortran)
+
+
+@lower("method.flatten", t.Array)
+@lower("method.flatten", t.Array, t.Type)
+def flatten(ctx: Context, sig: t.Signature, arr: ir.Value, *order: ir.Value,
+            kwnames: tuple[str, ...] = ()) -> ir.Value:
+    ty, out_ty = sig.args[0], sig.return_type
+    assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
+    fortran = fortran_order(ctx, order_arg(sig, kwnames, ("self", "order"), "C"), ty, arr)
+    view_ty, view = loops.transposed(ctx, ty, arr, fortran)  # F order: the transpose in C
+    out = loops.new_copy(ctx, view_ty, view, out_ty.copy(ndim=ty.ndim))
     if out_ty.ndim == ty.ndim:
         return out
     return _with_dims(ctx, out_ty, out, [ctx.b.extract_value(out, am.NITEMS)])
 
 
+# a.astype(dtype, order='K')
 @lower("method.astype", t.Array, t.Type)
-def astype(ctx: Context, sig: t.Signature, arr: ir.Value, _dtype: Any) -> ir.Value:
+@lower("method.astype", t.Array, t.Type, t.Type)
+def astype(ctx: Context, sig: t.Signature, arr: ir.Value, *rest: ir.Value,
+           kwnames: tuple[str, ...] = ()) -> ir.Value:
     ty, out_ty = sig.args[0], sig.return_type
     assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
-    return loops.new_copy(ctx, ty, arr, out_ty)
+    order = order_arg(sig, kwnames, ("self", "dtype", "order"), "K")
+    return copied(ctx, ty, arr, out_ty, fortran_order(ctx, order, ty, arr))
 
 
 @lower("method.fill", t.Array, t.Type)
@@ -239,17 +259,36 @@ def reshaped(ctx: Context, ty: t.Array, arr: ir.Value, out_ty: t.Array,
 
 
 @_any_arity("method.reshape")
-def reshape(ctx: Context, sig: t.Signature, arr: ir.Value, *args: ir.Value) -> ir.Value:
+def reshape(ctx: Context, sig: t.Signature, arr: ir.Value, *args: ir.Value,
+            kwnames: tuple[str, ...] = ()) -> ir.Value:
     ty, out_ty = sig.args[0], sig.return_type
     assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
-    return reshaped(ctx, ty, arr, out_ty, _int_args(ctx, sig, args))
+    given = _int_args(ctx, sig, args[:len(args) - len(kwnames)])
+    order = "C" if not kwnames else str(sig.args[-1].value)  # type: ignore[attr-defined]
+    fortran = order == "F" or (order == "A" and fortran_order(ctx, "A", ty, arr))
+    if fortran is False:
+        return reshaped(ctx, ty, arr, out_ty, given)
+    # In F order: reshape the transpose in C order to the reversed shape, transpose back.
+    b = ctx.b
+    dims = reshape_dims(ctx, b.extract_value(arr, am.NITEMS), given)  # errors name `given`
+    n = len(dims)
+    flipped = [dims[n - 1 - k] if fortran is True else b.select(fortran, dims[n - 1 - k], dims[k])
+               for k in range(n)]
+    view_ty, view = loops.transposed(ctx, ty, arr, fortran)
+    mid_ty = out_ty.copy(layout="C")
+    return loops.transposed(ctx, mid_ty, reshaped(ctx, view_ty, view, mid_ty, flipped),
+                            fortran)[1]
 
 
 @lower("method.ravel", t.Array)
-def ravel(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
+@lower("method.ravel", t.Array, t.Type)
+def ravel(ctx: Context, sig: t.Signature, arr: ir.Value, *order: ir.Value,
+          kwnames: tuple[str, ...] = ()) -> ir.Value:
     ty, out_ty = sig.args[0], sig.return_type
     assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
-    return reshaped(ctx, ty, arr, out_ty, [ctx.b.extract_value(arr, am.NITEMS)])
+    fortran = fortran_order(ctx, order_arg(sig, kwnames, ("self", "order"), "C"), ty, arr)
+    view_ty, view = loops.transposed(ctx, ty, arr, fortran)  # F order: the transpose in C
+    return reshaped(ctx, view_ty, view, out_ty, [ctx.b.extract_value(arr, am.NITEMS)])
 
 
 # --- a.flat ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
                      stride *= step (slice bounds clipped as Python's slice.indices)
     a[mask]          count the true elements, allocate, copy them in C order
     a[idx]           one row of `a` per index (wrapped, always bounds-checked)
+    a[idx, 1:3]      index arrays mixed with integers and slices: impls/mixedindex.py
     a[...] = value   a scalar is stored everywhere; an array is broadcast, and copied to a
                      temporary first if it may overlap the destination
 
@@ -20,7 +21,7 @@ from llvmlite import ir
 
 from jitcore import config
 from typeinfer import types as t
-from typeinfer.rules.slicing import index_items, index_kind
+from typeinfer.rules.slicing import index_items, index_kind, is_mixed
 
 from .. import arrayloops as loops
 from .. import arraymodel as am
@@ -63,7 +64,7 @@ def fix_index(ctx: Context, size: ir.Value, axis: int, idx: ir.Value, check: boo
     return wrapped
 
 
-def _slice_parts(ctx: Context, ty: t.Type, llv: ir.Value) -> list[ir.Value | None]:
+def slice_parts(ctx: Context, ty: t.Type, llv: ir.Value) -> list[ir.Value | None]:
     """(start, stop, step) as i64 values or None where the part is absent."""
     if isinstance(ty, t.PyObjectConst):
         s: slice = ty.value
@@ -127,7 +128,7 @@ def basic_view(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Type,
             idx = fix_index(ctx, size, axis, value)
             offset = b.add(offset, b.mul(idx, stride))
         else:
-            parts = [None, None, None] if item is None else _slice_parts(ctx, item, value)
+            parts = [None, None, None] if item is None else slice_parts(ctx, item, value)
             start, length, step = slice_bounds(ctx, size, parts)
             offset = b.add(offset, b.mul(start, stride))
             dims.append(length)
@@ -166,6 +167,11 @@ def getitem(ctx: Context, sig: t.Signature, arr: ir.Value, index: ir.Value) -> i
     assert isinstance(arr_ty, t.Array)
     if isinstance(index_ty, t.Array):
         return fancy_get(ctx, arr_ty, arr, index_ty, index, sig.return_type)
+    if is_mixed(index_ty):
+        from .mixedindex import mixed_get
+
+        assert isinstance(index_ty, t.Tuple) and isinstance(sig.return_type, t.Array)
+        return mixed_get(ctx, arr_ty, arr, index_ty, index, sig.return_type)
     if not isinstance(sig.return_type, t.Array):
         return am.load_element(ctx.b, arr_ty, _element(ctx, arr_ty, arr, index_ty, index))
     view = basic_view(ctx, arr_ty, arr, index_ty, index, sig.return_type)
@@ -180,6 +186,12 @@ def setitem(ctx: Context, sig: t.Signature, arr: ir.Value, index: ir.Value,
     assert isinstance(arr_ty, t.Array)
     if isinstance(index_ty, t.Array):
         fancy_set(ctx, arr_ty, arr, index_ty, index, value_ty, value)
+        return
+    if is_mixed(index_ty):
+        from .mixedindex import mixed_set
+
+        assert isinstance(index_ty, t.Tuple)
+        mixed_set(ctx, arr_ty, arr, index_ty, index, value_ty, value)
         return
     from typeinfer.rules.slicing import view_type
 
@@ -226,7 +238,7 @@ def _check_mask(ctx: Context, arr: ir.Value, mask_ty: t.Array, mask: ir.Value) -
                                 "boolean axis is %lld", ir.Constant(i32, axis), size, got)
 
 
-def _count_true(ctx: Context, mask_ty: t.Array, mask: ir.Value) -> ir.Value:
+def count_true(ctx: Context, mask_ty: t.Array, mask: ir.Value) -> ir.Value:
     b = ctx.b
     total = ctx.alloca(i64, "count")
     b.store(loops.ZERO, total)
@@ -242,7 +254,7 @@ def _index_dims(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
     b = ctx.b
     if isinstance(index_ty.dtype, t.Boolean):
         _check_mask(ctx, arr, index_ty, index)
-        count = _count_true(ctx, index_ty, index)
+        count = count_true(ctx, index_ty, index)
         rest = [am.shape(b, arr, a) for a in range(index_ty.ndim, arr_ty.ndim)]
         return [count, *rest], count
     rest = [am.shape(b, arr, a) for a in range(1, arr_ty.ndim)]

@@ -64,3 +64,39 @@ def test_float_sum_is_packed_only_with_fastmath():
 def test_fused_array_expression_is_packed():
     a = np.ones(64)
     assert packed_lines(njit(lambda a, b, c: a * b + c), a, a, a)
+
+
+def _sections(text: str, comment: str) -> dict[str, list[str]]:
+    """The labelled sections of an inspect_* listing, keyed by their header."""
+    out: dict[str, list[str]] = {}
+    header = ""
+    for line in text.splitlines():
+        if line.startswith(f"{comment} ==== "):
+            header = line
+            out[header] = []
+        else:
+            out.setdefault(header, []).append(line)
+    return out
+
+
+def test_listing_labels_the_function_and_the_wrapper_python_calls():
+    f = njit(fastmath=True)(total)
+    f(np.ones(64))
+    sections = _sections(f.inspect_asm(f.signatures[0]), "#")
+    headers = list(sections)
+    assert headers[0] == ("# ==== total(array(float64, 1d, C)): the function, as compiled code "
+                          "calls it ====")
+    assert headers[1].startswith("# ==== total(array(float64, 1d, C)): the entry point Python "
+                                 "calls (CPython wrapper")
+    assert headers[2].startswith("# ==== the rest of the module")
+    function, wrapper = sections[headers[0]], sections[headers[1]]
+    assert function[0].endswith('(array(float64, 1d, C))":')
+    assert wrapper[0].endswith('(array(float64, 1d, C)).py":')
+    # The loop Python runs is vectorised too: LLVM inlined the function into the wrapper.
+    assert any(PACKED.search(line) for line in function)
+    assert any(PACKED.search(line) for line in wrapper)
+    ir_sections = _sections(f.inspect_llvm(f.signatures[0]), ";")
+    named = [h.split(":")[0] for h in ir_sections][:2]
+    assert named == ["; ==== total(array(float64, 1d, C))"] * 2
+    assert ir_sections[list(ir_sections)[1]][0].startswith("define ptr @")
+    assert f.inspect_asm() == {f.signatures[0]: f.inspect_asm(f.signatures[0])}

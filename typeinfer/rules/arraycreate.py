@@ -1,8 +1,14 @@
-"""Typing rules for creating arrays in compiled code: np.empty, zeros, ones, full, *_like.
+"""Typing rules for creating arrays in compiled code: np.empty, zeros, ones, full, *_like,
+np.ascontiguousarray, np.asfortranarray, and the `order=` arguments they share.
 
     np.zeros((n, 3), np.float32)   -> array(float32, 2d, C)
+    np.ones((n, 3), order="F")     -> array(float64, 2d, F)
     np.ones(n)                     -> array(float64, 1d, C)
-    np.empty_like(a)               -> a C array of a's dtype and ndim
+    np.empty_like(a)               -> a's dtype and ndim, laid out as `a` is (order="K")
+    np.asfortranarray(a)           -> array(a.dtype, a.ndim, F): `a` itself when it already is
+
+An order the compiler cannot fix (order="K" or "A" of an A array) is decided at run time
+between C and F and typed A; the lowering does the same test (impls/arraycreate.py).
 """
 from __future__ import annotations
 
@@ -37,6 +43,24 @@ def dtype_of(ty: Type | None, default: Type = float64) -> Type:
                       "use a NumPy type such as np.float64, np.int32 or np.bool_")
 
 
+def order_of(ty: Type | None, default: str) -> str:
+    """The order named by an `order=` argument: "C", "F", "A" or "K"."""
+    if ty is None:
+        return default
+    if isinstance(ty, PyObjectConst) and ty.value in ("C", "F", "A", "K"):
+        return str(ty.value)
+    raise TypingError(f"order must be one of 'C', 'F', 'A' or 'K' and a constant, not {ty}")
+
+
+def ordered_layout(order: str, ndim: int, like: Array | None = None) -> str:
+    """The layout of a new array made in `order` (like "K"/"A" keep `like`'s)."""
+    if ndim <= 1:
+        return "C"  # one contiguous axis is both; typeof calls it C
+    if order in ("K", "A"):
+        return "C" if like is None or like.ndim != ndim else like.layout
+    return order
+
+
 def shape_type(ty: Type) -> Type | None:
     """The shape argument converted to int64 or a tuple of int64s (an int n means (n,))."""
     if isinstance(ty, (Integer, Boolean)):
@@ -56,14 +80,22 @@ def _args(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...]) 
         if bound[names.index(k)] is not None:
             return []
         bound[names.index(k)] = v
-    dtype = bound[-1]
-    if names[-1] == "dtype" and dtype is not None and not isinstance(dtype, PyObjectConst):
+    dtype = bound[names.index("dtype")] if "dtype" in names else None
+    if dtype is not None and not isinstance(dtype, PyObjectConst):
         return []  # a dtype must be a compile-time constant
     return bound
 
 
+def call_order(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...],
+               converted: dict[str, Type]) -> tuple[Type, ...]:
+    """The argument types in call order (positional, then keywords), some converted."""
+    given = list(names[:len(args)]) + list(kws)
+    return tuple(converted.get(n, v) for n, v in zip(given, [*args, *kws.values()]))
+
+
 def _creator(with_fill: bool) -> Any:
-    names = ("shape", "fill_value", "dtype") if with_fill else ("shape", "dtype")
+    names = ("shape", "fill_value", "dtype", "order") if with_fill else ("shape", "dtype",
+                                                                         "order")
 
     def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
         bound = _args(args, kws, names)
@@ -75,12 +107,16 @@ def _creator(with_fill: bool) -> Any:
         fill = bound[1] if with_fill else None
         if with_fill and (fill is None or not fill.is_number):
             return None
-        default = fill if with_fill and fill is not None and bound[-1] is None else float64
-        dtype = dtype_of(bound[-1], default)
-        ret = Array(dtype, len(shape.items) if isinstance(shape, Tuple) else 1, "C")
-        sig_args: list[Type] = [shape] + ([dtype] if with_fill else [])
-        sig_args += [bound[-1]] if bound[-1] is not None else []
-        return Signature(ret, tuple(sig_args))
+        given_dtype, given_order = bound[-2], bound[-1]
+        default = fill if with_fill and fill is not None and given_dtype is None else float64
+        dtype = dtype_of(given_dtype, default)
+        order = order_of(given_order, "C")
+        if order not in ("C", "F"):
+            raise TypingError(f"only 'C' or 'F' order is permitted, not {order!r}")
+        ndim = len(shape.items) if isinstance(shape, Tuple) else 1
+        ret = Array(dtype, ndim, ordered_layout(order, ndim))
+        return Signature(ret, call_order(args, kws, names, {"shape": shape,
+                                                            "fill_value": dtype}))
     return rule
 
 
@@ -91,7 +127,7 @@ call_rule(np.full)(_creator(True))
 
 
 def _like(with_fill: bool) -> Any:
-    names = ("a", "fill_value", "dtype") if with_fill else ("a", "dtype")
+    names = ("a", "fill_value", "dtype", "order") if with_fill else ("a", "dtype", "order")
 
     def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
         bound = _args(args, kws, names)
@@ -101,11 +137,11 @@ def _like(with_fill: bool) -> Any:
         fill = bound[1] if with_fill else None
         if with_fill and (fill is None or not fill.is_number):
             return None
-        dtype = dtype_of(bound[-1], like.dtype)
-        ret = Array(dtype, like.ndim, "C")
-        sig_args: list[Type] = [like] + ([dtype] if with_fill else [])
-        sig_args += [bound[-1]] if bound[-1] is not None else []
-        return Signature(ret, tuple(sig_args))
+        given_dtype, given_order = bound[-2], bound[-1]
+        dtype = dtype_of(given_dtype, like.dtype)
+        layout = ordered_layout(order_of(given_order, "K"), like.ndim, like)
+        ret = Array(dtype, like.ndim, layout)
+        return Signature(ret, call_order(args, kws, names, {"fill_value": dtype}))
     return rule
 
 
@@ -113,3 +149,20 @@ call_rule(np.empty_like)(_like(False))
 call_rule(np.zeros_like)(_like(False))
 call_rule(np.ones_like)(_like(False))
 call_rule(np.full_like)(_like(True))
+
+
+def _as_layout(layout: str) -> Any:
+    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+        bound = _args(args, kws, ("a", "dtype"))
+        if not bound or not isinstance(bound[0], Array):
+            return None
+        arr = bound[0]
+        ret = Array(dtype_of(bound[1], arr.dtype), max(arr.ndim, 1),
+                    ordered_layout(layout, max(arr.ndim, 1)))
+        return Signature(ret, call_order(args, kws, ("a", "dtype"), {}))
+    return rule
+
+
+# np.ascontiguousarray(a[, dtype]), np.asfortranarray(a[, dtype]): `a` itself when it fits
+call_rule(np.ascontiguousarray)(_as_layout("C"))
+call_rule(np.asfortranarray)(_as_layout("F"))

@@ -4,7 +4,8 @@
     a.transpose(1, 0, 2)          -> a view of layout A (the axes are known at run time)
     a.reshape(2, -1)              -> array(dtype, 2d, C)  (a view when `a` is C-contiguous)
     a.copy(), a.flatten()         -> new C arrays;  a.ravel() -> a view when it can be
-    a.astype(np.float32)          -> array(float32, nd, C)
+    a.copy(order="F")             -> array(dtype, nd, F)  (order= on copy/flatten/ravel/reshape)
+    a.astype(np.float32)          -> array(float32, nd, layout of a)  (order="K")
     a.fill(0), a.dtype, a.flat, for row in m, for x in a.flat
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..types import (
     int64,
     none,
 )
-from .arraycreate import dtype_of
+from .arraycreate import dtype_of, order_of, ordered_layout
 from .slicing import check_writable
 
 _METHODS = ("copy", "reshape", "ravel", "flatten", "transpose", "astype", "fill")
@@ -104,35 +105,50 @@ def shape_length(converted: tuple[Type, ...]) -> int:
     return len(converted)
 
 
-def _no_args(name: str, args: tuple[Type, ...], kws: dict[str, Type]) -> None:
-    if args or kws:
-        raise TypingError(f"array.{name}() takes no arguments in compiled code")
+def _order_only(name: str, arr: Array, args: tuple[Type, ...], kws: dict[str, Type],
+                default: str) -> str:
+    """The `order` of a method whose only parameter it is."""
+    if len(args) + len(kws) > 1 or set(kws) - {"order"}:
+        raise TypingError(f"array.{name}() takes only an order argument in compiled code")
+    given = args[0] if args else kws.get("order")
+    return order_of(given, default)
 
 
+# a.copy(order='C'): order "K"/"A" of an A array is decided at run time (typed A)
 @method_rule(Array, "copy")
 def copy(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    _no_args("copy", args, kws)
-    return Signature(arr.copy(layout="C", readonly=False), (arr,))
+    order = _order_only("copy", arr, args, kws, "C")
+    layout = ordered_layout(order, arr.ndim, arr)
+    return Signature(arr.copy(layout=layout, readonly=False), (arr, *args, *kws.values()))
 
 
+# a.flatten(order='C'), a.ravel(order='C'): "F" reads the array in F order
 @method_rule(Array, "flatten")
 def flatten(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    _no_args("flatten", args, kws)
-    return Signature(arr.copy(ndim=1, layout="C", readonly=False), (arr,))
+    _order_only("flatten", arr, args, kws, "C")
+    return Signature(arr.copy(ndim=1, layout="C", readonly=False), (arr, *args, *kws.values()))
 
 
 @method_rule(Array, "ravel")
 def ravel(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    _no_args("ravel", args, kws)
-    return Signature(arr.copy(ndim=1, layout="C"), (arr,))
+    _order_only("ravel", arr, args, kws, "C")
+    return Signature(arr.copy(ndim=1, layout="C"), (arr, *args, *kws.values()))
 
 
+# a.reshape(shape, order='C'): "F" fills the new shape in F order (an F result)
 @method_rule(Array, "reshape")
 def reshape(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     converted = _ints(args)
-    if kws or not args or converted is None:
+    if not args or converted is None or set(kws) - {"order"}:
         return None
-    return Signature(arr.copy(ndim=shape_length(converted), layout="C"), (arr, *converted))
+    ndim = shape_length(converted)
+    order = order_of(kws.get("order"), "C")
+    if order == "K":
+        raise TypingError("order 'K' is not permitted for reshaping")
+    if order == "A":  # F when `a` is F-contiguous only (a run-time test for A arrays)
+        order = arr.layout if arr.layout != "C" and arr.ndim > 1 else "C"
+    ret = arr.copy(ndim=ndim, layout=order if ndim > 1 else "C")
+    return Signature(ret, (arr, *converted, *kws.values()))
 
 
 @method_rule(Array, "transpose")
@@ -151,11 +167,15 @@ def transpose(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signa
     return Signature(arr.copy(layout="A" if arr.ndim > 1 else arr.layout), (arr, *converted))
 
 
+# a.astype(dtype, order='K'): a copy laid out as `a` is, unless an order is given
 @method_rule(Array, "astype")
 def astype(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not isinstance(args[0], PyObjectConst):
+    if not 1 <= len(args) <= 2 or set(kws) - {"order"} or not isinstance(args[0], PyObjectConst):
         return None
-    return Signature(arr.copy(dtype=dtype_of(args[0]), layout="C", readonly=False), (arr, args[0]))
+    order = order_of(args[1] if len(args) == 2 else kws.get("order"), "K")
+    layout = ordered_layout(order, arr.ndim, arr)
+    ret = arr.copy(dtype=dtype_of(args[0]), layout=layout, readonly=False)
+    return Signature(ret, (arr, *args, *kws.values()))
 
 
 @method_rule(Array, "fill")

@@ -6,6 +6,7 @@
     array(float64, 2d, C)[i, None, 1:]    -> array(float64, 2d, C)
     array(float64, 1d, C)[mask]           -> array(float64, 1d, C)   (a copy)
     array(float64, 2d, C)[idx]            -> array(float64, 2d, C)   (rows, a copy)
+    array(float64, 3d, C)[0, :, idx]      -> array(float64, 2d, C)   (idx's axis first)
     slice(a, b)                           -> slice(int64:int64)
 
 Basic indexes (integers, slices, None, one Ellipsis) give views whose layout is
@@ -15,6 +16,7 @@ through any of these broadcast a scalar or an array into the selected elements.
 from __future__ import annotations
 
 import builtins
+from dataclasses import dataclass
 from typing import Literal
 
 from jitcore.errors import TypingError
@@ -68,6 +70,14 @@ def index_kind(ty: Type) -> Kind | None:
     return None
 
 
+def axes_consumed(ty: Type) -> int:
+    """How many axes of the indexed array an index item selects (a mask: its ndim)."""
+    kind = index_kind(ty)
+    if kind == "array" and isinstance(ty, Array) and isinstance(ty.dtype, Boolean):
+        return ty.ndim
+    return 1 if kind in ("int", "slice", "array") else 0
+
+
 def index_items(index: Type) -> tuple[Type, ...]:
     return index.items if isinstance(index, Tuple) else (index,)
 
@@ -92,24 +102,30 @@ def _slice_shape(ty: Type) -> str:
     return "full" if not ty.present[0] and not ty.present[1] else "partial"
 
 
+def expand_positions(arr: Array, items: tuple[Type, ...]) -> list[int | None]:
+    """The position in `items` of each expanded item, None for ':' put in for `...` or the
+    implicit trailing axes."""
+    kinds = [index_kind(i) for i in items]
+    if kinds.count("ellipsis") > 1:
+        raise TypingError("an index can only have a single ellipsis ('...')")
+    consumed = sum(axes_consumed(i) for i in items)
+    if consumed > arr.ndim:
+        raise TypingError(f"too many indices for {arr}: {consumed} given")
+    fill: list[int | None] = [None] * (arr.ndim - consumed)
+    out: list[int | None] = []
+    for pos, kind in enumerate(kinds):
+        out += fill if kind == "ellipsis" else [pos]
+    if "ellipsis" not in kinds:
+        out += fill
+    return out
+
+
 def expand(arr: Array, items: tuple[Type, ...]) -> list[Type | None]:
     """The index items with `...` (or the implicit trailing axes) as None placeholders for ':'.
 
     None placeholders are full slices; NoneType items stay (new axes).
     """
-    kinds = [index_kind(i) for i in items]
-    if kinds.count("ellipsis") > 1:
-        raise TypingError("an index can only have a single ellipsis ('...')")
-    consumed = sum(k in ("int", "slice") for k in kinds)
-    if consumed > arr.ndim:
-        raise TypingError(f"too many indices for {arr}: {consumed} given")
-    fill: list[Type | None] = [None] * (arr.ndim - consumed)
-    out: list[Type | None] = []
-    for item, kind in zip(items, kinds):
-        out += fill if kind == "ellipsis" else [item]
-    if "ellipsis" not in kinds:
-        out += fill
-    return out
+    return [None if pos is None else items[pos] for pos in expand_positions(arr, items)]
 
 
 def _contiguous(shapes: list[str]) -> bool:
@@ -164,6 +180,47 @@ def fancy_type(arr: Array, index: Array) -> Array:
     return Array(arr.dtype, index.ndim + arr.ndim - 1, "C")
 
 
+@dataclass(frozen=True)
+class Mixed:
+    """How a tuple index holding index arrays selects (NumPy's advanced indexing).
+
+    `entries` has one (kind, position in the tuple) per expanded item, with ("slice", None)
+    for the ':' that `...` and the implicit trailing axes stand for. Once an array is present
+    the integers are advanced indexes too. The advanced indexes broadcast to `adv_ndim`
+    dimensions, which stand where the advanced items are when those are adjacent, else
+    first: `adv_at` is the number of result axes before them.
+    """
+    entries: tuple[tuple[Kind, int | None], ...]
+    adv_ndim: int
+    adv_at: int
+    ndim: int
+
+
+def is_mixed(index: Type) -> bool:
+    """A tuple index with at least one index array and only supported items."""
+    kinds = [index_kind(i) for i in index_items(index)]
+    return isinstance(index, Tuple) and "array" in kinds and None not in kinds
+
+
+def mixed_plan(arr: Array, items: tuple[Type, ...]) -> Mixed:
+    arrays = [i for i in items if isinstance(i, Array)]
+    if sum(isinstance(i.dtype, Boolean) for i in arrays) > 1:
+        raise TypingError(f"cannot index {arr} with more than one boolean array", None,
+                          "combine the masks with & into one")
+    if any(i.ndim == 0 for i in arrays):
+        raise TypingError(f"cannot index {arr} with a 0-d index array next to other indexes",
+                          None, "use an integer: int(i) or i[()]")
+    kinds = [index_kind(i) for i in items]
+    entries = tuple(("slice", None) if pos is None else (kinds[pos], pos)
+                    for pos in expand_positions(arr, items))
+    advanced = [k for k, (kind, _) in enumerate(entries) if kind in ("int", "array")]
+    adjacent = advanced[-1] - advanced[0] + 1 == len(advanced)
+    adv_at = sum(kind in ("slice", "newaxis") for kind, _ in entries[:advanced[0]])
+    adv_ndim = max(1 if isinstance(i.dtype, Boolean) else i.ndim for i in arrays)
+    ndim = adv_ndim + sum(kind in ("slice", "newaxis") for kind, _ in entries)
+    return Mixed(entries, adv_ndim, adv_at if adjacent else 0, ndim)
+
+
 @op_rule("getitem", Array, Type)
 def getitem(arr: Array, index: Type) -> Signature | None:
     items = index_items(index)
@@ -171,6 +228,9 @@ def getitem(arr: Array, index: Type) -> Signature | None:
         if index_kind(index) != "array":
             return None
         return Signature(fancy_type(arr, index), (arr, index))
+    if is_mixed(index):
+        ret = Array(arr.dtype, mixed_plan(arr, items).ndim, "C")
+        return Signature(ret, (arr, convert_index(index)))
     if not is_basic(items):
         return None
     if arr.ndim == 0 and isinstance(index, Integer):
@@ -187,12 +247,15 @@ def check_writable(arr: Array) -> None:
 
 @op_rule("setitem", Array, Type, Type)
 def setitem(arr: Array, index: Type, value: Type) -> Signature | None:
-    if index_kind(index) != "array" and not is_basic(index_items(index)):
+    if index_kind(index) != "array" and not is_basic(index_items(index)) and not is_mixed(index):
         return None
     check_writable(arr)
     if isinstance(index, Array):
         target = fancy_type(arr, index)
         converted: Type = index
+    elif is_mixed(index):
+        target = Array(arr.dtype, mixed_plan(arr, index_items(index)).ndim, "C")
+        converted = convert_index(index)
     else:
         target = view_type(arr, index_items(index))
         converted = convert_index(index)
