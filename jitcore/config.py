@@ -2,7 +2,6 @@
 
 JITCORE_DISABLE_JIT=1   decorators return the Python function unchanged
 JITCORE_BOUNDSCHECK=1   bounds-check every array index
-JITCORE_DEBUG_IR=1      keep the LLVM IR and assembly text of every overload
 JITCORE_OPT=0..3        LLVM optimisation level (default 3)
 """
 from __future__ import annotations
