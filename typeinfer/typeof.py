@@ -88,10 +88,12 @@ def _typeof_frozen_array(arr: Any) -> t.Type | None:
 
 
 def _typeof_array(arr: Any) -> t.Type | None:
-    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A."""
+    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A;
+    unaligned data (np.frombuffer(buf, offset=1), Dask's byte buffers) is typed as such."""
     dtype = _numpy_scalar_types().get(arr.dtype.type)
-    if dtype is None or not arr.dtype.isnative or not arr.flags.aligned:
+    if dtype is None or not arr.dtype.isnative:
         return None
     flags = arr.flags
     layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
-    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable)
+    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable,
+                   aligned=flags.aligned)
