@@ -39,7 +39,6 @@ from jitcore.errors import Loc, UnsupportedError
 from typeinfer import types as t
 
 _ADD = {"add": "add", "iadd": "add", "sub": "add", "isub": "add", "mul": "mul", "imul": "mul"}
-_ARRAY_UPDATES = {"add": "add", "subtract": "add", "multiply": "mul"}  # ufunc -> kind
 _COMPARE = ("lt", "le", "gt", "ge")
 _NONE = -1  # origin of a value that is not a copy of any header argument
 _UNKNOWN = object()  # a block argument the copy analysis has not reached yet
@@ -420,7 +419,9 @@ def _update_kind(op: ir.Op) -> str:
     if isinstance(op, ir.BinOp):
         return _ADD[op.opname]
     if isinstance(op, ir.ArrayExpr):
-        return _ARRAY_UPDATES[op.tree[1].__name__]
+        kind = _array_update_kind(op.tree[1])
+        assert kind is not None
+        return "add" if kind == "sub" else kind  # partials of acc -= x are added on
     return op.target.__name__  # type: ignore[attr-defined, no-any-return]
 
 
@@ -428,15 +429,22 @@ def _array_update(op: ir.ArrayExpr) -> list[int] | None:
     """For `acc += x` / `acc = acc * x` fused into an ArrayExpr: the leaves that may be
     the accumulator (a direct operand of the outermost add/subtract/multiply, used once)."""
     kind, ufunc, _, children = op.tree if op.tree[0] == "apply" else (None, None, None, [])
-    if kind != "apply" or getattr(ufunc, "__name__", None) not in _ARRAY_UPDATES or len(
-            children) != 2:
+    if kind != "apply" or _array_update_kind(ufunc) is None or len(children) != 2:
         return None
     counts: dict[int, int] = {}
     _count_leaves(op.tree, counts)
-    places = children[:1] if op.inplace or ufunc.__name__ == "subtract" else children
+    places = children[:1] if op.inplace or _array_update_kind(ufunc) == "sub" else children
     found = [c[1] for c in places if c[0] == "leaf" and counts[c[1]] == 1]
     # The result must have the accumulator's shape: a leaf broadcast up is not one.
-    return [i for i in found if op.leaves[i].type == op.result.type] or None  # type: ignore[union-attr]
+    result_ty = op.result.type  # type: ignore[union-attr]
+    return [i for i in found if op.leaves[i].type == result_ty] or None
+
+
+def _array_update_kind(ufunc: Any) -> str | None:
+    """"add" for np.add, "sub" for np.subtract (combined as a sum), "mul" for np.multiply."""
+    import numpy as np
+
+    return {id(np.add): "add", id(np.subtract): "sub", id(np.multiply): "mul"}.get(id(ufunc))
 
 
 def _count_leaves(tree: Any, counts: dict[int, int]) -> None:

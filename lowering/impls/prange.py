@@ -17,7 +17,6 @@ import builtins
 import itertools
 from typing import Any
 
-import numpy as np
 from llvmlite import ir
 
 import jitcore
@@ -28,8 +27,6 @@ from ..context import Context
 from ..models import i8p, i32, i64, llvm_type
 from ..parfor import ParallelLoop, Reduction, parallel_array_expr, parallel_loop, private_array
 from ..registry import find, lower
-from ..arrayloops import copy_into, counted_loop, fill
-from .arraycreate import allocate
 from .builtins import len_, range_
 
 CHUNK_FN = ir.FunctionType(i32, [i8p, i64, i64, i64])  # as targets/threadpool.py runs it
@@ -173,6 +170,8 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
 def _array_target(ctx: Context, value: ir.Value, red: Reduction) -> ir.Value:
     """The array the partials are added into, as a new reference: the accumulator itself
     for `acc += x`, a copy for `acc = acc + x` (which leaves the original alone)."""
+    from ..arrayloops import copy_into
+
     ty = red.type
     assert isinstance(ty, t.Array)
     if red.inplace:
@@ -185,6 +184,8 @@ def _array_target(ctx: Context, value: ir.Value, red: Reduction) -> ir.Value:
 
 def _accumulate(ctx: Context, red: Reduction, target: ir.Value, part: ir.Value) -> None:
     """target += part (or *=), through the array-expression emitter."""
+    import numpy as np  # only where arrays exist: compiling must not import NumPy
+
     from jitcore import ir as jir
     from typeinfer.rules.arrayexpr import loop_signature
 
@@ -206,6 +207,8 @@ def _release_partials(ctx: Context, loop: ParallelLoop, partials: ir.Value,
     arrays = [red for red in loop.reductions if red is not None]
     if not any(red.is_array for red in arrays):
         return
+    from ..arrayloops import counted_loop
+
     with counted_loop(ctx, k, "c") as c:
         slot = ctx.b.load(ctx.b.gep(partials, [c]))
         for j, red in enumerate(arrays):
@@ -215,6 +218,8 @@ def _release_partials(ctx: Context, loop: ParallelLoop, partials: ir.Value,
 
 def _allocate_as(ctx: Context, ty: t.Array, dims: list[ir.Value]) -> ir.Value:
     """A new contiguous array with shape `dims` in `ty`'s layout (Fortran order for 'F')."""
+    from .arraycreate import allocate  # array domains load with NumPy, not before
+
     if ty.layout != "F":
         return allocate(ctx, ty, dims)
     out = allocate(ctx, ty, dims[::-1])  # the transpose of a C array is an F array
@@ -230,6 +235,8 @@ def _allocate_as(ctx: Context, ty: t.Array, dims: list[ir.Value]) -> ir.Value:
 def lower_private_array(ctx: Context, sig: t.Signature, acc: ir.Value,
                         identity: ir.Value) -> ir.Value:
     """A chunk's own accumulator: acc's shape, every element the reduction's identity."""
+    from ..arrayloops import fill
+
     ty = sig.return_type
     assert isinstance(ty, t.Array)
     out = _allocate_as(ctx, ty, [am.shape(ctx.b, acc, k) for k in range(ty.ndim)])
