@@ -335,7 +335,7 @@ def encode_type(ty: t.Type) -> Any:
         return {"tuple": [encode_type(item) for item in ty.items]}
     if isinstance(ty, t.Array):
         return {"array": encode_type(ty.dtype), "ndim": ty.ndim, "layout": ty.layout,
-                "readonly": ty.readonly}
+                "readonly": ty.readonly, "aligned": ty.aligned}
     raise Unstable(f"values of type {ty} are not stored in the cache")
 
 
@@ -349,7 +349,8 @@ def decode_type(data: Any) -> t.Type:
         return parse_type(data)
     if "tuple" in data:
         return t.Tuple(tuple(decode_type(item) for item in data["tuple"]))
-    return t.Array(decode_type(data["array"]), data["ndim"], data["layout"], data["readonly"])
+    return t.Array(decode_type(data["array"]), data["ndim"], data["layout"], data["readonly"],
+                   data.get("aligned", True))
 
 
 # --- Python objects bound into code ----------------------------------------------------------

@@ -427,8 +427,8 @@ def _fast_type_id(ty: t.Type, variant: Callable[[t.Type], type | None]) -> int:
         from targets.nativecall import array_code
 
         np = sys.modules.get("numpy")
-        if np is None or not ty.dtype.is_number:
-            return 0
+        if np is None or not ty.dtype.is_number or not ty.aligned:
+            return 0  # the slot's code for unaligned data is 0 too: the Python path types it
         return array_code(np.dtype(ty.dtype.name).num, ty.ndim, ty.layout, ty.readonly)
     cls = variant(ty)
     return id(cls) if cls is not None else 0

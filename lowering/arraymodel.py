@@ -75,8 +75,13 @@ def element_pointer(b: ir.IRBuilder, ty: t.Array, llv: ir.Value,
     return b.bitcast(raw, base.type)
 
 
+def alignment(ty: t.Array) -> int:
+    """What element accesses may assume: the item size, or 1 for unaligned data."""
+    return itemsize(ty) if ty.aligned else 1
+
+
 def load_element(b: ir.IRBuilder, ty: t.Array, ptr: ir.Value) -> ir.Value:
-    value = b.load(ptr, align=itemsize(ty))
+    value = b.load(ptr, align=alignment(ty))
     if isinstance(ty.dtype, t.Boolean):
         return b.icmp_unsigned("!=", value, ir.Constant(i8, 0))
     return value
@@ -85,4 +90,4 @@ def load_element(b: ir.IRBuilder, ty: t.Array, ptr: ir.Value) -> ir.Value:
 def store_element(b: ir.IRBuilder, ty: t.Array, ptr: ir.Value, value: ir.Value) -> None:
     if isinstance(ty.dtype, t.Boolean):
         value = b.zext(value, i8)
-    b.store(value, ptr, align=itemsize(ty))
+    b.store(value, ptr, align=alignment(ty))

@@ -106,6 +106,10 @@ class Context:
             return ir.Constant(llty, [ir.Constant(part, c.real), ir.Constant(part, c.imag)])
         if isinstance(ty, t.Tuple):
             return ir.Constant(llty, [self.constant(v, it) for v, it in zip(value, ty.items)])
+        if isinstance(ty, t.Array):  # a global ndarray, frozen into the module
+            from .constarrays import constant_array
+
+            return constant_array(self.module, value, ty)
         raise LoweringError(f"cannot embed a constant of type {ty}")
 
     def cast(self, llv: ir.Value, src: t.Type, dst: t.Type) -> ir.Value:

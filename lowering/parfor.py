@@ -55,6 +55,11 @@ class Reduction:
     kind: str
     type: t.Type
     compare: tuple[str, bool] | None = None
+    inplace: bool = False  # an array reduction `acc += x` (else `acc = acc + x`, a new array)
+
+    @property
+    def is_array(self) -> bool:
+        return isinstance(self.type, t.Array)
 
 
 @dataclass(eq=False)
@@ -80,6 +85,12 @@ def parallel_loop(*args: Any) -> None:
 def parallel_array_expr(*args: Any) -> None:
     """The callee that replaces an ArrayExpr op in a parallel=True function."""
     raise RuntimeError("parallel_array_expr exists only in compiled code")
+
+
+def private_array(*args: Any) -> None:
+    """The callee giving a chunk its own copy of an array reduction variable, filled with
+    the identity (lowered in lowering/impls/prange.py)."""
+    raise RuntimeError("private_array exists only in compiled code")
 
 
 def parallelise_array_expressions(fn: ir.Function) -> None:
@@ -287,16 +298,21 @@ class _Chain:
         self.region, self.k, self.chain, self.allowed = region, k, chain, allowed
         self.kinds: set[str] = set()
         self.assigned: list[ir.Value] = []
+        self.modes: set[bool] = set()  # array updates seen: in place (acc += x) or not
         self._visiting: set[int] = set()
 
     def reduction(self, param: ir.Variable, passed: list[ir.Value], loc: Loc) -> Reduction:
         for v in passed:
             self.trace(v)
         name = _name(param)
+        if isinstance(param.type, t.Array) and param.type.dtype.is_number and len(
+                self.kinds) == 1 and self.kinds <= {"add", "mul"} and len(self.modes) == 1:
+            return Reduction(self.kinds.pop(), param.type, inplace=self.modes.pop())
         if not param.type.is_number:
             raise UnsupportedError(f"'{name}' of type {param.type} is carried from one prange "
                                    "iteration to the next", loc,
-                                   "only scalar reductions (+=, *=, min, max) can be")
+                                   "only scalar reductions (+=, *=, min, max) and array "
+                                   "reductions (acc += x, acc *= x) can be")
         if self.kinds == {"assign"}:
             return Reduction("select", param.type, self.compare(name, loc))
         if len(self.kinds) == 1:
@@ -333,6 +349,9 @@ class _Chain:
         elif isinstance(op, ir.Call) and op.target in (builtins.min, builtins.max) and len(
                 op.args) == 2 and not op.kwargs:
             operands = candidates = list(op.args)
+        elif isinstance(op, ir.ArrayExpr) and _array_update(op) is not None:
+            operands = list(op.leaves)
+            candidates = [op.leaves[i] for i in _array_update(op)]  # type: ignore[union-attr]
         else:
             return None
         for c in candidates:
@@ -358,8 +377,9 @@ class _Chain:
         op = region.defs.get(id(root))
         if operand is not None and op is not None:
             self.chain.update((id(v), id(root)))
-            self.kinds.add(_ADD[op.opname] if isinstance(op, ir.BinOp)
-                           else op.target.__name__)  # type: ignore[attr-defined]
+            self.kinds.add(_update_kind(op))
+            if isinstance(op, ir.ArrayExpr):
+                self.modes.add(op.inplace)
             self.allowed.add(id(op))
             self.trace(operand)
             return
@@ -393,6 +413,46 @@ class _Chain:
                                    "next iteration or past the loop", loc,
                                    "a conditional update must look like: if y > x: x = y")
         return found[0]
+
+
+def _update_kind(op: ir.Op) -> str:
+    if isinstance(op, ir.BinOp):
+        return _ADD[op.opname]
+    if isinstance(op, ir.ArrayExpr):
+        kind = _array_update_kind(op.tree[1])
+        assert kind is not None
+        return "add" if kind == "sub" else kind  # partials of acc -= x are added on
+    return op.target.__name__  # type: ignore[attr-defined, no-any-return]
+
+
+def _array_update(op: ir.ArrayExpr) -> list[int] | None:
+    """For `acc += x` / `acc = acc * x` fused into an ArrayExpr: the leaves that may be
+    the accumulator (a direct operand of the outermost add/subtract/multiply, used once)."""
+    kind, ufunc, _, children = op.tree if op.tree[0] == "apply" else (None, None, None, [])
+    if kind != "apply" or _array_update_kind(ufunc) is None or len(children) != 2:
+        return None
+    counts: dict[int, int] = {}
+    _count_leaves(op.tree, counts)
+    places = children[:1] if op.inplace or _array_update_kind(ufunc) == "sub" else children
+    found = [c[1] for c in places if c[0] == "leaf" and counts[c[1]] == 1]
+    # The result must have the accumulator's shape: a leaf broadcast up is not one.
+    result_ty = op.result.type  # type: ignore[union-attr]
+    return [i for i in found if op.leaves[i].type == result_ty] or None
+
+
+def _array_update_kind(ufunc: Any) -> str | None:
+    """"add" for np.add, "sub" for np.subtract (combined as a sum), "mul" for np.multiply."""
+    import numpy as np
+
+    return {id(np.add): "add", id(np.subtract): "sub", id(np.multiply): "mul"}.get(id(ufunc))
+
+
+def _count_leaves(tree: Any, counts: dict[int, int]) -> None:
+    if tree[0] == "leaf":
+        counts[tree[1]] = counts.get(tree[1], 0) + 1
+    else:
+        for child in tree[3]:
+            _count_leaves(child, counts)
 
 
 def _value_key(region: _Region, v: ir.Value) -> Any:
@@ -474,7 +534,8 @@ def _chunk_function(fn: ir.Function, head: ir.Block, body: list[ir.Block], it_po
                              target=builtins.range))
     it = _var("it", t.RangeIter(rt))
     entry.ops.append(ir.GetIter(it, loc, rng, sig=t.Signature(it.type, (rng_ty,))))
-    args: list[ir.Value] = list(env)
+    args: list[ir.Value] = [_private(entry, v, r, loc) for v, r in
+                            zip(env, (r for k, r in enumerate(reductions) if k != it_pos))]
     args.insert(it_pos, it)
     entry.exit = ir.Jump(loc, ir.Link(head, args))
     # The loop's exit returns the reduction partials.
@@ -496,6 +557,18 @@ def _chunk_function(fn: ir.Function, head: ir.Block, body: list[ir.Block], it_po
     return ir.Function(f"{fn.name}.prange", f"{fn.qualname}.<prange>",
                        ["lo", "hi", "start", "step", *(v.name for v in env)], entry, loc,
                        return_type=ret_ty)
+
+
+def _private(entry: ir.Block, v: ir.Variable, red: Reduction | None, loc: Loc) -> ir.Value:
+    """An array reduction's chunk-private accumulator (identity-filled); other values as is."""
+    if red is None or not red.is_array:
+        return v
+    private = _var(f"{v.name}.private", v.type)
+    identity = _const(0 if red.kind == "add" else 1, t.int64)
+    func = _const(private_array, t.PyObjectConst(private_array))
+    entry.ops.append(ir.Call(private, loc, func, [v, identity],
+                             sig=t.Signature(v.type, (v.type, t.int64)), target=private_array))
+    return private
 
 
 def _known(args: list[ir.Value], index: int, default: int) -> int | None:

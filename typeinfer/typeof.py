@@ -73,14 +73,27 @@ def typeof_constant(value: Any) -> t.Type | None:
     """Like `typeof`, plus values only valid as compile-time constants (strings, dtypes)."""
     if isinstance(value, str) or type(value).__module__.startswith("numpy.dtypes"):
         return t.PyObjectConst(value)
+    if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
+        return _typeof_frozen_array(value)
     return typeof(value)
 
 
-def _typeof_array(arr: Any) -> t.Type | None:
-    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A."""
+def _typeof_frozen_array(arr: Any) -> t.Type | None:
+    """A global array is copied into the compiled code (lowering/constarrays.py) in C order
+    and native byte order, whatever its layout, alignment and flags: a read-only C array."""
     dtype = _numpy_scalar_types().get(arr.dtype.type)
-    if dtype is None or not arr.dtype.isnative or not arr.flags.aligned:
+    if dtype is None:
+        return None
+    return t.Array(dtype, arr.ndim, "C", readonly=True)
+
+
+def _typeof_array(arr: Any) -> t.Type | None:
+    """array(dtype, ndim, layout): C if C-contiguous, else F if Fortran-contiguous, else A;
+    unaligned data (np.frombuffer(buf, offset=1), Dask's byte buffers) is typed as such."""
+    dtype = _numpy_scalar_types().get(arr.dtype.type)
+    if dtype is None or not arr.dtype.isnative:
         return None
     flags = arr.flags
     layout = "C" if flags.c_contiguous else "F" if flags.f_contiguous else "A"
-    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable)
+    return t.Array(dtype, arr.ndim, layout, readonly=not flags.writeable,
+                   aligned=flags.aligned)

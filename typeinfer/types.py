@@ -387,7 +387,7 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(a, Array) and isinstance(b, Array) and (a.dtype, a.ndim) == (b.dtype, b.ndim):
         # Views of different layouts merge as any-strided (the same data model).
         return a.copy(layout=a.layout if a.layout == b.layout else "A",
-                      readonly=a.readonly or b.readonly)
+                      readonly=a.readonly or b.readonly, aligned=a.aligned and b.aligned)
     if isinstance(a, Tuple) and isinstance(b, Tuple) and len(a.items) == len(b.items):
         items = [unify(x, y) for x, y in zip(a.items, b.items)]
         if all(t is not None for t in items):
@@ -405,34 +405,41 @@ def can_convert(src: Type, dst: Type) -> bool:
         return all(can_convert(s, d) for s, d in zip(src.items, dst.items))
     if isinstance(src, Array) and isinstance(dst, Array):  # the same data, a weaker promise
         return ((src.dtype, src.ndim) == (dst.dtype, dst.ndim)
-                and dst.layout in (src.layout, "A") and (dst.readonly or not src.readonly))
+                and dst.layout in (src.layout, "A") and (dst.readonly or not src.readonly)
+                and (src.aligned or not dst.aligned))
     return False
 
 
 class Array(Type):
     """A NumPy array: element type, number of dimensions, layout 'C', 'F' or 'A' (any strides).
 
+    `aligned=False` for data not aligned to its item size (a view at an odd offset of
+    a byte buffer): its elements are loaded and stored with alignment 1.
+
     >>> Array(float64, 2, "C")
     array(float64, 2d, C)
     """
 
-    __slots__ = __match_args__ = ("dtype", "ndim", "layout", "readonly")
+    __slots__ = __match_args__ = ("dtype", "ndim", "layout", "readonly", "aligned")
     dtype: Type
     ndim: int
     layout: str
     readonly: bool
+    aligned: bool
 
-    def __init__(self, dtype: Type, ndim: int, layout: str = "A", readonly: bool = False) -> None:
-        self._init(dtype, ndim, layout, readonly)
+    def __init__(self, dtype: Type, ndim: int, layout: str = "A", readonly: bool = False,
+                 aligned: bool = True) -> None:
+        self._init(dtype, ndim, layout, readonly, aligned)
 
     @property
     def name(self) -> str:
         ro = ", readonly" if self.readonly else ""
-        return f"array({self.dtype}, {self.ndim}d, {self.layout}{ro})"
+        unaligned = ", unaligned" if not self.aligned else ""
+        return f"array({self.dtype}, {self.ndim}d, {self.layout}{ro}{unaligned})"
 
     def copy(self, **changes: Any) -> Array:
         fields = {"dtype": self.dtype, "ndim": self.ndim, "layout": self.layout,
-                  "readonly": self.readonly, **changes}
+                  "readonly": self.readonly, "aligned": self.aligned, **changes}
         return Array(**fields)
 
 

@@ -25,7 +25,7 @@ from typeinfer import types as t
 from .. import arraymodel as am
 from ..context import Context
 from ..models import i8p, i32, i64, llvm_type
-from ..parfor import ParallelLoop, Reduction, parallel_array_expr, parallel_loop
+from ..parfor import ParallelLoop, Reduction, parallel_array_expr, parallel_loop, private_array
 from ..registry import find, lower
 from .builtins import len_, range_
 
@@ -58,15 +58,15 @@ def lower_parallel_loop(ctx: Context, sig: t.Signature, _loop: Any, rng: ir.Valu
     start, step = b.extract_value(rng, 0), b.extract_value(rng, 2)
     fields = [start, step]
     for value, red, ty in zip(env, loop.reductions, sig.args[2:]):
-        fields.append(_identity(ctx, red, ty) if red is not None and red.kind in (
-            "add", "mul") else value)
+        fields.append(_identity(ctx, red, ty) if red is not None and not red.is_array
+                      and red.kind in ("add", "mul") else value)
     n = len_(ctx, t.Signature(t.int64, (rng_ty,)), rng)
     nchunks, run = pool_functions(ctx)
     k = b.call(nchunks, [n], name="k")
-    malloc = ctx.declare("malloc", i8p, [i64])
+    # Zeroed, so that after an error the slots of chunks that never ran release nothing.
+    calloc = ctx.declare("calloc", i8p, [i64, i64])
     free = ctx.declare("free", ir.VoidType(), [i8p])
-    slot_bytes = _sizeof(b, slot_ty)
-    raw = b.call(malloc, [b.mul(k, slot_bytes)], name="partials.raw")
+    raw = b.call(calloc, [k, _sizeof(b, slot_ty)], name="partials.raw")
     partials = b.bitcast(raw, slot_ty.as_pointer(), name="partials")
     env_ty = ir.LiteralStructType([f.type for f in fields] + [partials.type])
     env_ptr = ctx.alloca(env_ty, "parallel.env")
@@ -76,6 +76,7 @@ def lower_parallel_loop(ctx: Context, sig: t.Signature, _loop: Any, rng: ir.Valu
     with b.if_then(b.icmp_signed(">", n, ir.Constant(i64, 0))):
         status = b.call(run, [tramp, b.bitcast(env_ptr, i8p), n, k], name="status")
         with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+            _release_partials(ctx, loop, partials, k)
             b.call(free, [raw])
             ctx.return_error(status)
     chunks = b.select(b.icmp_signed(">", n, ir.Constant(i64, 0)), k, ir.Constant(i64, 0))
@@ -122,11 +123,15 @@ def _int(b: ir.IRBuilder, v: ir.Value, ty: ir.Type) -> ir.Value:
 
 def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.Value, ...],
              partials: ir.Value, chunks: ir.Value) -> ir.Value:
-    """Each reduction's value before the loop, combined with the partials in chunk order."""
+    """Each reduction's value before the loop, combined with the partials in chunk order.
+
+    A scalar's partials fold into a phi; an array's are added into the array itself
+    (acc += x) or into a copy of it (acc = acc + x), then released."""
     b = ctx.b
     reds = [(value, red) for value, red in zip(env, loop.reductions) if red is not None]
     if not reds:
         return ir.Constant(ir.IntType(8), 0)  # none
+    targets = [_array_target(ctx, value, red) if red.is_array else None for value, red in reds]
     before = b.block
     head = ctx.llfn.append_basic_block("combine.head")
     body = ctx.llfn.append_basic_block("combine.body")
@@ -135,8 +140,11 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
     b.position_at_end(head)
     c = b.phi(i64, name="c")
     c.add_incoming(ir.Constant(i64, 0), before)
-    accs = []
-    for value, red in reds:
+    accs: list[ir.Value] = []
+    for (value, red), target in zip(reds, targets):
+        if target is not None:
+            accs.append(target)
+            continue
         acc = b.phi(value.type, name="acc")
         acc.add_incoming(value, before)
         accs.append(acc)
@@ -145,14 +153,94 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
     slot = b.load(b.gep(partials, [c]))
     for j, ((_, red), acc) in enumerate(zip(reds, accs)):
         part = b.extract_value(slot, j)
-        new = _combine_one(ctx, red, acc, part)
-        acc.add_incoming(new, b.block)
+        if red.is_array:
+            _accumulate(ctx, red, acc, part)
+            ctx.decref(part, red.type)
+            continue
+        acc.add_incoming(_combine_one(ctx, red, acc, part), b.block)  # type: ignore[attr-defined]
     c.add_incoming(b.add(c, ir.Constant(i64, 1)), b.block)
     b.branch(head)
     b.position_at_end(done)
     out = ir.Constant(llvm_type(sig.return_type), ir.Undefined)
     for j, acc in enumerate(accs):
         out = b.insert_value(out, acc, j)
+    return out
+
+
+def _array_target(ctx: Context, value: ir.Value, red: Reduction) -> ir.Value:
+    """The array the partials are added into, as a new reference: the accumulator itself
+    for `acc += x`, a copy for `acc = acc + x` (which leaves the original alone)."""
+    from ..arrayloops import copy_into
+
+    ty = red.type
+    assert isinstance(ty, t.Array)
+    if red.inplace:
+        ctx.incref(value, ty)
+        return value
+    out = _allocate_as(ctx, ty, [am.shape(ctx.b, value, k) for k in range(ty.ndim)])
+    copy_into(ctx, ty, out, ty, value)
+    return out
+
+
+def _accumulate(ctx: Context, red: Reduction, target: ir.Value, part: ir.Value) -> None:
+    """target += part (or *=), through the array-expression emitter."""
+    import numpy as np  # only where arrays exist: compiling must not import NumPy
+
+    from jitcore import ir as jir
+    from typeinfer.rules.arrayexpr import loop_signature
+
+    from .arrayexpr import emit_array_expr
+
+    ty = red.type
+    ufunc = np.add if red.kind == "add" else np.multiply
+    acc_v, part_v = jir.Variable("acc"), jir.Variable("partial")
+    acc_v.type = part_v.type = ty
+    loop_sig = loop_signature(ufunc, (ty, ty))
+    tree = ("apply", ufunc, loop_sig, [("leaf", 0), ("leaf", 1)])
+    op = jir.ArrayExpr(acc_v, None, tree, [acc_v, part_v], True)  # type: ignore[arg-type]
+    ctx.decref(emit_array_expr(ctx, op, [target, part]), ty)  # its result is target, increfed
+
+
+def _release_partials(ctx: Context, loop: ParallelLoop, partials: ir.Value,
+                      k: ir.Value) -> None:
+    """After a failed run: drop the private arrays the chunks that finished handed back."""
+    arrays = [red for red in loop.reductions if red is not None]
+    if not any(red.is_array for red in arrays):
+        return
+    from ..arrayloops import counted_loop
+
+    with counted_loop(ctx, k, "c") as c:
+        slot = ctx.b.load(ctx.b.gep(partials, [c]))
+        for j, red in enumerate(arrays):
+            if red.is_array:
+                ctx.decref(ctx.b.extract_value(slot, j), red.type)  # null: never filled
+
+
+def _allocate_as(ctx: Context, ty: t.Array, dims: list[ir.Value]) -> ir.Value:
+    """A new contiguous array with shape `dims` in `ty`'s layout (Fortran order for 'F')."""
+    from .arraycreate import allocate  # array domains load with NumPy, not before
+
+    if ty.layout != "F":
+        return allocate(ctx, ty, dims)
+    out = allocate(ctx, ty, dims[::-1])  # the transpose of a C array is an F array
+    b = ctx.b
+    strides = [b.extract_value(out, [am.STRIDES, axis]) for axis in range(ty.ndim)]
+    for axis in range(ty.ndim):
+        out = b.insert_value(out, dims[axis], [am.SHAPE, axis])
+        out = b.insert_value(out, strides[ty.ndim - 1 - axis], [am.STRIDES, axis])
+    return out
+
+
+@lower(private_array)
+def lower_private_array(ctx: Context, sig: t.Signature, acc: ir.Value,
+                        identity: ir.Value) -> ir.Value:
+    """A chunk's own accumulator: acc's shape, every element the reduction's identity."""
+    from ..arrayloops import fill
+
+    ty = sig.return_type
+    assert isinstance(ty, t.Array)
+    out = _allocate_as(ctx, ty, [am.shape(ctx.b, acc, k) for k in range(ty.ndim)])
+    fill(ctx, ty, out, ctx.cast(identity, t.int64, ty.dtype))
     return out
 
 

@@ -103,10 +103,8 @@ def test_recursive_closure_and_nested_qualname():
 
 
 def apply(f, chunk):
-    """Runs in the worker: f arrived pickled. Dask hands over arrays at unaligned
-    addresses, which compiled code does not take (typeinfer.typeof): align them first."""
-    if isinstance(chunk, np.ndarray):
-        chunk = np.require(chunk, requirements="A")
+    """Runs in the worker: f arrived pickled. Dask may hand over arrays at unaligned
+    addresses: compiled code takes them as they are (typed `unaligned`)."""
     result = f(chunk)
     return float(result.sum()) if isinstance(result, np.ndarray) else result
 
