@@ -114,7 +114,7 @@ def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: 
             emit_parallel_loop(module, name, nin, len(params) - nin, ndims, MIN_CHUNK_GUFUNC)
 
     if parallel:
-        from targets.ufuncpool import ensure_pool
+        from targets.threadpool import ensure_pool
 
         ensure_pool()
     return Loop(load_loop(overloads, emit, name), codes)

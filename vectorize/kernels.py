@@ -96,7 +96,7 @@ def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
             emit_parallel_loop(module, name, len(sig.args), 1, 1, MIN_CHUNK_ELEMENTWISE)
 
     if parallel:
-        from targets.ufuncpool import ensure_pool
+        from targets.threadpool import ensure_pool
 
         ensure_pool()
     address = load_loop([overload], emit, name)
