@@ -313,8 +313,10 @@ def _iterations_independent(b: ir.IRBuilder, args: ir.Value, steps: ir.Value, n:
         ok = b.and_(ok, b.icmp_signed("!=", out_step, _ZERO))
         for k in range(nin):
             base, step, low, high = span(k)
-            overlap = b.and_(b.icmp_signed("<=", low, out_high), b.icmp_signed("<=", out_low, high))
-            exact = b.and_(b.icmp_signed("==", base, out_base), b.icmp_signed("==", step, out_step))
+            overlap = b.and_(b.icmp_signed("<=", low, out_high),
+                             b.icmp_signed("<=", out_low, high))
+            exact = b.and_(b.icmp_signed("==", base, out_base),
+                           b.icmp_signed("==", step, out_step))
             ok = b.and_(ok, b.or_(b.not_(overlap), exact))
     return ok
 
