@@ -26,7 +26,8 @@ dtype are converted once before the loop; outputs of another dtype are computed
 into a temporary and copied back. Outputs may be left out when the inputs define
 every core dimension: the call then allocates and returns them (a scalar for a
 0-d result), as NumPy does; given outputs are returned too (Numba returns None).
-The loop runs serially, also for target="parallel" gufuncs.
+For a target="parallel" gufunc the outermost loop is a `prange`, run by the thread
+pool.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ class GufuncCalls:
     ins: list[tuple[str, ...]]
     outs: list[tuple[str, ...]]
     loops: list[list[Any]]  # per declared signature, a targets.ufuncloops.CoreArg per argument
+    parallel: bool = False  # target="parallel": the outermost loop is a prange
 
 
 _HELPERS: dict[tuple[int, tuple[t.Type, ...]], Any] = {}
@@ -101,11 +103,14 @@ def _build_helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
     source = _Source(calls, args, loop).text()
     filename = f"<gufunc {name} call {next(_ids)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict[str, Any] = {"np": np, "kernel": calls.kernel}
+    from jitcore import prange
+
+    namespace: dict[str, Any] = {"np": np, "kernel": calls.kernel, "prange": prange}
     namespace.update({f"dt{k}": np.dtype(_dtype_name(p.dtype)).type
                       for k, p in enumerate(loop)})
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own generated code
-    return Dispatcher(namespace[f"{_identifier(name)}_call"], {"nopython": True})
+    return Dispatcher(namespace[f"{_identifier(name)}_call"],
+                      {"nopython": True, "parallel": calls.parallel})
 
 
 def _check_operand(calls: GufuncCalls, k: int, ty: t.Type) -> None:
@@ -198,7 +203,8 @@ class _Source:
         views = self._operands()
         body = 1
         for j in range(self.nloop):
-            self.emit(f"for i{j} in range(d{j}):", body)
+            loop = "prange" if j == 0 and self.calls.parallel else "range"
+            self.emit(f"for i{j} in {loop}(d{j}):", body)
             body += 1
         self.emit(f"kernel({', '.join(views)})", body)
         for k, copy in outs["copies"]:

@@ -57,7 +57,7 @@ def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str
         args = tuple(p.ty for p in params)
         info.loops[args] = t.Signature(t.none, args)
     install_resolver(ufunc, _resolver_address)  # for its error messages
-    register_calls(GufuncCalls(ufunc, kernel.dispatcher, ins, outs, params_of))
+    register_calls(GufuncCalls(ufunc, kernel.dispatcher, ins, outs, params_of, parallel))
     return ufunc
 
 

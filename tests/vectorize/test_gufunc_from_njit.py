@@ -166,11 +166,13 @@ def test_kernel_exception_reaches_the_caller():
         use(np.array([[-1.0, 2.0], [-3.0, -1.0]]))
 
 
-def test_parallel_gufunc_from_compiled_code():
+def test_parallel_gufunc_from_compiled_code_runs_on_the_pool(no_leaks):
     @guvectorize(["void(float64[:], float64[:])"], "(n)->()", target="parallel")
     def total(x, out):
         s = 0.0
         for i in range(x.shape[0]):
+            if x[i] < 0:
+                raise ValueError("negative entry")
             s += x[i]
         out[0] = s
 
@@ -178,8 +180,13 @@ def test_parallel_gufunc_from_compiled_code():
     def use(x):
         return total(x)
 
-    x = sample("float64", (50, 6), 11)
-    assert_same(use(x), total(x))
+    for x in (sample("float64", (500, 6), 11) + 5, np.ones((0, 3)), np.ones((2, 3, 4))):
+        assert_same(use(x), total(x))
+        assert_same(use(x[::-1]), total(x[::-1]))
+    x = np.ones((1000, 4))
+    x[999, 2] = -1.0  # the last chunk, run by a worker or the caller
+    with pytest.raises(ValueError, match="negative entry"):
+        use(x)
 
 
 def test_unsupported_calls_are_typing_errors():
