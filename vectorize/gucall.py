@@ -89,6 +89,7 @@ def _helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
 
 
 def _build_helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
+    from jitcore import prange
     from jitcore.dispatcher import Dispatcher
 
     name = calls.ufunc.__name__
@@ -103,8 +104,6 @@ def _build_helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
     source = _Source(calls, args, loop).text()
     filename = f"<gufunc {name} call {next(_ids)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    from jitcore import prange
-
     namespace: dict[str, Any] = {"np": np, "kernel": calls.kernel, "prange": prange}
     namespace.update({f"dt{k}": np.dtype(_dtype_name(p.dtype)).type
                       for k, p in enumerate(loop)})

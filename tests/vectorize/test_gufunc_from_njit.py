@@ -212,6 +212,14 @@ def test_unsupported_calls_are_typing_errors():
                                           "dimensions \\(n\\) need an array"):
         scalar_core(np.ones(3))
 
+    with pytest.raises(TypingError, match="input 0 is array\\(float64, 0d, C\\) but its core "
+                                          "dimensions \\(n\\) need at least 1"):
+        call2(np.ones(()), np.ones(3))
+    readonly = np.zeros(3)
+    readonly.flags.writeable = False
+    with pytest.raises(TypingError, match="output 0 is a read-only array"):
+        call3(np.ones((3, 2)), np.ones(2), readonly)
+
     @njit
     def complex_input(x):
         return dot(x, x)
