@@ -71,6 +71,9 @@ _ONE_POOL = textwrap.dedent("""
 
     a = np.arange(1_000_000.0)
     before = threads()
+    small = np.arange(20_000.0)  # under two chunks: runs inline, the pool stays unstarted
+    assert np.array_equal(half(small), small * 0.5)
+    assert threads() == before
     assert np.array_equal(half(a), a * 0.5)
     after_ufunc = threads()
     assert total(a) == a.sum()
