@@ -33,7 +33,6 @@ from . import threadpool
 
 LOOP_TYPE = ir.FunctionType(void, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
 BODY_TYPE = ir.FunctionType(i32, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
-CHUNK_TYPE = ir.FunctionType(void, [i8p, i64, i64])
 _ZERO = ir.Constant(i64, 0)
 _ONE = ir.Constant(i64, 1)
 

@@ -21,9 +21,9 @@ loop dimensions calling the core kernel on views.
 The loop is the one whose input dtypes are the operands' own, else the first
 declared one whose input dtypes the operands cast to safely (scalars: same kind,
 as NumPy treats Python numbers) and whose outputs cast to the given outputs by
-same kind, as NumPy's resolution picks it. Inputs of another
-dtype are converted once before the loop; outputs of another dtype are computed
-into a temporary and copied back. Outputs may be left out when the inputs define
+same kind, as NumPy's resolution picks it. Inputs of another dtype are converted
+once before the loop; outputs of another dtype are computed into a temporary and
+copied back. Outputs may be left out when the inputs define
 every core dimension: the call then allocates and returns them (a scalar for a
 0-d result), as NumPy does; given outputs are returned too (Numba returns None).
 For a target="parallel" gufunc the outermost loop is a `prange`, run by the thread
