@@ -1,15 +1,21 @@
 """@vectorize against Numba's @vectorize and NumPy's composed expressions, serial and parallel.
 
     make bench-venv (or any venv with numba)    # numba is only needed here, never by tests
-    /work/bench-venv/bin/python benchmarks/vectorize_bench.py [--sizes 1000000,10000000]
+    .bench-venv/bin/python benchmarks/vectorize_bench.py [--sizes 10000,1000000,16000000]
 
 Kernels: `axpb` (a*b + c, memory bound) and `black_scholes` (a call price with
 exp, log, sqrt and erf: compute bound). Every implementation writes into a
 preallocated output (out=), so the loops are measured, not page faults. Samples
-are taken round-robin over the implementations, so they share the machine's noise;
-each figure is the minimum over the repeats. Prints a Markdown table; the issue's
-targets: jitcore serial <= Numba serial, jitcore parallel >= 1.8x jitcore serial. The
-last column is how the parallel target's CPU time divides among threads (from /proc).
+are taken round-robin over the implementations, so they share the machine's noise,
+with a pause before each (--pause) so the thread pools that spin after a run (Numba's
+OpenMP or TBB workers, jitcore's) are asleep again; each figure is the minimum over
+the repeats. Prints a Markdown table; the issue's targets: jitcore serial <= Numba
+serial, jitcore parallel >= 1.8x jitcore serial (on 2 idle cores, for the 16 M rows). The parallel targets' thread pools are started by
+the warm-up calls, so the figures time the pool's runs, not thread creation; 10 000
+elements is below jitcore's threshold (loops under 2 x 16 384 elements run inline,
+without waking the pool). The last column is how the parallel target's CPU time
+divides among the process's threads (from /proc). The header says how loaded the
+machine was: the load average and how many cores a two-process spin test found free.
 """
 from __future__ import annotations
 
@@ -92,7 +98,7 @@ def build(kernel: str) -> dict[str, Callable[..., Any]]:
 
 
 def measure(impls: dict[str, Callable[..., Any]], args: tuple[np.ndarray, ...],
-            repeats: int) -> dict[str, float]:
+            repeats: int, pause: float) -> dict[str, float]:
     out = np.empty_like(args[0])
     reference = None
     for name, f in impls.items():  # warm up, and check they agree
@@ -103,6 +109,7 @@ def measure(impls: dict[str, Callable[..., Any]], args: tuple[np.ndarray, ...],
     best = {name: math.inf for name in impls}
     for _ in range(repeats):
         for name, f in impls.items():
+            time.sleep(pause)  # the previous sample's pool threads (both spin) go to sleep
             start = time.perf_counter()
             f(*args, out)
             best[name] = min(best[name], time.perf_counter() - start)
@@ -135,28 +142,41 @@ def cpu_split(f: Callable[..., Any], args: tuple[np.ndarray, ...], seconds: floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000000,10000000")
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--sizes", default="10000,1000000,16000000")
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--kernels", default="axpb,black_scholes")
+    parser.add_argument("--pause", type=float, default=0.02,
+                        help="seconds between samples, so one pool's spinning threads do not "
+                             "slow the next implementation's sample")
     opts = parser.parse_args()
-    print(f"threads: {os.environ['NUMBA_NUM_THREADS']} (numba), "
-          f"{os.environ.get('JITCORE_NUM_THREADS', os.cpu_count())} (jitcore); "
-          "times in ms, minimum of the repeats\n")
+    import jitcore
+    from parallel_bench import available_cores
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"threads: {os.environ['NUMBA_NUM_THREADS']} (numba), {jitcore.get_num_threads()} "
+          f"(jitcore); cpus {os.cpu_count()}; load average {load}; cores free for this run "
+          f"(two processes vs one): {available_cores():.2f}")
+    print("times in ms, minimum of the repeats; speed-up = serial time / parallel time\n")
     print("| kernel | n | NumPy | Numba | jitcore | jitcore/Numba | Numba par. | jitcore par. | "
-          "jitcore par. speed-up | jitcore par. CPU split % |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "Numba par. speed-up | jitcore par. speed-up | jitcore par. CPU split % |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for kernel in opts.kernels.split(","):
         impls = build(kernel)
         for n in map(int, opts.sizes.split(",")):
             args = inputs(kernel, n)
-            t = measure(impls, args, opts.repeats)
+            t = measure(impls, args, opts.repeats, opts.pause)
             split = cpu_split(impls["jitcore parallel"], args)
             ms = {k: v * 1e3 for k, v in t.items()}
             numpy_ms = f"{ms['numpy']:.2f}" if "numpy" in ms else "-"
             print(f"| {kernel} | {n:,} | {numpy_ms} | {ms['numba cpu']:.2f} | "
                   f"{ms['jitcore cpu']:.2f} | {ms['jitcore cpu'] / ms['numba cpu']:.2f}x | "
                   f"{ms['numba parallel']:.2f} | {ms['jitcore parallel']:.2f} | "
+                  f"{ms['numba cpu'] / ms['numba parallel']:.2f}x | "
                   f"{ms['jitcore cpu'] / ms['jitcore parallel']:.2f}x | {split} |", flush=True)
+    import numba
+
+    print(f"\nNumba's threading layer: {numba.threading_layer()}; load average after the run: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ core kernel once per outer iteration.
 
 A kernel that fails has set the Python exception (taking the GIL itself); the
 loop stops and NumPy, which checks PyErr_Occurred after every loop, raises it.
-`emit_parallel_loop` splits the outer dimension across the native thread pool
-(targets.ufuncpool); an exception raised on a worker thread is moved to the
-calling thread.
+`emit_parallel_loop` splits the outer dimension across the process's thread pool
+(targets.threadpool, shared with prange); an exception raised on a worker thread
+is moved to the calling thread by the pool.
 """
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ from lowering.emit import native_function_type
 from lowering.models import i1, i8, i8p, i32, i64, llvm_type, void
 from typeinfer import types as t
 
+from . import threadpool
+
 LOOP_TYPE = ir.FunctionType(void, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
 BODY_TYPE = ir.FunctionType(i32, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
-CHUNK_TYPE = ir.FunctionType(void, [i8p, i64, i64])
 _ZERO = ir.Constant(i64, 0)
 _ONE = ir.Constant(i64, 1)
 
@@ -251,54 +252,45 @@ def _array_view(b: ir.IRBuilder, ty: t.Array, data: ir.Value, shape: list[ir.Val
 
 # --- the parallel target -------------------------------------------------------------------
 
-_CLOSURE = ir.LiteralStructType([i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p,
-                                 i8p, i8p, i8p])  # args, dims, steps, data, exception triple
+_CLOSURE = ir.LiteralStructType([i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
+# args, dims, steps, data: NumPy's loop arguments, read by every chunk
 
 
 def emit_parallel_loop(module: ir.Module, name: str, nin: int, nout: int, ndims: int,
                        min_chunk: int) -> None:
-    """Define `name`: NumPy's loop running `name.body` over chunks of the outer dimension.
+    """Define `name`: NumPy's loop running `name.body` over chunks of the outer dimension on
+    the process's thread pool (targets.threadpool, the one prange uses).
 
-    `ndims` counts the dimensions entries (1 + core dimensions); chunks hold at
-    least `min_chunk` outer iterations. An elementwise loop whose inputs overlap its
-    output other than element for element (NumPy's reduce and accumulate pass the
-    accumulator as an input) depends on earlier iterations and runs serially.
+    `ndims` counts the dimensions entries (1 + core dimensions). The pool's chunk count
+    (a few per active thread) is capped so a chunk holds at least `min_chunk` outer
+    iterations; a loop too small for two chunks runs inline, without touching the pool.
+    An elementwise loop whose inputs overlap its output other than element for element
+    (NumPy's reduce and accumulate pass the accumulator as an input) depends on earlier
+    iterations and runs inline too. The pool releases the caller's GIL if it holds it
+    (NumPy keeps it for small loops) and restores a chunk's exception in the caller.
     """
-    from .ufuncpool import RUN, RUN_TYPE
-
     nargs = nin + nout
     body = module.globals[f"{name}.body"]
     chunk = _chunk_function(module, name, body, nargs, ndims)
     fn, b = _entry(module, name, LOOP_TYPE)
     args, dims, steps, _ = fn.args
     n = b.load(dims, name="n")
+    nchunks = _declare(module, threadpool.NCHUNKS, ir.FunctionType(i64, [i64]))
+    k = b.call(nchunks, [n], name="k")
+    most = b.sdiv(n, ir.Constant(i64, max(1, min_chunk)), name="most")
+    k = b.select(b.icmp_signed("<", most, k), most, k, name="chunks")
+    inline = b.icmp_signed("<", k, ir.Constant(i64, 2))
     if ndims == 1:
-        independent = _iterations_independent(b, args, steps, n, nin, nout)
-        with b.if_then(b.not_(independent), likely=False):
-            b.call(body, list(fn.args))
-            b.ret_void()
+        inline = b.or_(inline, b.not_(_iterations_independent(b, args, steps, n, nin, nout)))
+    with b.if_then(inline):
+        b.call(body, list(fn.args))
+        b.ret_void()
     closure = b.alloca(_CLOSURE, name="closure")
-    for k, value in enumerate(fn.args):
-        b.store(value, _field(b, closure, k))
-    for k in (4, 5, 6):
-        b.store(ir.Constant(i8p, None), _field(b, closure, k))
-    run = _declare(module, RUN, RUN_TYPE)
-    # NumPy keeps the GIL for small problems; workers may need it to record an exception.
-    holds_gil = b.icmp_signed("!=", b.call(_capi(module, "PyGILState_Check", i32, []), []),
-                              ir.Constant(i32, 0))
-    saved = b.alloca(i8p, name="saved")
-    b.store(ir.Constant(i8p, None), saved)
-    with b.if_then(holds_gil):
-        b.store(b.call(_capi(module, "PyEval_SaveThread", i8p, []), []), saved)
-    b.call(run, [chunk, b.bitcast(closure, i8p), n, ir.Constant(i64, min_chunk)])
-    with b.if_then(holds_gil):
-        b.call(_capi(module, "PyEval_RestoreThread", void, [i8p]), [b.load(saved)])
-    exc_type = b.load(_field(b, closure, 4))
-    with b.if_then(b.icmp_unsigned("!=", exc_type, ir.Constant(i8p, None)), likely=False):
-        state = b.call(_capi(module, "PyGILState_Ensure", i32, []), [])
-        restore = _capi(module, "PyErr_Restore", void, [i8p, i8p, i8p])
-        b.call(restore, [exc_type, b.load(_field(b, closure, 5)), b.load(_field(b, closure, 6))])
-        b.call(_capi(module, "PyGILState_Release", void, [i32]), [state])
+    for j, value in enumerate(fn.args):
+        b.store(value, _field(b, closure, j))
+    run = _declare(module, threadpool.RUN, ir.FunctionType(
+        i32, [threadpool.CHUNK_FN.as_pointer(), i8p, i64, i64]))
+    b.call(run, [chunk, b.bitcast(closure, i8p), n, k])  # a failure is set as PyErr
     b.ret_void()
 
 
@@ -320,8 +312,10 @@ def _iterations_independent(b: ir.IRBuilder, args: ir.Value, steps: ir.Value, n:
         ok = b.and_(ok, b.icmp_signed("!=", out_step, _ZERO))
         for k in range(nin):
             base, step, low, high = span(k)
-            overlap = b.and_(b.icmp_signed("<=", low, out_high), b.icmp_signed("<=", out_low, high))
-            exact = b.and_(b.icmp_signed("==", base, out_base), b.icmp_signed("==", step, out_step))
+            overlap = b.and_(b.icmp_signed("<=", low, out_high),
+                             b.icmp_signed("<=", out_low, high))
+            exact = b.and_(b.icmp_signed("==", base, out_base),
+                           b.icmp_signed("==", step, out_step))
             ok = b.and_(ok, b.or_(b.not_(overlap), exact))
     return ok
 
@@ -336,10 +330,11 @@ def _capi(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type]) -> ir
 
 def _chunk_function(module: ir.Module, name: str, body: ir.Function, nargs: int,
                     ndims: int) -> ir.Function:
-    """void chunk(closure, start, stop): the body over outer iterations [start, stop)."""
-    fn, b = _entry(module, f"{name}.chunk", CHUNK_TYPE)
+    """i32 chunk(closure, lo, hi, c): the body over outer iterations [lo, hi), as the pool
+    calls it; a failing body has set this thread's exception, which the pool collects."""
+    fn, b = _entry(module, f"{name}.chunk", threadpool.CHUNK_FN)
     fn.linkage = "internal"
-    raw, start, stop = fn.args
+    raw, start, stop, _ = fn.args
     closure = b.bitcast(raw, _CLOSURE.as_pointer())
     args, dims, steps, data = (b.load(_field(b, closure, k)) for k in range(4))
     moved_args = b.alloca(i8p, nargs, name="args")
@@ -352,22 +347,7 @@ def _chunk_function(module: ir.Module, name: str, body: ir.Function, nargs: int,
     for j in range(1, ndims):
         b.store(b.load(b.gep(dims, [ir.Constant(i64, j)])),
                 b.gep(moved_dims, [ir.Constant(i64, j)]))
-    status = b.call(body, [moved_args, moved_dims, steps, data])
-    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
-        # The exception sits in this thread's state: move it where the caller finds it.
-        state = b.call(_capi(module, "PyGILState_Ensure", i32, []), [])
-        slots = [b.alloca(i8p) for _ in range(3)]
-        b.call(_capi(module, "PyErr_Fetch", void, [i8p.as_pointer()] * 3), slots)
-        first = b.icmp_unsigned("==", b.load(_field(b, closure, 4)), ir.Constant(i8p, None))
-        with b.if_else(first) as (keep, drop):
-            with keep:
-                for k, slot in enumerate(slots):
-                    b.store(b.load(slot), _field(b, closure, 4 + k))
-            with drop:  # a second failing chunk: one exception is enough (Py_DecRef takes NULL)
-                for slot in slots:
-                    b.call(_capi(module, "Py_DecRef", void, [i8p]), [b.load(slot)])
-        b.call(_capi(module, "PyGILState_Release", void, [i32]), [state])
-    b.ret_void()
+    b.ret(b.call(body, [moved_args, moved_dims, steps, data], name="status"))
     return fn
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from jitcore.errors import TypingError
 from typeinfer import types as t
 
+from .gucall import GufuncCalls
+from .gucall import register as register_calls
 from .kernels import MIN_CHUNK_GUFUNC, Kernel, load_loop, typecodes
 from .sigparse import dimension_indices, parse_layout
 from .ufuncs import _register, _resolver_address
@@ -43,16 +45,19 @@ def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str
                         f"arguments but {name}() takes {nparams}")
     dims = dimension_indices(ins + outs)
     ndims = 1 + len({d for arg in dims for d in arg})
-    loops, declared = [], []
+    loops, params_of = [], []
     for spec in signatures:
         params = _core_args(kernel, spec, layout, ins + outs, dims, len(ins))
         loops.append(_gufunc_loop(kernel, spec, params, len(ins), ndims, parallel))
-        declared.append(tuple(p.ty for p in params))
+        params_of.append(params)
     ufunc = make_ufunc(name, loops, len(ins), len(outs), identity, py_func.__doc__ or "",
                        signature=layout)
     info = _register(kernel, ufunc, dynamic=False, parallel=parallel, callable_from_jit=False)
-    info.loops.update((args, t.Signature(t.none, args)) for args in declared)
+    for params in params_of:
+        args = tuple(p.ty for p in params)
+        info.loops[args] = t.Signature(t.none, args)
     install_resolver(ufunc, _resolver_address)  # for its error messages
+    register_calls(GufuncCalls(ufunc, kernel.dispatcher, ins, outs, params_of, parallel))
     return ufunc
 
 
@@ -114,7 +119,7 @@ def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: 
             emit_parallel_loop(module, name, nin, len(params) - nin, ndims, MIN_CHUNK_GUFUNC)
 
     if parallel:
-        from targets.ufuncpool import ensure_pool
+        from targets.threadpool import ensure_pool
 
         ensure_pool()
     return Loop(load_loop(overloads, emit, name), codes)

@@ -20,7 +20,7 @@ from typeinfer import types as t
 
 _ids = itertools.count()
 KERNEL_DEFAULTS = {"nopython": True, "error_model": "numpy"}  # elementwise: NumPy semantics
-MIN_CHUNK_ELEMENTWISE = 4096  # elements per thread below which a parallel loop runs serially
+MIN_CHUNK_ELEMENTWISE = 1 << 14  # elements per chunk at least: smaller loops run inline
 MIN_CHUNK_GUFUNC = 1
 
 
@@ -96,7 +96,7 @@ def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
             emit_parallel_loop(module, name, len(sig.args), 1, 1, MIN_CHUNK_ELEMENTWISE)
 
     if parallel:
-        from targets.ufuncpool import ensure_pool
+        from targets.threadpool import ensure_pool
 
         ensure_pool()
     address = load_loop([overload], emit, name)

@@ -108,3 +108,17 @@ def test_dynamic_ufunc_called_from_compiled_code_compiles_no_loop():
     assert use(2.5) == 8.5
     assert affine.types == []  # the kernel is called directly; the ufunc's loops stay lazy
     assert jitcore.memory_stats()[0] >= 0
+
+
+@njit
+def outer_sum(x, y):
+    return rel(x[:, np.newaxis, :], y) + dyn(x[:, np.newaxis, :], y)
+
+
+def test_array_calls_broadcast_across_dimensions(no_leaks):
+    x, y = sample("float64", (4, 5), 3), sample("float64", (3, 5), 4)[::-1]
+    for xv, yv in ((x, y), (np.asfortranarray(x), y.astype(np.float32)), (x[:0], y)):
+        expected = rel(xv[:, None, :], yv) + dyn(xv[:, None, :], yv)
+        assert_same(outer_sum(xv, yv), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="operands could not be broadcast together"):
+        call2(np.ones((3, 4)), np.ones((2, 4)))

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
 import pytest
 
+import jitcore
 from jitcore import guvectorize, vectorize
-from targets import ufuncpool as threadpool
+from targets import threadpool
 
 from .reference import assert_same, sample
 
@@ -44,10 +49,59 @@ serial_dot = guvectorize(GUSIG, "(n),(n)->()")(core)
 parallel_dot = guvectorize(GUSIG, "(n),(n)->()", target="parallel")(core)
 
 
-def test_pool_runs_the_configured_threads(monkeypatch):
-    assert threadpool.ensure_pool() == threadpool.thread_count() >= 1
-    monkeypatch.setenv("JITCORE_NUM_THREADS", "3")
-    assert threadpool.thread_count() == 3
+_ONE_POOL = textwrap.dedent("""
+    import os
+    import numpy as np
+    import jitcore
+    from jitcore import njit, prange, vectorize
+
+    def threads():
+        return len(os.listdir("/proc/self/task"))
+
+    @vectorize(["float64(float64)"], target="parallel")
+    def half(x):
+        return x * 0.5
+
+    @njit(parallel=True)
+    def total(a):
+        s = 0.0
+        for i in prange(a.shape[0]):
+            s += a[i]
+        return s
+
+    a = np.arange(1_000_000.0)
+    before = threads()
+    small = np.arange(20_000.0)  # under two chunks: runs inline, the pool stays unstarted
+    assert np.array_equal(half(small), small * 0.5)
+    assert threads() == before
+    assert np.array_equal(half(a), a * 0.5)
+    after_ufunc = threads()
+    assert total(a) == a.sum()
+    after_prange = threads()
+    print(before, after_ufunc, after_prange, jitcore.get_num_threads())
+""")
+
+
+def test_ufuncs_and_prange_share_one_pool_sized_by_the_environment():
+    env = {**os.environ, "JITCORE_NUM_THREADS": "3"}
+    out = subprocess.run([sys.executable, "-c", _ONE_POOL], env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    before, after_ufunc, after_prange, active = map(int, out.split())
+    assert after_ufunc - before == 2  # the pool's workers, started by the ufunc's first run
+    assert after_prange == after_ufunc  # prange found them: no second pool
+    assert active == 3
+
+
+def test_results_do_not_depend_on_set_num_threads():
+    a, b = sample("float64", (300_000,), 1), sample("float64", (300_000,), 2)
+    expected = serial(a, b)
+    old = jitcore.get_num_threads()
+    try:
+        for n in range(1, threadpool.pool_size() + 1):
+            jitcore.set_num_threads(n)
+            assert_same(parallel(a, b), expected, rtol=0)
+    finally:
+        jitcore.set_num_threads(old)
 
 
 @pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
