@@ -52,8 +52,8 @@ class _Pool:
         self.mutex, self.work_cv, self.done_cv, self.run_lock = (
             self._global(name, sync, 16) for name in ("mutex", "work_cv", "done_cv", "run_lock"))
         (self.gen, self.busy, self.next, self.n, self.k, self.size, self.active, self.started,
-         self.cancel) = (self._global(name, i64, 8) for name in (
-            "gen", "busy", "next", "n", "k", "size", "active", "started", "cancel"))
+         self.cancel, self.joined) = (self._global(name, i64, 8) for name in (
+            "gen", "busy", "next", "n", "k", "size", "active", "started", "cancel", "joined"))
         self.fn = self._global("fn", CHUNK_FN.as_pointer(), 8)
         self.env = self._global("env", i8p, 8)
         self.err = self._global("err", ir.ArrayType(i8p, 3), 8)
@@ -213,6 +213,18 @@ def _define_worker(p: _Pool, work: ir.Function) -> ir.Function:
     p.lock(b, p.mutex)
     p.wait_while(b, fn, p.work_cv, idle)
     b.store(p.load(b, p.gen), seen)
+    # Only the first active - 1 workers to wake join a run (the caller is the other one):
+    # set_num_threads(n) limits the threads that compute, not just the chunk count.
+    joined = b.load(p.joined)
+    b.store(b.add(joined, _ONE), p.joined)
+    sit_out = b.icmp_signed(">=", b.add(joined, _ONE), b.load(p.active))
+    join = fn.append_basic_block("join")
+    skip = fn.append_basic_block("skip")
+    b.cbranch(sit_out, skip, join)
+    b.position_at_end(skip)
+    p.unlock(b, p.mutex)
+    b.branch(loop)
+    b.position_at_end(join)
     task = [b.load(p.fn), b.load(p.env), b.load(p.n), b.load(p.k)]
     p.store(b, b.add(p.load(b, p.busy), _ONE), p.busy)
     p.unlock(b, p.mutex)
@@ -284,7 +296,7 @@ def _define_run(p: _Pool, work: ir.Function, start: ir.Function) -> ir.Function:
     # Workers still leaving the previous run must be gone before the counter is reset.
     p.wait_while(b, fn, p.done_cv, busy)
     for gv, v in ((p.fn, chunk), (p.env, env), (p.n, n), (p.k, k), (p.next, _ZERO),
-                  (p.cancel, _ZERO)):
+                  (p.cancel, _ZERO), (p.joined, _ZERO)):
         b.store(v, gv)
     b.store(ir.Constant(p.err.value_type, None), p.err)
     p.store(b, b.add(p.load(b, p.gen), _ONE), p.gen)

@@ -58,6 +58,43 @@ def test_nchunks_follows_the_active_thread_count():
         jitcore.set_num_threads(size)
 
 
+THREADS_SCRIPT = textwrap.dedent("""
+    import ctypes, threading, time
+    import jitcore
+    from targets import threadpool
+    CHUNK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                             ctypes.c_int64)
+    threadpool.ensure_pool()
+    run = ctypes.CFUNCTYPE(ctypes.c_int32, CHUNK, ctypes.c_void_p, ctypes.c_int64,
+                           ctypes.c_int64)(threadpool._addresses[threadpool.RUN])
+    seen = set()
+
+    def chunk(env, lo, hi, c):
+        seen.add(threading.get_native_id())
+        time.sleep(0.005)  # without the GIL: every thread allowed in gets chunks
+        return 0
+
+    callback = CHUNK(chunk)
+    for n in (1, 2, 3, 1):
+        jitcore.set_num_threads(n)
+        seen.clear()
+        assert run(callback, None, 48, 48) == 0
+        print(n, len(seen), threading.get_native_id() in seen)
+""")
+
+
+def test_set_num_threads_limits_the_threads_that_compute():
+    env = {**os.environ, "JITCORE_NUM_THREADS": "3"}
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", THREADS_SCRIPT], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split() for line in done.stdout.splitlines()]
+    # n threads at most, the caller always among them; 48 sleeping chunks bring in all n.
+    assert rows == [["1", "1", "True"], ["2", "2", "True"], ["3", "3", "True"],
+                    ["1", "1", "True"]]
+
+
 SCRIPT = textwrap.dedent("""
     import numpy as np
     import jitcore
