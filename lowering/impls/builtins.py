@@ -108,7 +108,9 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     is_constant = ctx.declare(f"llvm.is.constant.i{step.type.width}", i1, [step.type])
     known_unit = b.and_(b.call(is_constant, [step]), unit)
     valid = b.select(known_unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
-    b.store(b.add(current, step), ptrs[0])  # wraps only after the last iteration
+    # The increment can only overflow after the last iteration, and that value is never
+    # read (the loop has exited): `nsw` is exact, and lets LLVM keep one induction variable.
+    b.store(b.add(current, step, flags=["nsw"] if signed else []), ptrs[0])
     b.store(b.sub(remaining, one), ptrs[3])
     pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
     return b.insert_value(b.insert_value(pair, current, 0), valid, 1)

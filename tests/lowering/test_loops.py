@@ -53,6 +53,34 @@ def test_range_with_a_run_time_step_values():
     check_each(count_and_last, extremes)
 
 
+def count_up(start, stop):
+    count = 0
+    last = 0
+    for j in range(start, stop):
+        count += 1
+        last = j
+    return count, last
+
+
+def count_down(start, stop):
+    count = 0
+    last = 0
+    for j in range(start, stop, -1):
+        count += 1
+        last = j
+    return count, last
+
+
+def test_constant_unit_steps_at_the_ends_of_int64():
+    # The increment after the last iteration overflows here (it carries `nsw`): its value
+    # is never read, so the loops still end with Python's count and last value.
+    top, bottom = 2**63 - 1, -2**63
+    check_each(count_up, [(top - 2, top), (top, top), (top - 1, top), (top, bottom),
+                          (bottom, bottom + 3), (-1, 2)])
+    check_each(count_down, [(bottom + 2, bottom), (bottom, bottom), (bottom + 1, bottom),
+                            (bottom, top), (top, top - 3), (1, -2)])
+
+
 def test_strided_store_with_a_run_time_step():
     clear = njit(strided_clear)
     for n, start, step in [(0, 0, 1), (1, 0, 5), (100, 4, 2), (101, 9, 9), (64, -10, 3),
