@@ -601,6 +601,7 @@ class FunctionCache:
         self.hits = self.misses = self.stores = 0
         self.reason = ""  # why the last lookup or store did not use the cache
         self.loaded: dict[tuple[t.Type, ...], Path] = {}
+        self.missed: dict[tuple[t.Type, ...], int] = {}  # lookups that found nothing
         self._keys: dict[tuple[t.Type, ...], str] = {}  # looked up, then stored under
 
     def info(self) -> dict[str, Any]:
@@ -642,6 +643,7 @@ class FunctionCache:
             self.loaded[argtypes] = path
             return overload
         self.misses += 1
+        self.missed[argtypes] = self.missed.get(argtypes, 0) + 1
         return None
 
     def store(self, overload: Any) -> None:

@@ -275,6 +275,21 @@ class Dispatcher:
             return {"reason": "cache=True was not given"}
         return self._cache.info()  # type: ignore[no-any-return]
 
+    @property
+    def stats(self) -> Any:
+        """Numba's `dispatcher.stats`: the cache directory and, per argument types, the
+        overloads loaded from the cache (`cache_hits`) and the lookups that found nothing
+        (`cache_misses`), as Counters."""
+        from collections import Counter
+        from types import SimpleNamespace
+
+        cache = self._cache
+        if cache is None:
+            return SimpleNamespace(cache_path=None, cache_hits=Counter(), cache_misses=Counter())
+        return SimpleNamespace(cache_path=cache.info()["directory"],
+                               cache_hits=Counter(dict.fromkeys(cache.loaded, 1)),
+                               cache_misses=Counter(cache.missed))
+
     # --- inspection ----------------------------------------------------------------------
 
     @property

@@ -41,7 +41,9 @@ for bad in (-1, 0):
         errors.append([type(exc).__name__, str(exc)])
 report(poly=poly(7, 9), poly_float=poly(1.5, 4.0), arr=values, total=total,
        errors=errors, checked=checked(3), leaked=(after[0] - before[0]) - (after[1] - before[1]),
-       info=scale.cache_info(), types=scale.inspect_types())
+       info=scale.cache_info(), types=scale.inspect_types(),
+       stats=[sum(poly.stats.cache_hits.values()), sum(poly.stats.cache_misses.values()),
+              poly.stats.cache_path is not None])
 """
 
 
@@ -55,6 +57,8 @@ def test_second_process_loads_everything_without_llvm(tmp_path: Path) -> None:
     assert "Warning" not in stderr
     assert second["info"]["hits"] == 1 and second["info"]["stores"] == 0
     assert second["llvm_loaded"] is False  # nothing was compiled
+    # Numba's dispatcher.stats: per-signature Counters of cache hits and misses
+    assert first["stats"] == [0, 2, True] and second["stats"] == [2, 0, True]
     assert "loaded from cache" in second["types"]
     for key in ("poly", "poly_float", "arr", "total", "errors", "checked"):
         assert second[key] == first[key], key
