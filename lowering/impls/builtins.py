@@ -1,6 +1,6 @@
 """Builtins: range and its iterator, len, and the numeric builtins.
 
-A range iterator is a {next, stop, step} struct on the stack; LLVM promotes
+A range iterator is a {current, stop, step, remaining} struct on the stack; LLVM promotes
 it to registers, so `for i in range(n)` becomes a plain counted loop.
 
     abs(int64 min)      wraps to int64 min, as NumPy's absolute does
@@ -108,10 +108,16 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     is_constant = ctx.declare(f"llvm.is.constant.i{step.type.width}", i1, [step.type])
     known_unit = b.and_(b.call(is_constant, [step]), unit)
     valid = b.select(known_unit, by_bound, b.icmp_unsigned("!=", remaining, zero))
-    # The increment can only overflow after the last iteration, and that value is never
-    # read (the loop has exited): `nsw` is exact, and lets LLVM keep one induction variable.
-    b.store(b.add(current, step, flags=["nsw"] if signed else []), ptrs[0])
-    b.store(b.sub(remaining, one), ptrs[3])
+    # The state advances only on the edge that enters the body. Stored unconditionally, the
+    # next value would be computed before the exit test and live on the exit edge too; after
+    # loop rotation LLVM then carries two phis per loop (`current` and `current + step`) and
+    # the outer loops of a nest keep both in registers (or spill one). Stored here, the value
+    # carried round the back-edge is the one the body sees: one induction variable.
+    # The increment can only overflow on the last iteration, and that value is never read
+    # (the loop exits): `nsw` is exact, and lets LLVM widen and fold the variable.
+    with b.if_then(valid, likely=True):
+        b.store(b.add(current, step, flags=["nsw"] if signed else []), ptrs[0])
+        b.store(b.sub(remaining, one), ptrs[3])
     pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
     return b.insert_value(b.insert_value(pair, current, 0), valid, 1)
 
