@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from jitcore import flow, operations  # noqa: E402
+from jitcore.errors import TypingError  # noqa: E402
 import jitcore.types  # noqa: E402,F401  (callee names must not depend on import order)
 import numpy  # noqa: E402,F401  (the NumPy-keyed rules load only once NumPy is imported)
 from lowering import registry as lreg  # noqa: E402
@@ -133,7 +134,10 @@ def _call_examples(key: Any) -> list[str]:
     obj = _OBJECTS.get(key)
     out = []
     for args in CALL_PROBES:
-        sig = treg.resolve_call(obj, args, {}) if obj is not None else None
+        try:
+            sig = treg.resolve_call(obj, args, {}) if obj is not None else None
+        except TypingError:  # refused with a reason (np.int8(complex)): not an example
+            sig = None
         if sig is not None:
             out.append(f"({', '.join(map(_short, args))}) → {_short(sig.return_type)}")
         if len(out) == 3:
