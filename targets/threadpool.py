@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
-from typing import Any
+from _thread import allocate_lock  # threading.Lock, without importing threading (cache hits)
+from typing import TYPE_CHECKING, Any
 
-from llvmlite import ir
+if TYPE_CHECKING:  # a cache hit loads the pool's object code without LLVM: import lazily
+    from llvmlite import ir
 
-i8p = ir.IntType(8).as_pointer()
-i32 = ir.IntType(32)
-i64 = ir.IntType(64)
-CHUNK_FN = ir.FunctionType(i32, [i8p, i64, i64, i64])  # status chunk(env, lo, hi, c)
 RUN = "jc.pool.run"
 NCHUNKS = "jc.pool.nchunks"
 _SYNC_BYTES = 64  # >= sizeof(pthread_mutex_t) and sizeof(pthread_cond_t) on glibc targets
@@ -38,8 +35,29 @@ CHUNKS_PER_THREAD = 4  # more chunks than threads: a thread that wakes late take
 SPIN_CYCLES = 1 << 21  # time-stamp counter cycles to spin (~0.7 ms at 3 GHz), then sleep
 SPIN_LIMIT = 1 << 22  # pauses at most, whatever the clock says
 
-_ZERO = ir.Constant(i64, 0)
-_ONE = ir.Constant(i64, 1)
+_IR_NAMES = ("ir", "i8p", "i32", "i64", "CHUNK_FN", "_ZERO", "_ONE")
+
+
+def _import_ir() -> None:
+    """Define the llvmlite names the IR builders below use, on first use: importing
+    llvmlite costs a cache hit more than loading the pool's cached object code."""
+    global ir, i8p, i32, i64, CHUNK_FN, _ZERO, _ONE
+    from llvmlite import ir
+
+    i8p = ir.IntType(8).as_pointer()
+    i32 = ir.IntType(32)
+    i64 = ir.IntType(64)
+    CHUNK_FN = ir.FunctionType(i32, [i8p, i64, i64, i64])  # status chunk(env, lo, hi, c)
+    _ZERO = ir.Constant(i64, 0)
+    _ONE = ir.Constant(i64, 1)
+
+
+def __getattr__(name: str) -> Any:
+    """threadpool.CHUNK_FN and the like for code generators (targets/ufuncloops.py)."""
+    if name in _IR_NAMES:
+        _import_ir()
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Pool:
@@ -366,6 +384,7 @@ def _define_reset(p: _Pool) -> None:
 
 
 def build_module(x86: bool = True) -> ir.Module:
+    _import_ir()
     p = _Pool(ir.Module("jc.threadpool"), x86)
     record_error = _define_record_error(p)
     work = _define_work(p, record_error)
@@ -378,10 +397,12 @@ def build_module(x86: bool = True) -> ir.Module:
 
 # --- the Python side --------------------------------------------------------------------
 
-_lock = threading.Lock()
-_engine: Any = None
+_lock = allocate_lock()
+_loaded = False
 _addresses: dict[str, int] = {}
 _requested: int | None = None  # set_num_threads before the pool was loaded
+_EXPORTS = (RUN, NCHUNKS, "jc.pool.reset")  # functions the rest of the process calls
+_GLOBALS = ("size", "active")  # written by Python (size at load, active by set_num_threads)
 
 
 def default_size() -> int:
@@ -400,37 +421,75 @@ def default_size() -> int:
 
 def ensure_pool() -> None:
     """Load the pool's code once per process (its threads start on the first parallel run)."""
-    global _engine
-    if _engine is not None:
+    global _loaded
+    if _loaded:
         return
     with _lock:
-        if _engine is not None:
+        if _loaded:
             return
-        import llvmlite.binding as llvm
+        from .objcache import LoadError
 
-        from .machine import host_target_machine, jit_engine
-
-        jit_engine()  # initialises LLVM and loads what the process needs
-        tm = host_target_machine()
-        module = build_module(tm.triple.startswith(("x86_64", "i686", "i386")))
-        module.triple = tm.triple
-        module.data_layout = str(tm.target_data)
-        mod = llvm.parse_assembly(str(module))
-        mod.verify()
-        engine = llvm.create_mcjit_compiler(mod, tm)
-        engine.finalize_object()
-        for name in (RUN, NCHUNKS, "jc.pool.reset"):
-            _addresses[name] = engine.get_function_address(name)
-            llvm.add_symbol(name, _addresses[name])  # so generated code resolves them
-        for name in ("size", "active"):
-            _addresses[name] = engine.get_global_value_address(f"jc.pool.{name}")
+        try:
+            _addresses.update(_load_cached())
+        except LoadError:  # our loader cannot take the object here: MCJIT keeps the code
+            _addresses.update(_load_jit())
         size = default_size()
         _set_global("size", size)
         _set_global("active", min(_requested or size, size))
         ctypes.CFUNCTYPE(None)(_addresses["jc.pool.reset"])()
         if hasattr(os, "register_at_fork"):  # a forked child has none of the threads
             os.register_at_fork(after_in_child=_after_fork)
-        _engine = engine
+        _loaded = True
+
+
+def _load_cached() -> dict[str, int]:
+    """The pool's object code from the user cache (built once per machine, keyed by the
+    environment and this file's text), loaded by targets/objcache.py: no LLVM on a hit.
+    The loader publishes jc.pool.* to LLVM, so code compiled later resolves them."""
+    from jitcore.caching import native_stub, sha256
+
+    def build() -> bytes:
+        from .machine import host_target_machine
+        from .objcache import compile_object
+
+        module = build_module(host_target_machine().triple.startswith(
+            ("x86_64", "i686", "i386")))
+        return compile_object(module, opt=0)  # as MCJIT runs it: codegen only, no passes
+
+    with open(__file__, "rb") as f:
+        source = str(sha256(f.read()).hexdigest())[:24]
+    symbols = native_stub("threadpool", f"threadpool {source}", build,
+                          [*_EXPORTS, *(f"jc.pool.{name}" for name in _GLOBALS)])
+    return {**{name: symbols[name] for name in _EXPORTS},
+            **{name: symbols[f"jc.pool.{name}"] for name in _GLOBALS}}
+
+
+def _load_jit() -> dict[str, int]:
+    """The pool compiled by MCJIT in this process (when its object code cannot be loaded)."""
+    import llvmlite.binding as llvm
+
+    from .machine import host_target_machine, jit_engine
+
+    jit_engine()  # initialises LLVM and loads what the process needs
+    tm = host_target_machine()
+    module = build_module(tm.triple.startswith(("x86_64", "i686", "i386")))
+    module.triple = tm.triple
+    module.data_layout = str(tm.target_data)
+    mod = llvm.parse_assembly(str(module))
+    mod.verify()
+    engine = llvm.create_mcjit_compiler(mod, tm)
+    engine.finalize_object()
+    _keep.append(engine)
+    addresses = {}
+    for name in _EXPORTS:
+        addresses[name] = engine.get_function_address(name)
+        llvm.add_symbol(name, addresses[name])  # so generated code resolves them
+    for name in _GLOBALS:
+        addresses[name] = engine.get_global_value_address(f"jc.pool.{name}")
+    return addresses
+
+
+_keep: list[Any] = []  # the fallback's MCJIT engine owns the pool's code
 
 
 def _after_fork() -> None:
@@ -446,7 +505,7 @@ def _get_global(name: str) -> int:
 
 
 def pool_size() -> int:
-    return _get_global("size") if _engine is not None else default_size()
+    return _get_global("size") if _loaded else default_size()
 
 
 def set_num_threads(n: int) -> None:
@@ -459,11 +518,11 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"the number of threads must be between 1 and {size} "
                          f"(JITCORE_NUM_THREADS or the CPU count), not {n}")
     _requested = n
-    if _engine is not None:
+    if _loaded:
         _set_global("active", n)
 
 
 def get_num_threads() -> int:
-    if _engine is not None:
+    if _loaded:
         return _get_global("active")
     return _requested or default_size()

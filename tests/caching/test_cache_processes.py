@@ -316,3 +316,103 @@ def test_a_hit_imports_only_what_it_needs(tmp_path: Path) -> None:
                for _ in range(2)]
     assert outputs[0].startswith("151 0 ")
     assert outputs[1] == "151 1 []"
+
+
+POOL_HIT = """
+    import os
+    import sys
+    import numpy as np
+    import jitcore
+    from jitcore import njit, prange
+
+    @njit(cache=True, parallel=True)
+    def total(a):
+        s = 0.0
+        for i in prange(a.shape[0]):
+            s += a[i] * 2.0
+        return s
+
+    a = np.arange(100001.0)
+    first = total(a)
+    jitcore.set_num_threads(1)
+    one = [total(a), jitcore.get_num_threads()]
+    jitcore.set_num_threads(2)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child has none of the parent's workers: reset, then start its own
+        os.write(write, repr(total(a)).encode())
+        os._exit(0)
+    os.close(write)
+    child = float(os.read(read, 100))
+    _, status = os.waitpid(pid, 0)
+    report(first=first, one=one, child=child, status=status, threads=jitcore.get_num_threads(),
+           ir_loaded="llvmlite.ir" in sys.modules, info=total.cache_info())
+    """
+
+
+def test_a_parallel_hit_loads_the_pool_without_llvm(tmp_path: Path) -> None:
+    """The pool's object code is cached once per machine (stubs/threadpool.*): a fresh
+    process with a cached prange kernel loads both with our ELF loader, no LLVM."""
+    script = write(tmp_path / "pool.py", POOL_HIT)
+    env = env_for(tmp_path / "cache", JITCORE_NUM_THREADS="2")
+    first, _ = run(script, env)
+    assert first["info"]["stores"] == 1 and first["llvm_loaded"] is True
+    assert len(list((tmp_path / "cache" / "stubs").glob("threadpool.*.jcc"))) == 1
+    second, stderr = run(script, env)
+    assert "Warning" not in stderr, stderr
+    assert second["info"]["hits"] == 1 and second["info"]["stores"] == 0
+    assert second["llvm_loaded"] is False and second["ir_loaded"] is False
+    expected = 2.0 * sum(range(100001))
+    assert first["first"] == second["first"] == expected
+    assert second["one"] == [expected, 1]
+    assert second["child"] == expected and second["status"] == 0
+    assert second["threads"] == 2
+
+
+def test_a_damaged_pool_stub_is_rebuilt(tmp_path: Path) -> None:
+    """A stub that fails its checksum is ignored: the pool is built with LLVM again and
+    the file replaced, and the kernel still computes the right result."""
+    script = write(tmp_path / "pool.py", POOL_HIT)
+    env = env_for(tmp_path / "cache", JITCORE_NUM_THREADS="2")
+    run(script, env)
+    (stub,) = (tmp_path / "cache" / "stubs").glob("threadpool.*.jcc")
+    data = bytearray(stub.read_bytes())
+    data[-5] ^= 0xFF
+    stub.write_bytes(bytes(data))
+    second, _ = run(script, env)
+    assert second["info"]["hits"] == 1 and second["llvm_loaded"] is True  # rebuilt here
+    assert second["first"] == second["child"] == 2.0 * sum(range(100001))
+    assert stub.read_bytes() != bytes(data)
+    third, _ = run(script, env)
+    assert third["llvm_loaded"] is False and third["first"] == second["first"]
+
+
+def test_the_pool_falls_back_to_mcjit(tmp_path: Path) -> None:
+    """Where our loader cannot take the pool's object, MCJIT compiles it in the process."""
+    script = write(tmp_path / "jitpool.py", """
+        import numpy as np
+        import jitcore
+        from jitcore import njit, prange
+        from targets import objcache, threadpool
+
+        def refuse():
+            raise objcache.LoadError("not here")
+
+        threadpool._load_cached = refuse
+
+        @njit(parallel=True)
+        def total(a):
+            s = 0.0
+            for i in prange(a.shape[0]):
+                s += a[i]
+            return s
+
+        a = np.arange(10001.0)
+        first = total(a)
+        jitcore.set_num_threads(1)
+        report(first=first, one=total(a), threads=jitcore.get_num_threads(),
+               run=threadpool._addresses[threadpool.RUN] == objcache.address_of(threadpool.RUN))
+        """)
+    out, _ = run(script, env_for(tmp_path / "cache", JITCORE_NUM_THREADS="2"))
+    assert out["first"] == out["one"] == float(sum(range(10001)))
+    assert out["threads"] == 1 and out["run"] is False  # MCJIT's code, not the loader's
