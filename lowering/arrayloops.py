@@ -12,7 +12,7 @@ destination is copied to a temporary first, as NumPy does.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
@@ -239,20 +239,37 @@ def _strided_copy(ctx: Context, dst_ty: t.Array, dst: ir.Value, src_ty: t.Array,
         am.store_element(b, dst_ty, am.element_pointer(b, dst_ty, dst, idx), value)
 
 
-def assign(ctx: Context, dst_ty: t.Array, dst: ir.Value, src_ty: t.Array,
-           src: ir.Value) -> None:
-    """dst[...] = src, copying src first when the two may share memory."""
+def unaliased(ctx: Context, dst_ty: t.Array, dst: ir.Value, src_ty: t.Array,
+              src: ir.Value) -> tuple[ir.Value, Callable[[], None]]:
+    """`src`, or a C copy of it when it may share memory with `dst` (so that writing `dst`
+    cannot change what is still to be read), and the function that drops that copy.
+
+        source, release = unaliased(ctx, dst_ty, dst, src_ty, src)
+        ... read source while writing dst ...
+        release()
+    """
     b = ctx.b
     overlap = may_overlap(ctx, dst_ty, dst, src_ty, src)
-    slot = ctx.alloca(llvm_type(src_ty), "assign.src")
+    slot = ctx.alloca(llvm_type(src_ty), "unaliased.src")
     b.store(src, slot)
     tmp_ty = src_ty.copy(layout="C", readonly=False)
     with b.if_then(overlap, likely=False):
         b.store(new_copy(ctx, src_ty, src, tmp_ty), slot)
     source = b.load(slot)
+
+    def release() -> None:
+        with b.if_then(overlap, likely=False):
+            ctx.decref(source, tmp_ty)
+
+    return source, release
+
+
+def assign(ctx: Context, dst_ty: t.Array, dst: ir.Value, src_ty: t.Array,
+           src: ir.Value) -> None:
+    """dst[...] = src, copying src first when the two may share memory."""
+    source, release = unaliased(ctx, dst_ty, dst, src_ty, src)
     copy_into(ctx, dst_ty, dst, src_ty, source)
-    with b.if_then(overlap, likely=False):
-        ctx.decref(source, tmp_ty)
+    release()
 
 
 def new_copy(ctx: Context, src_ty: t.Array, src: ir.Value, ty: t.Array) -> ir.Value:

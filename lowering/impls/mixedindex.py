@@ -22,7 +22,7 @@ from typeinfer.rules.slicing import Mixed, mixed_plan
 from .. import arrayloops as loops
 from .. import arraymodel as am
 from ..context import Context
-from ..models import i1, i64, llvm_type
+from ..models import i1, i64
 from .slicing import slice_parts, fix_index, slice_bounds
 
 _TABLE = t.Array(t.int64, 2, "C")
@@ -225,21 +225,14 @@ def mixed_set(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Tuple,
         return
     _check_value_shape(ctx, sel, value_ty, value)
     src_ty, src = loops.broadcast_to(ctx, value_ty, value, sel.dims)
-    overlap = loops.may_overlap(ctx, arr_ty, arr, value_ty, value)
-    slot = ctx.alloca(llvm_type(src_ty), "mixed.src")
-    b.store(src, slot)
-    tmp_ty = src_ty.copy(layout="C", readonly=False)
-    with b.if_then(overlap, likely=False):
-        b.store(loops.new_copy(ctx, src_ty, src, tmp_ty), slot)
-    source = b.load(slot)
+    source, release = loops.unaliased(ctx, arr_ty, arr, src_ty, src)
 
     def put(idx: list[ir.Value], dst: ir.Value) -> None:
         item = am.load_element(b, src_ty, am.element_pointer(b, src_ty, source, idx))
         am.store_element(b, arr_ty, dst, ctx.cast(item, value_ty.dtype, arr_ty.dtype))
 
     walk(ctx, sel, arr_ty, arr, put)
-    with b.if_then(overlap, likely=False):
-        ctx.decref(source, tmp_ty)
+    release()
     sel.release(ctx)
 
 

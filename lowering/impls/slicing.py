@@ -344,22 +344,12 @@ def fancy_set(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Array,
                                 "mask is true", got, count)
     # The value as a whole, shaped like the selection; copied first if it may overlap.
     src_ty, src = loops.broadcast_to(ctx, value_ty, value, dims)
-    overlap = loops.may_overlap(ctx, arr_ty, arr, value_ty, value)
-    slot = ctx.alloca(llvm_type(src_ty), "fancy.src")
-    b.store(src, slot)
-    tmp_ty = src_ty.copy(layout="C", readonly=False)
-    with b.if_then(overlap, likely=False):
-        b.store(loops.new_copy(ctx, src_ty, src, tmp_ty), slot)
-    source = b.load(slot)
+    source, release = loops.unaliased(ctx, arr_ty, arr, src_ty, src)
     lead = len(dims) - (arr_ty.ndim - _consumed(index_ty))
 
     def body(pos: ir.Value, sub_ty: t.Array, sub: ir.Value) -> None:
         row_ty, row = _row_of(ctx, src_ty, source, pos, lead)
         loops.copy_into(ctx, sub_ty, sub, row_ty, row)
-
-    def release() -> None:
-        with b.if_then(overlap, likely=False):
-            ctx.decref(source, tmp_ty)
 
     _each_selected(ctx, arr_ty, arr, index_ty, index, body, cleanup=release)
     release()
