@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from llvmlite import ir
@@ -328,18 +329,40 @@ def _array_loops(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array, dims: li
 
 def _run_flat_chunks(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array, nitems: ir.Value,
                      values: list[ir.Value], types: list[t.Type]) -> None:
+    _run_on_pool(ctx, [out, *values], nitems,
+                 lambda env_ty: _flat_chunk(ctx, op, out_ty, env_ty, types))
+
+
+def _run_on_pool(ctx: Context, fields: list[ir.Value], n: ir.Value,
+                 make_chunk: Callable[[ir.LiteralStructType], ir.Function]) -> None:
+    """Run the chunk(env, lo, hi, c) that `make_chunk` builds for the env type over range(n)
+    on the pool, `fields` packed as its env; an error in any chunk returns from the caller."""
     b = ctx.b
-    fields = [out, *values]
     env_ty = ir.LiteralStructType([f.type for f in fields])
+    chunk = make_chunk(env_ty)
     env = ctx.alloca(env_ty, "arrayexpr.env")
     for i, v in enumerate(fields):
         b.store(v, b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
-    chunk = _flat_chunk(ctx, op, out_ty, env_ty, types)
     nchunks, run = pool_functions(ctx)
-    k = b.call(nchunks, [nitems], name="k")
-    status = b.call(run, [chunk, b.bitcast(env, i8p), nitems, k], name="status")
+    k = b.call(nchunks, [n], name="k")
+    status = b.call(run, [chunk, b.bitcast(env, i8p), n, k], name="status")
     with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
         ctx.return_error(status)
+
+
+def _chunk_function(ctx: Context, env_ty: ir.LiteralStructType) -> tuple[
+        ir.Function, Context, ir.Value, ir.Value, list[ir.Value]]:
+    """A new chunk(env, lo, hi, c) function, its emission context, lo, hi and the env's
+    fields loaded at entry."""
+    fn = ir.Function(ctx.module, CHUNK_FN, f"{ctx.llfn.name}.arrayexpr.{next(_ids)}")
+    fn.attributes.add("nounwind")
+    sub = Context(ctx.module, fn, ctx.info, ctx.callees, ctx.options)
+    b = sub.b
+    envp, lo, hi, _ = fn.args
+    env = b.bitcast(envp, env_ty.as_pointer())
+    fields = [b.load(b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
+              for i in range(len(env_ty.elements))]
+    return fn, sub, lo, hi, fields
 
 
 def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStructType,
@@ -347,14 +370,8 @@ def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStruct
     """i32 chunk(env, lo, hi, c): out[i] = expression(leaves[i]) for i in [lo, hi)."""
     from . import arrayexpr as ax
 
-    fn = ir.Function(ctx.module, CHUNK_FN, f"{ctx.llfn.name}.arrayexpr.{next(_ids)}")
-    fn.attributes.add("nounwind")
-    sub = Context(ctx.module, fn, ctx.info, ctx.callees, ctx.options)
+    fn, sub, lo, hi, (out, *values) = _chunk_function(ctx, env_ty)
     b = sub.b
-    envp, lo, hi, _ = fn.args
-    env = b.bitcast(envp, env_ty.as_pointer())
-    out, *values = (b.load(b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
-                    for i in range(len(env_ty.elements)))
     datas = [am.data(b, v) if isinstance(ty, t.Array) else None for v, ty in zip(values, types)]
     out_data = am.data(b, out)
     result_type = ax._tree_type(op.tree, types)
@@ -383,18 +400,8 @@ def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStruct
 def _run_axis_chunks(ctx: Context, op: Any, out: ir.Value, out_ty: t.Array,
                      dims: list[ir.Value], values: list[ir.Value], types: list[t.Type]) -> None:
     """Chunks of the result's first axis, each computed by the serial loops on views."""
-    b = ctx.b
-    fields = [out, *values, *dims]
-    env_ty = ir.LiteralStructType([f.type for f in fields])
-    env = ctx.alloca(env_ty, "arrayexpr.env")
-    for i, v in enumerate(fields):
-        b.store(v, b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
-    chunk = _axis_chunk(ctx, op, out_ty, env_ty, types)
-    nchunks, run = pool_functions(ctx)
-    k = b.call(nchunks, [dims[0]], name="k")
-    status = b.call(run, [chunk, b.bitcast(env, i8p), dims[0], k], name="status")
-    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
-        ctx.return_error(status)
+    _run_on_pool(ctx, [out, *values, *dims], dims[0],
+                 lambda env_ty: _axis_chunk(ctx, op, out_ty, env_ty, types))
 
 
 def _axis_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStructType,
@@ -402,14 +409,8 @@ def _axis_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStruct
     """i32 chunk(env, lo, hi, c): the expression on rows [lo, hi) of the result."""
     from . import arrayexpr as ax
 
-    fn = ir.Function(ctx.module, CHUNK_FN, f"{ctx.llfn.name}.arrayexpr.{next(_ids)}")
-    fn.attributes.add("nounwind")
-    sub = Context(ctx.module, fn, ctx.info, ctx.callees, ctx.options)
+    fn, sub, lo, hi, loaded = _chunk_function(ctx, env_ty)
     b = sub.b
-    envp, lo, hi, _ = fn.args
-    env = b.bitcast(envp, env_ty.as_pointer())
-    loaded = [b.load(b.gep(env, [ir.Constant(i32, 0), ir.Constant(i32, i)]))
-              for i in range(len(env_ty.elements))]
     out, values, dims = loaded[0], loaded[1:1 + len(types)], loaded[1 + len(types):]
     rows = b.sub(hi, lo)
     out = _rows(b, out, out_ty, lo, rows)
