@@ -2,26 +2,12 @@
 pool, everything else as in the serial function; results equal NumPy's."""
 from __future__ import annotations
 
-import gc
-
 import numpy as np
-import pytest
 
-import jitcore
 from jitcore import njit
 from lowering.impls.prange import PARALLEL_MIN_ITEMS
 
 SIZES = [0, 1, 7, PARALLEL_MIN_ITEMS - 1, PARALLEL_MIN_ITEMS, PARALLEL_MIN_ITEMS * 3 + 5]
-
-
-@pytest.fixture
-def no_leaks():
-    gc.collect()
-    before = jitcore.memory_stats()
-    yield
-    gc.collect()
-    allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
-    assert allocated == freed, f"{allocated - freed} native blocks leaked"
 
 
 def fused(a, b, c):

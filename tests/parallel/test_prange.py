@@ -5,7 +5,6 @@ thread count, including 0 and 1: reductions, writes by index, nested loops, step
 """
 from __future__ import annotations
 
-import gc
 import math
 import re
 
@@ -17,16 +16,6 @@ from jitcore import njit, prange
 from jitcore.errors import UnsupportedError
 
 SIZES = [0, 1, 2, 3, 5, 7, 8, 9, 31, 100, 1001]
-
-
-@pytest.fixture
-def no_leaks():
-    gc.collect()
-    before = jitcore.memory_stats()
-    yield
-    gc.collect()
-    allocated, freed = (a - b for a, b in zip(jitcore.memory_stats(), before))
-    assert allocated == freed, f"{allocated - freed} native blocks leaked"
 
 
 def both(pyfunc):
