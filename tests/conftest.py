@@ -85,6 +85,22 @@ def no_leaks() -> Any:
     assert allocated == freed, f"{allocated - freed} native blocks leaked"
 
 
+@pytest.fixture
+def compiles(monkeypatch: Any) -> list[Any]:
+    """The argument types of every compilation the dispatchers start during the test."""
+    import jitcore.dispatcher
+
+    seen: list[Any] = []
+    real = jitcore.dispatcher.compile_overload
+
+    def counting(dispatcher: Any, argtypes: Any, symbol: Any) -> Any:
+        seen.append(argtypes)
+        return real(dispatcher, argtypes, symbol)
+
+    monkeypatch.setattr(jitcore.dispatcher, "compile_overload", counting)
+    return seen
+
+
 def run_threads(n: int, target: Any) -> tuple[list[Any], list[BaseException]]:
     """Run target(i) in n threads started together; their results and exceptions."""
     import threading

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jitcore.dispatcher
 from jitcore import njit
 from tests.conftest import run_threads
 
@@ -70,15 +69,7 @@ def test_nogil_callee_exception_propagates():
 
 
 @pytest.mark.parametrize("nogil", [False, True])
-def test_eight_threads_share_one_compilation(monkeypatch, nogil):
-    compiles = []
-    real = jitcore.dispatcher.compile_overload
-
-    def counting(dispatcher, argtypes, symbol):
-        compiles.append(argtypes)
-        return real(dispatcher, argtypes, symbol)
-
-    monkeypatch.setattr(jitcore.dispatcher, "compile_overload", counting)
+def test_eight_threads_share_one_compilation(compiles, nogil):
     f = njit(nogil=nogil)(mix)
     results, errors = run_threads(8, lambda i: f(1000, i))
     assert not errors

@@ -13,7 +13,6 @@ import threading
 import numpy as np
 import pytest
 
-import jitcore.dispatcher
 from tests.conftest import run_threads
 from jitcore import njit, prange
 
@@ -98,16 +97,7 @@ def test_parallel_functions_from_many_threads(nthreads):
         assert np.array_equal(outs[i], arrays[i] * float(i))
 
 
-def test_eight_threads_compile_a_parallel_function_once(monkeypatch):
-    compiles = []
-    real = jitcore.dispatcher.compile_overload
-
-    def counting(dispatcher, argtypes, symbol):
-        compiles.append(argtypes)
-        return real(dispatcher, argtypes, symbol)
-
-    monkeypatch.setattr(jitcore.dispatcher, "compile_overload", counting)
-
+def test_eight_threads_compile_a_parallel_function_once(compiles):
     def total(a):
         s = 0
         for i in prange(a.size):
