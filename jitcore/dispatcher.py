@@ -335,7 +335,10 @@ class Dispatcher:
         name = f"{self.__qualname__}({', '.join(map(str, ov.signature.args))})"
         return {ov.symbol: f"{name}: the function, as compiled code calls it",
                 ov.wrapper_symbol: f"{name}: the entry point Python calls (CPython wrapper, "
-                                   "usually with the function inlined)"}
+                                   "usually with the function inlined)",
+                # alias versions (lowering/aliasing.py), when the function has them
+                ov.symbol + ".noalias": f"{name}: its body for arrays that do not overlap",
+                ov.symbol + ".mayalias": f"{name}: its body for overlapping arrays"}
 
     def inspect_types(self, signature: Any = None, file: Any = None) -> str:
         sigs = [signature] if signature is not None else list(self.overloads)

@@ -40,6 +40,8 @@ class ModuleInfo:
     py_constants: dict[str, Any] = field(default_factory=dict)
     # native symbols of other jitted functions this module calls
     called_symbols: set[str] = field(default_factory=set)
+    # some function has alias versions (lowering/aliasing.py): worth unroll-and-jam
+    alias_versions: bool = False
 
 
 class Context:

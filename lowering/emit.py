@@ -18,7 +18,7 @@ from jitcore.errors import LoweringError, with_loc
 from jitcore.operations import plain
 from typeinfer import types as t
 
-from . import registry
+from . import aliasing, registry
 from .context import Context, ModuleInfo
 from .models import DUMMY, is_compile_time_only, llvm_type
 from .refcount import holds_memory, plan_refcounts
@@ -40,8 +40,16 @@ def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: Module
     argtypes = tuple(v.type for v in fn.entry.inputargs)
     llfn = ir.Function(module, native_function_type(fn.return_type, argtypes), symbol)
     llfn.attributes.add("nounwind")
-    ctx = Context(module, llfn, info, callees, options)
-    _Emitter(fn, ctx).emit()
+
+    def emit_body(target: ir.Function) -> None:
+        target.attributes.add("nounwind")
+        _Emitter(fn, Context(module, target, info, callees, options)).emit()
+
+    if aliasing.wants_versions(fn):  # a body for disjoint arrays, one for overlapping ones
+        if aliasing.emit_versions(llfn, argtypes, emit_body):
+            info.alias_versions = True
+    else:
+        _Emitter(fn, Context(module, llfn, info, callees, options)).emit()
     return llfn
 
 

@@ -240,6 +240,9 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> b
     """Link the modules, optimise for `machine`, hide all but `exported`, emit an object."""
     import llvmlite.binding as llvm
 
+    from lowering.aliasing import NOALIAS
+
+    from .codegen import optimise
     from .specialise import specialise
 
     triple, layout = machine.triple, str(machine.target_data)
@@ -254,10 +257,8 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> b
             combined.link_in(mod)
     assert combined is not None
     combined.verify()
-    pto = llvm.create_pipeline_tuning_options(speed_level=3)
-    pto.loop_vectorization = pto.slp_vectorization = pto.loop_unrolling = True
-    llvm.create_pass_builder(machine, pto).getModulePassManager().run(
-        combined, llvm.create_pass_builder(machine, pto))
+    jam = any(fn.name.endswith(NOALIAS) for fn in combined.functions)
+    optimise(combined, 3, jam=jam, machine=machine)
     for value in [*combined.functions, *combined.global_variables]:
         if not value.is_declaration and value.name not in exported and value.linkage.name in (
                 "external", "weak", "linkonce_odr"):
