@@ -81,15 +81,15 @@ def test_dot_512_within_1_5x_of_numpy():
     x, y = rng.random((512, 512)), rng.random((512, 512))
     assert_np_same(dot(x, y), np.dot(x, y), 1e-10)
 
-    def best(fn):
-        times = []
-        for _ in range(5):
+    # Samples alternate between the two, so that a busy moment (the other test worker,
+    # BLAS threads competing for the two cores) falls on both rather than on one.
+    best = {dot: float("inf"), np.dot: float("inf")}
+    for _ in range(15):
+        for fn in best:
             start = time.perf_counter()
             fn(x, y)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    assert best(dot) <= 1.5 * best(np.dot) + 1e-3
+            best[fn] = min(best[fn], time.perf_counter() - start)
+    assert best[dot] <= 1.5 * best[np.dot] + 1e-3
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.complex128, np.bool_])
