@@ -332,13 +332,15 @@ class Dispatcher:
         return label_asm(ov.library.asm(), self._section_labels(ov))
 
     def _section_labels(self, ov: Overload) -> dict[str, str]:
+        from lowering.aliasing import MAYALIAS, NOALIAS  # only when inspecting: loads llvmlite
+
         name = f"{self.__qualname__}({', '.join(map(str, ov.signature.args))})"
         return {ov.symbol: f"{name}: the function, as compiled code calls it",
                 ov.wrapper_symbol: f"{name}: the entry point Python calls (CPython wrapper, "
                                    "usually with the function inlined)",
-                # alias versions (lowering/aliasing.py), when the function has them
-                ov.symbol + ".noalias": f"{name}: its body for arrays that do not overlap",
-                ov.symbol + ".mayalias": f"{name}: its body for overlapping arrays"}
+                # alias versions, when the function has them
+                ov.symbol + NOALIAS: f"{name}: its body for arrays that do not overlap",
+                ov.symbol + MAYALIAS: f"{name}: its body for overlapping arrays"}
 
     def inspect_types(self, signature: Any = None, file: Any = None) -> str:
         sigs = [signature] if signature is not None else list(self.overloads)

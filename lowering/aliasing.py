@@ -62,7 +62,7 @@ def emit_versions(llfn: ir.Function, argtypes: tuple[t.Type, ...],
     pairs = [(w, o) for w in sorted(written) for o in sorted(touched)
              if o != w and (o not in written or o > w)]
     b = ir.IRBuilder(llfn.append_basic_block("entry"))
-    retptr, *args = llfn.args
+    args = llfn.args[1:]  # after retptr
     if not pairs:  # nothing to tell LLVM: the one body, inlined into llfn and dropped
         fast.attributes.discard("noinline")
         fast.attributes.add("alwaysinline")
@@ -174,8 +174,8 @@ class _Provenance:
         self.open: set[tuple[int, bool]] = set()
         self.steps = 0
 
-    def of(self, value: ir.Value, field: bool = False) -> _Origins:
-        return self._of(value, field)[0]
+    def of(self, pointer: ir.Value) -> _Origins:
+        return self._of(pointer, False)[0]
 
     def _of(self, value: ir.Value, field: bool) -> tuple[_Origins, frozenset]:
         """(origins, the open phis the answer leaned on); `field`: about an array struct's

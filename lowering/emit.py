@@ -49,7 +49,7 @@ def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: Module
         if aliasing.emit_versions(llfn, argtypes, emit_body):
             info.alias_versions = True
     else:
-        _Emitter(fn, Context(module, llfn, info, callees, options)).emit()
+        emit_body(llfn)
     return llfn
 
 

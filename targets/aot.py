@@ -55,6 +55,7 @@ class Lowered:
 
     modules: list[ir.Module] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)  # global -> Python object
+    alias_versions: bool = False  # worth unroll-and-jam (ModuleInfo.alias_versions)
 
 
 class _Callees:
@@ -137,7 +138,7 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
         glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
         obj = out / f"{name}.pyext.o"
         obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported={
-            f"PyInit_{name}"}))
+            f"PyInit_{name}"}, jam=lowered.alias_versions))
         written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)),
                                     libs=["-ldl"] if gemm else [])  # dlopen before glibc 2.34
         written["python-object"] = obj
@@ -147,7 +148,8 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
         glue = aotglue.c_glue(name, exports, lowered)
         obj = out / f"{name}.o"
         api = {e.c_name for e in exports} | set(aotglue.c_runtime_names(name))
-        obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported=api))
+        obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported=api,
+                                    jam=lowered.alias_versions))
         written["library"] = link(machine, obj, out / f"lib{name}.so", c_library=True)
         written["object"] = obj
         header = out / f"{name}.h"
@@ -198,6 +200,7 @@ def lower_exports(exports: list[Export], name: str, wrappers: bool) -> Lowered:
                 done.add(symbol)
         lowered.modules.append(module)
         lowered.constants.update(info.py_constants)
+        lowered.alias_versions |= info.alias_versions
     return lowered
 
 
@@ -236,11 +239,11 @@ def target_machine(target: str | None, cpu: str | None, features: str | None) ->
                                      reloc="pic", codemodel="default")
 
 
-def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> bytes:
-    """Link the modules, optimise for `machine`, hide all but `exported`, emit an object."""
+def emit_object(machine: Any, modules: list[ir.Module], exported: set[str],
+                jam: bool = False) -> bytes:
+    """Link the modules, optimise for `machine` (`jam`: some have alias versions), hide all
+    but `exported`, emit an object."""
     import llvmlite.binding as llvm
-
-    from lowering.aliasing import NOALIAS
 
     from .codegen import optimise
     from .specialise import specialise
@@ -257,7 +260,6 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str]) -> b
             combined.link_in(mod)
     assert combined is not None
     combined.verify()
-    jam = any(fn.name.endswith(NOALIAS) for fn in combined.functions)
     optimise(combined, 3, jam=jam, machine=machine)
     for value in [*combined.functions, *combined.global_variables]:
         if not value.is_declaration and value.name not in exported and value.linkage.name in (

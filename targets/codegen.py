@@ -65,17 +65,16 @@ def optimise(mod: Any, level: int, jam: bool = False, machine: Any = None) -> No
     """
     tm = machine or host_target_machine()
     _process_options()
-    jam = jam and level >= 2
-    with lock():  # the options are process-wide
-        if jam:
-            _jam_options(True)
+    if not (jam and level >= 2):
+        _run_pipeline(mod, tm, level, loops=level >= 2, slp=level >= 2)
+        return
+    with lock():  # the jam options are process-wide
+        _jam_options(True)
         try:
-            _run_pipeline(mod, tm, level, loops=level >= 2, slp=level >= 2)
+            _run_pipeline(mod, tm, level, loops=True, slp=True)
         finally:
-            if jam:
-                _jam_options(False)
-        if jam:  # only the SLP vectoriser and clean-ups: O1 without loop transforms
-            _run_pipeline(mod, tm, 1, loops=False, slp=True)
+            _jam_options(False)
+    _run_pipeline(mod, tm, 1, loops=False, slp=True)  # SLP and clean-ups, no loop transforms
 
 
 def _run_pipeline(mod: Any, tm: Any, level: int, loops: bool, slp: bool) -> None:

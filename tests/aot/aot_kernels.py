@@ -60,3 +60,15 @@ def collatz(n):
         n = n // 2 if n % 2 == 0 else 3 * n + 1
         steps += 1
     return steps
+
+
+@jitcore.export("float64(float64[:, ::1], float64[:, ::1], float64[:, ::1])")
+def matmul_into(a, b, out):
+    """A loop nest over argument arrays: compiled with alias versions (lowering/aliasing.py)."""
+    for i in range(a.shape[0]):
+        for j in range(b.shape[1]):
+            acc = 0.0
+            for k in range(a.shape[1]):
+                acc += a[i, k] * b[k, j]
+            out[i, j] = acc
+    return out[0, 0]

@@ -110,6 +110,16 @@ def test_extension_matches_the_jit(host_build: dict[str, Path]) -> None:
         np.testing.assert_array_equal(ext.scaled(a, 1.5), jit.scaled(a, 1.5))
     for n in (1, 2, 27, 97):
         assert ext.collatz(n) == jit.collatz(n)
+    # A loop nest with alias versions: disjoint arrays, then the output is an input.
+    a, b = rng.random((9, 7)), rng.random((7, 11))
+    got, expected = np.zeros((9, 11)), np.zeros((9, 11))
+    assert ext.matmul_into(a, b, got) == jit.matmul_into.py_func(a, b, expected)
+    np.testing.assert_array_equal(got, expected)
+    square_a, square_b = rng.random((6, 6)), rng.random((6, 6))
+    expected = square_a.copy()
+    jit.matmul_into.py_func(expected, square_b, expected)
+    ext.matmul_into(square_a, square_b, square_a)
+    np.testing.assert_array_equal(square_a, expected)
 
 
 def _gcc_run(cc: list[str], build: dict[str, Path], out: Path, runner: list[str]) -> str:
