@@ -57,6 +57,8 @@ class Context:
         self.py_constants = info.py_constants
         # References to release on an error return from the op being emitted (set by the emitter).
         self.live_references: list[tuple[ir.Value, t.Type]] = []
+        # The float first argument of the call being emitted is >= 0 or NaN (signfacts.py).
+        self.first_arg_nonneg = False
 
     # --- declarations --------------------------------------------------------------------
 

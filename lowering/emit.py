@@ -18,7 +18,7 @@ from jitcore.errors import LoweringError, with_loc
 from jitcore.operations import plain
 from typeinfer import types as t
 
-from . import aliasing, registry
+from . import aliasing, registry, signfacts
 from .context import Context, ModuleInfo
 from .models import DUMMY, is_compile_time_only, llvm_type
 from .refcount import holds_memory, plan_refcounts
@@ -40,10 +40,11 @@ def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: Module
     argtypes = tuple(v.type for v in fn.entry.inputargs)
     llfn = ir.Function(module, native_function_type(fn.return_type, argtypes), symbol)
     llfn.attributes.add("nounwind")
+    nonneg_calls = signfacts.nonneg_first_operands(fn)
 
     def emit_body(target: ir.Function) -> None:
         target.attributes.add("nounwind")
-        _Emitter(fn, Context(module, target, info, callees, options)).emit()
+        _Emitter(fn, Context(module, target, info, callees, options), nonneg_calls).emit()
 
     if aliasing.wants_versions(fn):  # a body for disjoint arrays, one for overlapping ones
         if aliasing.emit_versions(llfn, argtypes, emit_body):
@@ -54,9 +55,10 @@ def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: Module
 
 
 class _Emitter:
-    def __init__(self, fn: jir.Function, ctx: Context) -> None:
+    def __init__(self, fn: jir.Function, ctx: Context, nonneg_calls: set[int]) -> None:
         self.fn = fn
         self.ctx = ctx
+        self.nonneg_calls = nonneg_calls
         self.values: dict[int, ir.Value] = {}
         self.llblocks: dict[int, ir.Block] = {}
         self.refs = plan_refcounts(fn)
@@ -171,7 +173,12 @@ class _Emitter:
         if isinstance(op.func.type, t.Dispatcher):
             return ctx.call_jitted(op.target, sig, args)
         impl = self.implementation(op.target, sig, getattr(op.target, "__name__", "call"))
-        return impl(ctx, sig, *args, kwnames=op.kwnames) if op.kwnames else impl(ctx, sig, *args)
+        ctx.first_arg_nonneg = id(op) in self.nonneg_calls
+        try:
+            return (impl(ctx, sig, *args, kwnames=op.kwnames) if op.kwnames
+                    else impl(ctx, sig, *args))
+        finally:
+            ctx.first_arg_nonneg = False
 
     def emit_exit(self, exit: jir.Exit) -> None:
         ctx = self.ctx

@@ -139,12 +139,14 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
 TRUNCATE_HELPER = "jc.fptosi.checked"  # + ".f64" / ".f32"; targets/specialise.py knows it
 
 
-def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64) -> ir.Value:
+def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64, nonneg: bool = False) -> ir.Value:
     """Truncate float `x` to int64, raising as Python's int() does when it cannot.
 
     One well-predicted branch guards the hot path: `truncate_checked` says whether the
     value may be out of range (nan, inf and every value outside int64 are); the cold path
-    sorts out which error it is, and lets -2**63 itself through.
+    sorts out which error it is, and lets -2**63 itself through. `nonneg`: x is known to
+    be >= 0 or NaN, so a result that gets past the check is >= 0, and LLVM is told so
+    (an index made from it then needs no negative wraparound).
     """
     b = ctx.b
     result, suspect = truncate_checked(ctx, x)
@@ -158,6 +160,9 @@ def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64) -> ir.Value:
             with b.if_then(is_inf, likely=False):
                 ctx.raise_exception(OverflowError, ("cannot convert float infinity to integer",))
             ctx.raise_exception(OverflowError, ("float is out of the int64 range",))
+    if nonneg:
+        assume = ctx.declare("llvm.assume", ir.VoidType(), [i1])
+        b.call(assume, [b.icmp_signed(">=", result, ir.Constant(i64, 0))])
     return result if dst == i64 else b.trunc(result, dst)
 
 
@@ -275,7 +280,7 @@ def pow_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
 @lower(builtins.round, t.Float)
 def round_float_to_int(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
     rint = ctx.intrinsic("llvm.rint", x.type)  # the default rounding mode: half to even
-    return float_to_int(ctx, ctx.b.call(rint, [x], name="rounded"))
+    return float_to_int(ctx, ctx.b.call(rint, [x], name="rounded"), nonneg=ctx.first_arg_nonneg)
 
 
 @lower(builtins.round, t.Integer)
@@ -302,7 +307,7 @@ def round_int_ndigits(ctx: Context, sig: t.Signature, x: ir.Value, n: ir.Value) 
 def int_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
     if not args:
         return ir.Constant(i64, 0)
-    return float_to_int(ctx, args[0])
+    return float_to_int(ctx, args[0], nonneg=ctx.first_arg_nonneg)
 
 
 @lower(builtins.float)

@@ -97,7 +97,8 @@ def _rounding(intrinsic: str) -> Callable[..., ir.Value]:
     def impl(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
         if isinstance(sig.args[0], t.Integer):
             return x
-        return float_to_int(ctx, ctx.b.call(ctx.intrinsic(intrinsic, x.type), [x]))
+        rounded = ctx.b.call(ctx.intrinsic(intrinsic, x.type), [x])
+        return float_to_int(ctx, rounded, nonneg=ctx.first_arg_nonneg)
     return impl
 
 
