@@ -56,6 +56,11 @@ FOLDED = "call_in_loop"  # LLVM replaces its loop by a closed form: left out of 
 # fastmath=True, error_model="numpy" (no ZeroDivisionError test, so the loop can vectorise),
 # where jitcore calls glibc's vector math (libmvec); C is built with -ffast-math.
 FASTMATH_BS = "black_scholes_fastmath"
+# Also ours: poly_f32 with fastmath={"contract"} in both JITs. gcc's "strict" C build
+# contracts c * v + c' into fused multiply-adds by default (GNU C's -ffp-contract=fast),
+# which the strict JIT kernels, rounding each operation as Python does, may not.
+CONTRACT_POLY = "poly_f32_contract"
+EXTRA_LABELS = {FASTMATH_BS: "libmvec", CONTRACT_POLY: "FMA, as gcc's strict build"}
 
 
 # --- loading the shared harness -----------------------------------------------------------
@@ -122,6 +127,13 @@ def fastmath_black_scholes_case(cases: types.ModuleType) -> Any:
                    options={"fastmath": True, "error_model": "numpy"})
 
 
+def contract_poly_case(cases: types.ModuleType) -> Any:
+    from dataclasses import replace
+
+    strict = next(case for case in cases.CASES if case.name == "poly_f32")
+    return replace(strict, name=CONTRACT_POLY, options={"fastmath": {"contract"}})
+
+
 def _build_fused(ckernels: types.ModuleType) -> Callable[..., np.ndarray]:
     source = HERE / "fused.c"
     path = Path(ckernels.BUILD_DIR) / "libfused_strict.so"
@@ -161,7 +173,7 @@ class Implementations:
         if impl == "c":
             if case.name == "fused_expr":
                 return self.c_fused
-            variant = "fastmath" if case.options.get("fastmath") else "strict"
+            variant = "fastmath" if case.options.get("fastmath") is True else "strict"
             return getattr(self.c[variant], case.kernel.__name__)  # type: ignore[no-any-return]
         if not case.vectorized:
             raise NotImplementedError("no natural NumPy version")
@@ -246,7 +258,8 @@ def measure(quick: bool, repeats: int, budget_s: float,
             names: list[str] | None = None) -> dict[str, Any]:
     """All (or the named) kernels; budget_s bounds the sampling time of each kernel."""
     kernels, cases, ckernels = shared_modules()
-    selected = [*cases.CASES, fused_case(cases), fastmath_black_scholes_case(cases)]
+    selected = [*cases.CASES, fused_case(cases), fastmath_black_scholes_case(cases),
+                contract_poly_case(cases)]
     if names:
         unknown = sorted(set(names) - {case.name for case in selected})
         if unknown:
@@ -327,8 +340,8 @@ def report(results: dict[str, Any], repeats: int) -> list[str]:
     for name, row in rows.items():
         size = row["size"]
         size_text = f"{size:_}" if isinstance(size, int) else str(size)
-        label = (name if name in ISSUE3 else f"{name} (libmvec)" if name == FASTMATH_BS
-                 else f"{name} (scalar)")
+        label = (name if name in ISSUE3 else f"{name} ({EXTRA_LABELS[name]})"
+                 if name in EXTRA_LABELS else f"{name} (scalar)")
         lines.append(
             f"| {label} | {size_text} | {_cell(row, 'numba')} | {_cell(row, 'jitcore')} | "
             f"{_cell(row, 'c')} | {_cell(row, 'numpy')} | "
@@ -345,8 +358,8 @@ def report(results: dict[str, Any], repeats: int) -> list[str]:
 def geomeans(rows: dict[str, Any]) -> list[tuple[str, dict[str, float | None], int]]:
     """(label, {base: geomean of jitcore/base}, kernel count) for three kernel groups."""
     groups = [("all kernels", list(rows)),
-              (f"all but {FOLDED} and {FASTMATH_BS}",
-               [k for k in rows if k not in (FOLDED, FASTMATH_BS)]),
+              (f"all but {FOLDED}, {FASTMATH_BS} and {CONTRACT_POLY}",
+               [k for k in rows if k not in (FOLDED, *EXTRA_LABELS)]),
               ("the issue's array kernels", [k for k in rows if k in ISSUE3])]
     out = []
     for label, names in groups:

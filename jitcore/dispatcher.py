@@ -47,6 +47,10 @@ class Dispatcher:
         functools.update_wrapper(self, py_func)
         self.py_func = py_func
         self.targetoptions = dict(options)
+        if "fastmath" in options:  # True, False or sorted flags: stable in cache keys
+            from jitcore.fastmath import normalise
+
+            self.targetoptions["fastmath"] = normalise(options["fastmath"])
         self.opt_level = config.OPT_LEVEL
         self.overloads: dict[tuple[t.Type, ...], Overload] = {}
         self._typed: dict[tuple[t.Type, ...], Typed] = {}

@@ -18,6 +18,7 @@ from typing import Any
 from llvmlite import ir
 
 from jitcore.errors import LoweringError
+from jitcore.fastmath import llvm_flags
 from typeinfer import types as t
 
 from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
@@ -52,6 +53,8 @@ class Context:
         self.info = info
         self.callees = callees
         self.options = options
+        # Fast-math flags for float operations and math calls: () unless `fastmath`.
+        self.fastmath = llvm_flags(options.get("fastmath"))
         self.b = ir.IRBuilder(llfn.append_basic_block("entry"))
         self.retptr: ir.Value = llfn.args[0]
         self.py_constants = info.py_constants

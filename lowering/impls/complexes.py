@@ -31,13 +31,9 @@ def pack(ctx: Context, re: ir.Value, im: ir.Value, ty: t.Type) -> ir.Value:
     return ctx.make_complex(re, im, ty)
 
 
-def _fastmath(ctx: Context) -> tuple[str, ...]:
-    return ("fast",) if ctx.options.get("fastmath") else ()
-
-
 def c_prod(ctx: Context, a: Parts, b: Parts) -> Parts:
     """(a.re*b.re - a.im*b.im) + (a.re*b.im + a.im*b.re)j, without inf/nan recovery."""
-    bb, fm = ctx.b, _fastmath(ctx)
+    bb, fm = ctx.b, ctx.fastmath
     re = bb.fsub(bb.fmul(a[0], b[0], flags=fm), bb.fmul(a[1], b[1], flags=fm), flags=fm)
     im = bb.fadd(bb.fmul(a[0], b[1], flags=fm), bb.fmul(a[1], b[0], flags=fm), flags=fm)
     return re, im
@@ -73,12 +69,12 @@ def _complex_binop(fn: Callable[[Context, Parts, Parts], Parts]) -> Callable[...
 
 
 def _c_sum(ctx: Context, a: Parts, b: Parts) -> Parts:
-    fm = _fastmath(ctx)
+    fm = ctx.fastmath
     return ctx.b.fadd(a[0], b[0], flags=fm), ctx.b.fadd(a[1], b[1], flags=fm)
 
 
 def _c_diff(ctx: Context, a: Parts, b: Parts) -> Parts:
-    fm = _fastmath(ctx)
+    fm = ctx.fastmath
     return ctx.b.fsub(a[0], b[0], flags=fm), ctx.b.fsub(a[1], b[1], flags=fm)
 
 

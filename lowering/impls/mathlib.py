@@ -56,8 +56,7 @@ def call_math(ctx: Context, intrinsic: str | None, libm: str, *args: ir.Value) -
         fn = ctx.intrinsic(intrinsic, ty, len(args))
     else:
         fn = ctx.declare(libm if ty == f64 else libm + "f", ty, [ty] * len(args))
-    flags = ("fast",) if ctx.options.get("fastmath") else ()
-    return ctx.b.call(fn, list(args), name=libm, fastmath=flags)
+    return ctx.b.call(fn, list(args), name=libm, fastmath=ctx.fastmath)
 
 
 def _impl(intrinsic: str | None, libm: str) -> Callable[..., ir.Value]:

@@ -231,19 +231,15 @@ def int_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.
             ctx.raise_exception(ZeroDivisionError, ("division by zero",))
     fa = ctx.cast(a, sig.args[0], t.float64)
     fd = ctx.cast(d, sig.args[1], t.float64)
-    return ctx.b.fdiv(fa, fd, flags=_fastmath(ctx))
+    return ctx.b.fdiv(fa, fd, flags=ctx.fastmath)
 
 
 # --- floats -------------------------------------------------------------------------------
 
 def _float_binop(method: str) -> Callable[..., ir.Value]:
     def impl(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
-        return getattr(ctx.b, method)(a, b, flags=_fastmath(ctx))
+        return getattr(ctx.b, method)(a, b, flags=ctx.fastmath)
     return impl
-
-
-def _fastmath(ctx: Context) -> tuple[str, ...]:
-    return ("fast",) if ctx.options.get("fastmath") else ()
 
 
 for _op, _method in (("add", "fadd"), ("sub", "fsub"), ("mul", "fmul")):
@@ -260,7 +256,7 @@ def _check_float_divisor(ctx: Context, d: ir.Value, message: str) -> None:
 @lower("truediv", t.Float, t.Float)
 def float_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
     _check_float_divisor(ctx, d, "float division by zero")
-    return ctx.b.fdiv(a, d, flags=_fastmath(ctx))
+    return ctx.b.fdiv(a, d, flags=ctx.fastmath)
 
 
 def _float_divmod(ctx: Context, a: ir.Value, d: ir.Value) -> tuple[ir.Value, ir.Value]:
