@@ -64,17 +64,15 @@ def optimise(mod: Any, level: int, jam: bool = False, machine: Any = None) -> No
     SLP vectoriser, so a second run of the pipeline packs the jammed sums into vectors.
     """
     tm = machine or host_target_machine()
-    _process_options()
-    if not (jam and level >= 2):
-        _run_pipeline(mod, tm, level, loops=level >= 2, slp=level >= 2)
-        return
-    with lock():  # the jam options are process-wide
-        _jam_options(True)
+    jam = jam and level >= 2
+    with lock():  # LLVM's options are process-wide: ours hold only while our pipelines run
+        _loop_options(True, jam)
         try:
-            _run_pipeline(mod, tm, level, loops=True, slp=True)
+            _run_pipeline(mod, tm, level, loops=level >= 2, slp=level >= 2)
         finally:
-            _jam_options(False)
-    _run_pipeline(mod, tm, 1, loops=False, slp=True)  # SLP and clean-ups, no loop transforms
+            _loop_options(False, jam)
+    if jam:
+        _run_pipeline(mod, tm, 1, loops=False, slp=True)  # SLP and clean-ups, no loop transforms
 
 
 def _run_pipeline(mod: Any, tm: Any, level: int, loops: bool, slp: bool) -> None:
@@ -86,19 +84,27 @@ def _run_pipeline(mod: Any, tm: Any, level: int, loops: bool, slp: bool) -> None
     pb.getModulePassManager().run(mod, pb)
 
 
-@cache
-def _process_options() -> None:
-    """Runtime-unroll loops that have a second exit. Our loops often do: the raise of a
-    checked operation (int() of a float raises on nan, inf and out-of-range values, as
-    in Python). LLVM leaves such loops rolled by default, and that alone made the
-    histogram kernel 1.2-1.3x slower than Numba's unchecked one."""
-    llvm.set_option("jitcore", "-unroll-runtime-multi-exit=true")
+# (option, our value, LLVM's default). Set around our pipelines only, so that another
+# user of llvmlite in the process (Numba) compiles with LLVM's defaults.
+_LOOP_OPTIONS = (
+    # Runtime-unroll loops that have a second exit. Ours often do: the raise of a checked
+    # operation (int() of a float raises on nan, inf and out-of-range values, as in
+    # Python). Left rolled, the histogram kernel was 1.2-1.3x slower than Numba's.
+    ("-unroll-runtime-multi-exit", "true", "false"),
+    # Interleave a vectorised loop for its reductions and for loop overhead, not to
+    # "saturate the load/store ports" of a loop that streams one array into another:
+    # that gave poly_f32's 14-operation body four copies and 13 % more time.
+    ("-enable-loadstore-runtime-interleave", "false", "true"),
+)
+# Unroll-and-jam, left to LLVM to pick which nests and how far: only for modules whose
+# bodies were told which arrays are disjoint (lowering/aliasing.py).
+_JAM_OPTIONS = (("-enable-unroll-and-jam", "true", "false"),
+                ("-allow-unroll-and-jam", "true", "false"))
 
 
-def _jam_options(on: bool) -> None:
-    """LLVM's unroll-and-jam pass, and leave to it which loop nests to jam and how far."""
-    for option in ("-enable-unroll-and-jam", "-allow-unroll-and-jam"):
-        llvm.set_option("jitcore", f"{option}={'true' if on else 'false'}")
+def _loop_options(on: bool, jam: bool) -> None:
+    for option, ours, default in _LOOP_OPTIONS + (_JAM_OPTIONS if jam else ()):
+        llvm.set_option("jitcore", f"{option}={ours if on else default}")
 
 
 def parse(module: ir.Module, inline_from: list[str]) -> Any:
