@@ -198,6 +198,11 @@ class _Fingerprinter:
             return "(" + ",".join(self.value(x, what, names, depth) for x in v) + ")"
         if getattr(v, "_jitcore_dispatcher", False):
             return "jit:" + self.function(v)
+        info = getattr(v, "_jitcore_ufunc", None)
+        if info is not None:  # @vectorize: compiled code calls its scalar kernel, typed by its loops
+            loops = "dynamic" if info.dynamic else getattr(v, "types", None)
+            return (f"jitufunc:{info.parallel}:{loops}:"
+                    + self.function(info.kernel.dispatcher))
         if isinstance(v, types.ModuleType):
             attrs = []
             if depth < 3:  # module attributes the code may read: mod.CONST, mod.callee

@@ -416,3 +416,45 @@ def test_the_pool_falls_back_to_mcjit(tmp_path: Path) -> None:
     out, _ = run(script, env_for(tmp_path / "cache", JITCORE_NUM_THREADS="2"))
     assert out["first"] == out["one"] == float(sum(range(10001)))
     assert out["threads"] == 1 and out["run"] is False  # MCJIT's code, not the loader's
+
+
+UFUNC_MODULE = """
+import numpy as np
+from jitcore import njit, vectorize
+
+SHIFT = 1.0
+
+@vectorize(["float64(float64)", "float32(float32)"])
+def sq(x):
+    return x * x + SHIFT
+
+@vectorize
+def cube(x):
+    return x * x * x
+
+@njit(cache=True)
+def f(a):
+    return sq(a).sum() + cube(a).sum()
+
+a = np.arange(4.0)
+report(value=f(a), info=f.cache_info())
+"""
+
+
+def test_functions_calling_vectorize_ufuncs_are_cached(tmp_path: Path) -> None:
+    """A @vectorize ufunc (eager or dynamic) is keyed by its kernel's code and its loops:
+    the caller loads from the cache, and editing the kernel invalidates it."""
+    script = write(tmp_path / "uf.py", UFUNC_MODULE)
+    env = env_for(tmp_path / "cache")
+    expected = sum(x * x + 1.0 for x in range(4)) + sum(x ** 3 for x in range(4))
+    first, _ = run(script, env)
+    assert first["value"] == expected and first["info"]["hits"] == 0
+    hit, _ = run(script, env)
+    assert hit["value"] == expected and hit["info"]["hits"] == 1
+    write(script, UFUNC_MODULE.replace("x * x + SHIFT", "x * x - SHIFT"))
+    edited, _ = run(script, env)
+    assert edited["value"] == expected - 8.0 and edited["info"]["hits"] == 0
+    write(script, UFUNC_MODULE.replace('"float64(float64)", "float32(float32)"',
+                                       '"float64(float64)"'))
+    fewer_loops, _ = run(script, env)
+    assert fewer_loops["value"] == expected and fewer_loops["info"]["hits"] == 0
