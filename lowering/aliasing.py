@@ -51,6 +51,27 @@ def wants_versions(fn: jir.Function) -> bool:
     return stores > 0 and loops >= 2
 
 
+def contiguous_only(fn: jir.Function) -> bool:
+    """Every array `fn` handles is C or F contiguous, and it calls no jitted function
+    (whose inlined body could make strided views).
+
+    Then each subscript of an element address (i * shape[1] + j) lies within its axis
+    unless the program indexes out of bounds, which is undefined as in Numba, and
+    LLVM's dependence analysis may take that for granted. It needs to, to see that
+    `out[i, j]` of one j iteration is not `out[i, j + 1]`, before unroll-and-jam moves
+    the load of one past the store of the other (`out[i, j] += a[i, k] * b[k, j]`). With
+    strides that could overlap (views, `as_strided`) the same assumption could be false.
+    """
+    for block in fn.blocks():
+        values = list(block.inputargs) + [op.result for op in block.ops if op.result is not None]
+        if any(isinstance(v.type, t.Array) and v.type.layout not in ("C", "F") for v in values):
+            return False
+        if any(isinstance(op, jir.Call) and isinstance(op.func.type, t.Dispatcher)
+               for op in block.ops):
+            return False
+    return True
+
+
 def emit_versions(llfn: ir.Function, argtypes: tuple[t.Type, ...],
                   emit_body: Callable[[ir.Function], None]) -> bool:
     """Give `llfn` the checking body; `emit_body(f)` lowers the function's graph into `f`.

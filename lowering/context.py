@@ -43,6 +43,8 @@ class ModuleInfo:
     called_symbols: set[str] = field(default_factory=set)
     # some function has alias versions (lowering/aliasing.py): worth unroll-and-jam
     alias_versions: bool = False
+    # ... and one of them may index a strided array (aliasing.contiguous_only)
+    strided_versions: bool = False
 
 
 class Context:

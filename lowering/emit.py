@@ -49,6 +49,7 @@ def emit_function(fn: jir.Function, symbol: str, module: ir.Module, info: Module
     if aliasing.wants_versions(fn):  # a body for disjoint arrays, one for overlapping ones
         if aliasing.emit_versions(llfn, argtypes, emit_body):
             info.alias_versions = True
+            info.strided_versions |= not aliasing.contiguous_only(fn)
     else:
         emit_body(llfn)
     return llfn

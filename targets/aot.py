@@ -56,6 +56,7 @@ class Lowered:
     modules: list[ir.Module] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)  # global -> Python object
     alias_versions: bool = False  # worth unroll-and-jam (ModuleInfo.alias_versions)
+    strided_versions: bool = False  # ModuleInfo.strided_versions
 
 
 class _Callees:
@@ -138,7 +139,7 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
         glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
         obj = out / f"{name}.pyext.o"
         obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported={
-            f"PyInit_{name}"}, jam=lowered.alias_versions))
+            f"PyInit_{name}"}, jam=lowered.alias_versions, strided=lowered.strided_versions))
         written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)),
                                     libs=["-ldl"] if gemm else [])  # dlopen before glibc 2.34
         written["python-object"] = obj
@@ -149,7 +150,8 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
         obj = out / f"{name}.o"
         api = {e.c_name for e in exports} | set(aotglue.c_runtime_names(name))
         obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported=api,
-                                    jam=lowered.alias_versions))
+                                    jam=lowered.alias_versions,
+                                    strided=lowered.strided_versions))
         written["library"] = link(machine, obj, out / f"lib{name}.so", c_library=True)
         written["object"] = obj
         header = out / f"{name}.h"
@@ -201,6 +203,7 @@ def lower_exports(exports: list[Export], name: str, wrappers: bool) -> Lowered:
         lowered.modules.append(module)
         lowered.constants.update(info.py_constants)
         lowered.alias_versions |= info.alias_versions
+        lowered.strided_versions |= info.strided_versions
     return lowered
 
 
@@ -240,9 +243,9 @@ def target_machine(target: str | None, cpu: str | None, features: str | None) ->
 
 
 def emit_object(machine: Any, modules: list[ir.Module], exported: set[str],
-                jam: bool = False) -> bytes:
-    """Link the modules, optimise for `machine` (`jam`: some have alias versions), hide all
-    but `exported`, emit an object."""
+                jam: bool = False, strided: bool = True) -> bytes:
+    """Link the modules, optimise for `machine` (`jam`: some have alias versions, `strided`:
+    one of those may index a strided array), hide all but `exported`, emit an object."""
     import llvmlite.binding as llvm
 
     from .codegen import optimise
@@ -260,7 +263,7 @@ def emit_object(machine: Any, modules: list[ir.Module], exported: set[str],
             combined.link_in(mod)
     assert combined is not None
     combined.verify()
-    optimise(combined, 3, jam=jam, machine=machine)
+    optimise(combined, 3, jam=jam, machine=machine, strided=strided)
     for value in [*combined.functions, *combined.global_variables]:
         if not value.is_declaration and value.name not in exported and value.linkage.name in (
                 "external", "weak", "linkonce_odr"):

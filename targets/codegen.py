@@ -56,21 +56,23 @@ class LoadedModule:
         return self._asm
 
 
-def optimise(mod: Any, level: int, jam: bool = False, machine: Any = None) -> None:
+def optimise(mod: Any, level: int, jam: bool = False, machine: Any = None,
+             strided: bool = True) -> None:
     """The new pass manager's O<level> pipeline with loop and SLP vectorisation.
 
     `jam`: the module has bodies told which arrays are disjoint (lowering/aliasing.py).
     Their loop nests are unrolled-and-jammed, which LLVM's pipeline does only after its
     SLP vectoriser, so a second run of the pipeline packs the jammed sums into vectors.
+    `strided`: one of those bodies may index a strided array (ModuleInfo.strided_versions).
     """
     tm = machine or host_target_machine()
     jam = jam and level >= 2
     with lock():  # LLVM's options are process-wide: ours hold only while our pipelines run
-        _loop_options(True, jam)
+        _loop_options(True, jam, strided)
         try:
             _run_pipeline(mod, tm, level, loops=level >= 2, slp=level >= 2)
         finally:
-            _loop_options(False, jam)
+            _loop_options(False, jam, strided)
     if jam:
         _run_pipeline(mod, tm, 1, loops=False, slp=True)  # SLP and clean-ups, no loop transforms
 
@@ -100,10 +102,17 @@ _LOOP_OPTIONS = (
 # bodies were told which arrays are disjoint (lowering/aliasing.py).
 _JAM_OPTIONS = (("-enable-unroll-and-jam", "true", "false"),
                 ("-allow-unroll-and-jam", "true", "false"))
+# Dependence analysis may take each subscript of an address (i * shape[1] + j) to lie
+# within its axis: true of contiguous arrays indexed in bounds (lowering/aliasing.py,
+# contiguous_only). It lets `out[i, j] += a[i, k] * b[k, j]` be jammed (2x).
+_CONTIGUOUS_JAM_OPTIONS = (("-da-disable-delinearization-checks", "true", "false"),)
 
 
-def _loop_options(on: bool, jam: bool) -> None:
-    for option, ours, default in _LOOP_OPTIONS + (_JAM_OPTIONS if jam else ()):
+def _loop_options(on: bool, jam: bool, strided: bool) -> None:
+    options = _LOOP_OPTIONS
+    if jam:
+        options += _JAM_OPTIONS + (() if strided else _CONTIGUOUS_JAM_OPTIONS)
+    for option, ours, default in options:
         llvm.set_option("jitcore", f"{option}={ours if on else default}")
 
 
@@ -144,7 +153,7 @@ def load_module(module: ir.Module, info: ModuleInfo, opt: int,
     """Optimise `module` and add it to the engine; its code is generated at `finalize()`."""
     _ensure_runtime()
     mod = parse(module, list(inline_from))
-    optimise(mod, opt, jam=info.alias_versions)
+    optimise(mod, opt, jam=info.alias_versions, strided=info.strided_versions)
     defines = _check_resolvable(mod)
     lib = LoadedModule(mod, info, ir_text=str(mod), defines=defines)
     with lock():

@@ -210,3 +210,108 @@ def test_matmul_reduction_is_vectorised_across_columns():
     body = text.split("its body for arrays that do not overlap ====")[1].split("\n}\n")[0]
     assert "fadd <" in body and "fmul <" in body
     assert "reassoc" not in body and "fast" not in body.replace("fastcc", "")
+
+
+# --- accumulating into the output: jammed when every array is contiguous ---------------
+
+
+def matmul_inplace(a, b, out):
+    for i in range(a.shape[0]):
+        for j in range(b.shape[1]):
+            for k in range(a.shape[1]):
+                out[i, j] += a[i, k] * b[k, j]
+
+
+def row_recurrence(a, b, out):
+    """out[i, j] depends on out[i, j - 1]: a true dependence across the jammed loop."""
+    for i in range(a.shape[0]):
+        for j in range(1, b.shape[1]):
+            acc = out[i, j - 1] - out[i, 0]
+            for k in range(a.shape[1]):
+                acc += a[i, k] * b[k, j]
+            out[i, j] = acc
+
+
+def anti_dependence(a, b, out):
+    """out[i, j] reads out[i, j + 1] before iteration j + 1 writes it."""
+    for i in range(a.shape[0]):
+        for j in range(b.shape[1] - 1):
+            acc = out[i, j + 1]
+            for k in range(a.shape[1]):
+                acc += a[i, k] * b[k, j]
+            out[i, j] = acc
+
+
+def column_recurrence(a, b, out):
+    for i in range(1, a.shape[0]):
+        for j in range(b.shape[1]):
+            acc = out[i - 1, j]
+            for k in range(a.shape[1]):
+                acc -= a[i, k] * b[k, j]
+            out[i, j] = acc
+
+
+@pytest.mark.parametrize("fn", [matmul, matmul_inplace, row_recurrence, anti_dependence,
+                                column_recurrence])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("n, inner, m", [(9, 7, 11), (1, 3, 2), (4, 0, 5), (16, 16, 16)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_dependences_through_the_output_against_python(fn, dtype, n, inner, m, order):
+    a = np.asarray((RNG.random((n, inner)) * 8).astype(dtype), order=order)
+    b = np.asarray((RNG.random((inner, m)) * 8).astype(dtype), order=order)
+    out = np.asarray((RNG.random((n, m)) * 8).astype(dtype), order=order)
+    assert_same_arrays(*run_both(fn, a, b, out))
+
+
+@pytest.mark.skipif(not _host_has_avx2(), reason="the host CPU has no AVX2")
+@pytest.mark.parametrize("fn", [matmul, matmul_inplace])
+def test_accumulating_into_the_output_is_jammed(fn):
+    compiled = njit(fn)
+    compiled(np.ones((4, 4)), np.ones((4, 4)), np.ones((4, 4)))
+    text = compiled.inspect_llvm(compiled.signatures[0])
+    body = text.split("its body for arrays that do not overlap ====")[1].split("\n}\n")[0]
+    assert "fadd <" in body and "fmul <" in body
+
+
+def _typed_graph(fn, *args):
+    from jitcore.compiler import CALLEES
+    from jitcore.flow import build_flow_graph
+    from typeinfer.annotator import annotate
+    from typeinfer.typeof import typeof
+
+    graph = build_flow_graph(fn)
+    annotate(graph, tuple(typeof(x) for x in args), CALLEES)
+    return graph
+
+
+def sliced_inside(a, b, out):
+    for i in range(a.shape[0]):
+        row = out[i, ::2]
+        for j in range(row.shape[0]):
+            row[j] = a[i, j] + b[j, i]
+
+
+@njit
+def _helper(x):
+    return x * 2.0
+
+
+def calls_a_jitted_function(a, b, out):
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[i, j] = _helper(a[i, j]) + b[i, j]
+
+
+def test_contiguous_only():
+    """Dependence analysis may assume in-bounds subscripts only when no array can be a
+    strided view: not for strided arguments, views made inside, or jitted callees."""
+    from lowering.aliasing import contiguous_only
+
+    c, f = np.ones((4, 4)), np.asfortranarray(np.ones((4, 4)))
+    assert contiguous_only(_typed_graph(matmul, c, f, c))
+    assert not contiguous_only(_typed_graph(matmul, c, c[:, ::2], c))
+    assert not contiguous_only(_typed_graph(sliced_inside, c, c, c))
+    assert not contiguous_only(_typed_graph(calls_a_jitted_function, c, c, c))
+    for fn in (sliced_inside, calls_a_jitted_function):
+        assert_same_arrays(*run_both(fn, RNG.random((4, 4)), RNG.random((4, 4)),
+                                     np.zeros((4, 8))))
