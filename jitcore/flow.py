@@ -22,6 +22,7 @@ from typing import Any, Callable, NoReturn
 from jitcore import ir
 from jitcore.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
 from jitcore.errors import Loc, TypingError, UnsupportedError
+from jitcore.listdisplays import check_list_displays
 
 
 class _Null:
@@ -49,7 +50,6 @@ _UNARY = {"UNARY_NEGATIVE": "neg", "UNARY_POSITIVE": "pos", "UNARY_INVERT": "inv
           "UNARY_NOT": "not_"}
 # Constructs that are valid Python but not compiled, with what to do instead.
 _UNSUPPORTED = {
-    "BUILD_LIST": ("lists are not supported yet", "use a tuple or a NumPy array"),
     "BUILD_MAP": ("dicts are not supported yet", None),
     "BUILD_SET": ("sets are not supported yet", None),
     "BUILD_CONST_KEY_MAP": ("dicts are not supported yet", None),
@@ -107,7 +107,9 @@ class _FlowBuilder:
         entry.exit = ir.Jump(loc, self._link(first.start, env, []))
         for bb in self.decoded.blocks:
             self._build_block(bb)
-        return ir.Function(self.func.__name__, self.func.__qualname__, argnames, entry, loc)
+        fn = ir.Function(self.func.__name__, self.func.__qualname__, argnames, entry, loc)
+        check_list_displays(fn)
+        return fn
 
     def _link(self, target: int, env: dict[str, ir.Value], stack: list[Any]) -> ir.Link:
         bb = self.decoded.by_start[target]
@@ -331,6 +333,27 @@ class _FlowBuilder:
 
     def BUILD_TUPLE(self, ins: Instr) -> None:
         self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0)))
+
+    def BUILD_LIST(self, ins: Instr) -> None:
+        """A list display, `[a, b]`; jitcore/listdisplays.py checks how it is used."""
+        result = self.emit(ir.BuildTuple, self.popn(ins.arg or 0))
+        self._op_of(result).is_list = True
+        self.push(result)
+
+    def LIST_EXTEND(self, ins: Instr) -> None:
+        """`[1.0, 2.0, 3.0]` is BUILD_LIST 0, LOAD_CONST (1.0, 2.0, 3.0), LIST_EXTEND 1."""
+        extra = self.pop()
+        target = self.stack[-(ins.arg or 1)]
+        op = self._op_of(target)
+        if not (isinstance(extra, ir.Constant) and isinstance(extra.value, tuple)
+                and isinstance(op, ir.BuildTuple) and op.is_list):
+            raise UnsupportedError("lists are not supported yet, except list displays "
+                                   "such as [a, b, 1.0]", ins.loc, "use a tuple or a NumPy array")
+        op.items = [*op.items, *(ir.Constant(v) for v in extra.value)]
+
+    def _op_of(self, v: Any) -> ir.Op | None:
+        """The op of this block that defined `v`, if any."""
+        return next((op for op in reversed(self.ops) if op.result is v), None)
 
     def UNPACK_SEQUENCE(self, ins: Instr) -> None:
         seq = self.pop()

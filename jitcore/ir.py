@@ -156,9 +156,11 @@ class SetItem(Op):
 @final
 @dataclass(eq=False, slots=True)
 class BuildTuple(Op):
-    """result = (items...)"""
+    """result = (items...); `is_list`: written as a list display, `[items...]`, which is
+    compiled as a tuple where no one can tell the difference (jitcore/listdisplays.py)."""
 
     items: list[Value]
+    is_list: bool = False
 
     def sources(self) -> list[Value]:
         return list(self.items)

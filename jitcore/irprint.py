@@ -62,7 +62,8 @@ def format_op(op: ir.Op, name: _Names | None = None) -> str:
         body = f"setitem {name(op.obj)}[{name(op.index)}] = {name(op.value)}"
     elif isinstance(op, ir.BuildTuple):
         items = ", ".join(name(i) for i in op.items)
-        body = f"buildtuple ({items}{',' if len(op.items) == 1 else ''})"
+        body = (f"buildlist [{items}]" if op.is_list
+                else f"buildtuple ({items}{',' if len(op.items) == 1 else ''})")
     elif isinstance(op, ir.TupleItem):
         body = f"tupleitem {name(op.tup)}[{op.index}]"
     elif isinstance(op, ir.UnpackCheck):

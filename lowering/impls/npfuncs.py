@@ -165,6 +165,15 @@ def array(ctx: Context, sig: t.Signature, obj: ir.Value, *rest: ir.Value,
     return out
 
 
+@lower(np.asarray)
+def asarray(ctx: Context, sig: t.Signature, obj: ir.Value, *rest: ir.Value,
+            kwnames: tuple[str, ...] = ()) -> ir.Value:
+    if sig.args[0] == sig.return_type:  # the array itself, as NumPy returns it
+        ctx.incref(obj, sig.return_type)
+        return obj
+    return array(ctx, sig, obj, *rest, kwnames=kwnames)
+
+
 def copy_array(ctx: Context, src_ty: t.Array, src: ir.Value, ret: t.Array) -> ir.Value:
     """A new array of `ret` (C, or F for an F result) holding src's values."""
     b = ctx.b

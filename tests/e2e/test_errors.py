@@ -287,6 +287,7 @@ def test_error_inside_a_callee_names_the_callee():
 
 def builds_list(a):
     items = [a, a]
+    items.append(a)
     return a
 
 
@@ -309,8 +310,11 @@ def generator_expression(n):
 
 
 def test_lists_dicts_sets_comprehensions():
-    expect_error(builds_list, (1,), UnsupportedError, "lists are not supported yet",
-                 "items = [a, a]", "[a, a]", "use a tuple or a NumPy array")
+    expect_error(builds_list, (1,), UnsupportedError,
+                 "lists are not supported yet: a list display ([a, b, ...]) may be passed to "
+                 "np.array() and the other array constructors, iterated, indexed, or given to "
+                 "len() and `in`", "items.append(a)", "items.append",
+                 "use a tuple or a NumPy array")
     expect_error(builds_dict, (1,), UnsupportedError, "dicts are not supported yet",
                  "d = {1: a}", "{1: a}")
     expect_error(builds_set, (1,), UnsupportedError, "sets are not supported yet",
