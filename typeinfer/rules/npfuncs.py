@@ -201,17 +201,11 @@ def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
 # np.asarray(a, dtype=None): `a` itself when it is an array of that dtype, else np.array's
 @call_rule(np.asarray)
 def asarray(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    bound = bind(args, kws, ("a", "dtype"))
-    if bound is None or "a" not in bound:
-        return None
-    obj = bound["a"]
-    if isinstance(obj, Array):
-        dtype = _dtype(bound.get("dtype"), obj.dtype)
-        if dtype is None:
-            return None
-        ret = obj if dtype == obj.dtype else Array(dtype, obj.ndim, "C")
-        return _signature(ret, args, kws, {}, ("a", "dtype"))
-    return array(args, {("object" if k == "a" else k): v for k, v in kws.items()})
+    sig = array(args, {("object" if k == "a" else k): v for k, v in kws.items()})
+    obj = args[0] if args else kws.get("a")
+    if sig is not None and isinstance(obj, Array) and sig.return_type.dtype == obj.dtype:
+        return Signature(obj, sig.args)
+    return sig
 
 
 # np.copy(a): keeps an F-contiguous array F-contiguous, as order='K' does
