@@ -209,13 +209,21 @@ class Context:
         elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
             self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.Tuple):
+            from .refcount import holds_memory
+
             for i, item in enumerate(ty.items):
-                if isinstance(item, (t.Array, t.Tuple)):
+                if holds_memory(item):
                     self._refcount(self.b.extract_value(llv, i), item, which)
         elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
             self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.ArrayFlat):
             self._refcount(llv, ty.array, which)
+        elif isinstance(ty, (t.Enumerate, t.EnumerateIter, t.Zip, t.ZipIter)):
+            from .refcount import holds_memory, parts
+
+            for k, part in enumerate(parts(ty)):
+                if holds_memory(part):
+                    self._refcount(self.b.extract_value(llv, k), part, which)
         elif isinstance(ty, t.ArrayIter):  # the iterator state on the stack holds the array
             i32_ = ir.IntType(32)
             inner = self.b.gep(llv, [ir.Constant(i32_, 0), ir.Constant(i32_, 1)], inbounds=True)

@@ -60,6 +60,14 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return llvm_type(ty.this)  # the receiver, until the method is called
     if isinstance(ty, t.TupleIter):
         return ir.LiteralStructType([i64, llvm_type(ty.tuple_type)]).as_pointer()
+    if isinstance(ty, t.Enumerate):  # {iterable, start}
+        return ir.LiteralStructType([llvm_type(ty.iterable), i64])
+    if isinstance(ty, t.EnumerateIter):  # {count on the stack, inner iterator}
+        return ir.LiteralStructType([i64.as_pointer(), llvm_type(ty.inner)])
+    if isinstance(ty, t.Zip):
+        return ir.LiteralStructType([llvm_type(item) for item in ty.iterables])
+    if isinstance(ty, t.ZipIter):
+        return ir.LiteralStructType([llvm_type(inner) for inner in ty.inners])
     return i8  # none, undefined and compile-time constants
 
 

@@ -34,7 +34,22 @@ def holds_memory(ty: t.Type | None) -> bool:
         return holds_memory(ty.this)
     if isinstance(ty, t.Tuple):
         return any(holds_memory(item) for item in ty.items)
+    if isinstance(ty, (t.Enumerate, t.EnumerateIter, t.Zip, t.ZipIter)):
+        return any(holds_memory(part) for part in parts(ty))
     return False
+
+
+def parts(ty: t.Type) -> tuple[t.Type, ...]:
+    """The member types of an enumerate/zip value or iterator, by field of its struct."""
+    if isinstance(ty, t.Enumerate):
+        return (ty.iterable, t.int64)
+    if isinstance(ty, t.EnumerateIter):
+        return (t.int64, ty.inner)  # field 0 points at the count
+    if isinstance(ty, t.Zip):
+        return ty.iterables
+    if isinstance(ty, t.ZipIter):
+        return ty.inners
+    return ()
 
 
 @dataclass

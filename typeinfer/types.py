@@ -476,6 +476,66 @@ class ArrayFlat(Type):
         return f"flat({self.array})"
 
 
+class Enumerate(Type):
+    """The value of `enumerate(iterable, start)`: the iterable and the first count."""
+
+    __slots__ = __match_args__ = ("iterable", "inner")
+    iterable: Type
+    inner: Type  # the type of iter(iterable)
+
+    def __init__(self, iterable: Type, inner: Type) -> None:
+        self._init(iterable, inner)
+
+    @property
+    def name(self) -> str:
+        return f"enumerate({self.iterable})"
+
+
+class EnumerateIter(Type):
+    """The iterator of `for i, x in enumerate(...)`: a counter and the inner iterator."""
+
+    __slots__ = __match_args__ = ("inner", "item")
+    inner: Type
+    item: Type  # what the inner iterator yields
+
+    def __init__(self, inner: Type, item: Type) -> None:
+        self._init(inner, item)
+
+    @property
+    def name(self) -> str:
+        return f"iter(enumerate {self.inner})"
+
+
+class Zip(Type):
+    """The value of `zip(a, b, ...)`: the iterables."""
+
+    __slots__ = __match_args__ = ("iterables", "inners")
+    iterables: tuple[Type, ...]
+    inners: tuple[Type, ...]  # the types of iter(a), iter(b), ...
+
+    def __init__(self, iterables: tuple[Type, ...], inners: tuple[Type, ...]) -> None:
+        self._init(iterables, inners)
+
+    @property
+    def name(self) -> str:
+        return f"zip({', '.join(map(str, self.iterables))})"
+
+
+class ZipIter(Type):
+    """The iterator of `for a, b in zip(...)`: one inner iterator per iterable."""
+
+    __slots__ = __match_args__ = ("inners", "items")
+    inners: tuple[Type, ...]
+    items: tuple[Type, ...]
+
+    def __init__(self, inners: tuple[Type, ...], items: tuple[Type, ...]) -> None:
+        self._init(inners, items)
+
+    @property
+    def name(self) -> str:
+        return f"iter(zip {', '.join(map(str, self.inners))})"
+
+
 class ArrayIter(Type):
     """The iterator of `for x in a` (over the first axis) or `for x in a.flat`."""
 

@@ -1,0 +1,69 @@
+"""Typing rules for enumerate() and zip(): iterators made of other iterators.
+
+    enumerate(array(float64, 1d, C))      -> enumerate(...); its items tuple(int64, float64)
+    zip(range(int64), UniTuple(int64 x 3)) -> zip(...);      its items tuple(int64, int64)
+
+Anything `for` can iterate can be enumerated or zipped: ranges, arrays (elements or rows),
+`a.flat`, homogeneous tuples, and enumerate/zip themselves.
+"""
+from __future__ import annotations
+
+import builtins
+
+from ..registry import call_rule, resolve, unop_rule
+from ..types import (Enumerate, EnumerateIter, Integer, Signature, Tuple, Type, Zip, ZipIter,
+                     int64)
+
+
+def _iteration(iterable: Type) -> tuple[Type, Type] | None:
+    """(iterator type, item type) of `for x in iterable`, or None if it cannot be iterated."""
+    it = resolve("iter", iterable)
+    if it is None:
+        return None
+    item = resolve("iternext", it.return_type)
+    return None if item is None else (it.return_type, item.return_type)
+
+
+@call_rule(builtins.enumerate)
+def enumerate_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if set(kws) - {"start"} or not 1 <= len(args) + len(kws) <= 2:
+        return None
+    found = _iteration(args[0]) if args else None
+    start = args[1] if len(args) == 2 else kws.get("start", int64)
+    if found is None or not isinstance(start, Integer):
+        return None
+    return Signature(Enumerate(args[0], found[0]), (args[0], *((int64,) * (len(args) + len(kws) - 1))))
+
+
+@unop_rule("iter", Enumerate)
+def enumerate_iter(e: Enumerate) -> Signature | None:
+    item = resolve("iternext", e.inner)
+    return None if item is None else Signature(EnumerateIter(e.inner, item.return_type), (e,))
+
+
+@unop_rule("iternext", EnumerateIter)
+def enumerate_iternext(it: EnumerateIter) -> Signature:
+    return Signature(Tuple((int64, it.item)), (it,))
+
+
+@call_rule(builtins.zip)
+def zip_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or not args:
+        return None
+    found = [_iteration(a) for a in args]
+    if any(f is None for f in found):
+        return None
+    return Signature(Zip(tuple(args), tuple(f[0] for f in found if f)), tuple(args))
+
+
+@unop_rule("iter", Zip)
+def zip_iter(z: Zip) -> Signature | None:
+    items = [resolve("iternext", inner) for inner in z.inners]
+    if any(i is None for i in items):
+        return None
+    return Signature(ZipIter(z.inners, tuple(i.return_type for i in items if i)), (z,))
+
+
+@unop_rule("iternext", ZipIter)
+def zip_iternext(it: ZipIter) -> Signature:
+    return Signature(Tuple(it.items), (it,))
