@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import numpy as np
 import pytest
 
 from jitcore import njit
@@ -75,9 +76,10 @@ def calls_print(a):
     return a
 
 
-def test_calling_print():
-    expect_error(calls_print, (1,), TypingError, "print() is not supported in compiled code",
-                 "print(a)", "print(a)", "return the values and print them outside compiled code")
+def test_printing_an_array():
+    expect_error(calls_print, (np.ones(2),), TypingError,
+                 "print() of an array is not supported in compiled code", "print(a)", "print(a)",
+                 "print its items one by one, or return it and print in Python")
 
 
 def calls_plain_function(a):

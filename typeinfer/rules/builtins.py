@@ -13,8 +13,11 @@ import builtins
 import functools
 
 from ..registry import call_rule, resolve, unop_rule
-from ..types import (Boolean, Complex, Float, Integer, Range, RangeIter, Signature, Tuple, Type,
-                     boolean, complex128, float64, int64, promote, promote_ints)
+from jitcore.errors import TypingError
+
+from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,
+                     RangeIter, Signature, Tuple, Type, boolean, complex128, float64, int64, none,
+                     promote, promote_ints)
 
 
 @call_rule(builtins.range)
@@ -35,6 +38,25 @@ def range_iter(r: Range) -> Signature:
 @unop_rule("iternext", RangeIter)
 def range_iternext(it: RangeIter) -> Signature:
     return Signature(it.dtype, (it,))
+
+
+@call_rule(builtins.print)
+def print_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """print(numbers, bools, None, constant strings; sep=, end= constant strings)."""
+    if set(kws) - {"sep", "end"}:
+        return None
+    for ty in (*args, *kws.values()):
+        if isinstance(ty, (Array, Tuple)):
+            raise TypingError(f"print() of {'an array' if isinstance(ty, Array) else 'a tuple'} "
+                              "is not supported in compiled code", None,
+                              "print its items one by one, or return it and print in Python")
+        printable = ty.is_number or isinstance(ty, (Boolean, NoneType)) or (
+            isinstance(ty, PyObjectConst) and isinstance(ty.value, str))
+        if not printable:
+            return None
+    if not all(isinstance(v, PyObjectConst) and isinstance(v.value, str) for v in kws.values()):
+        return None
+    return Signature(none, (*args, *kws.values()))
 
 
 @call_rule(builtins.len)
