@@ -17,6 +17,7 @@ from llvmlite import ir
 from lowering.context import Context, ModuleInfo
 from lowering.emit import native_function_type
 from lowering.models import f64, i1, i32, i64, is_compile_time_only, llvm_type, pyobj
+from lowering.scalarbox import box_scalar
 from typeinfer import types as t
 
 WRAPPER_SUFFIX = ".py"
@@ -228,21 +229,10 @@ def _set_error(ctx: Context, cls: type, message: str) -> None:
 def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
     """A new reference to a Python object holding native value `llv` of type `ty`."""
     b = ctx.b
-    if isinstance(ty, t.Boolean):
-        return b.call(ctx.declare("PyBool_FromLong", pyobj, [i64]), [b.zext(llv, i64)])
-    if isinstance(ty, t.Integer):
-        if ty.signed:
-            v = b.sext(llv, i64) if ty.bitwidth < 64 else llv
-            return b.call(ctx.declare("PyLong_FromLongLong", pyobj, [i64]), [v])
-        v = b.zext(llv, i64) if ty.bitwidth < 64 else llv
-        return b.call(ctx.declare("PyLong_FromUnsignedLongLong", pyobj, [i64]), [v])
-    if isinstance(ty, t.Float):
-        v = b.fpext(llv, f64) if ty.bitwidth == 32 else llv
-        return b.call(ctx.declare("PyFloat_FromDouble", pyobj, [f64]), [v])
-    if isinstance(ty, t.Complex):
-        v = ctx.cast(llv, ty, t.complex128)
-        return b.call(ctx.declare("PyComplex_FromDoubles", pyobj, [f64, f64]),
-                      [b.extract_value(v, 0), b.extract_value(v, 1)])
+    if llv is not None:
+        scalar = box_scalar(ctx, llv, ty)
+        if scalar is not None:
+            return scalar
     if isinstance(ty, t.Tuple):
         tup = b.call(ctx.declare("PyTuple_New", pyobj, [i64]), [ir.Constant(i64, len(ty.items))])
         set_item = ctx.declare("PyTuple_SetItem", i32, [pyobj, i64, pyobj])

@@ -17,36 +17,21 @@ from llvmlite import ir
 from typeinfer import types as t
 
 from ..context import Context
-from ..models import DUMMY, f64, i32, i64, pyobj
+from ..models import DUMMY, i32, i64, pyobj
 from ..registry import lower
+from ..scalarbox import box_scalar
 
 _NULL = ir.Constant(pyobj, None)
 
 
 def _box(ctx: Context, value: ir.Value, ty: t.Type) -> ir.Value:
     """A new reference to `value` as a Python object."""
-    b = ctx.b
-    if isinstance(ty, t.Boolean):
-        return b.call(ctx.declare("PyBool_FromLong", pyobj, [i64]), [b.zext(value, i64)])
-    if isinstance(ty, t.Integer):
-        if ty.signed:
-            wide = b.sext(value, i64) if ty.bitwidth < 64 else value
-            return b.call(ctx.declare("PyLong_FromLongLong", pyobj, [i64]), [wide])
-        wide = b.zext(value, i64) if ty.bitwidth < 64 else value
-        return b.call(ctx.declare("PyLong_FromUnsignedLongLong", pyobj, [i64]), [wide])
-    if isinstance(ty, t.Float):
-        wide = b.fpext(value, f64) if ty.bitwidth < 64 else value
-        boxed = b.call(ctx.declare("PyFloat_FromDouble", pyobj, [f64]), [wide])
-        return boxed if ty.bitwidth == 64 else _as_numpy(ctx, boxed, "float32")
-    if isinstance(ty, t.Complex):
-        re, im = (b.extract_value(value, k) for k in range(2))
-        narrow = re.type != f64
-        if narrow:
-            re, im = b.fpext(re, f64), b.fpext(im, f64)
-        boxed = b.call(ctx.declare("PyComplex_FromDoubles", pyobj, [f64, f64]), [re, im])
-        return _as_numpy(ctx, boxed, "complex64") if narrow else boxed
+    boxed = box_scalar(ctx, value, ty)
+    if boxed is not None:
+        narrow = {t.float32: "float32", t.complex64: "complex64"}.get(ty)
+        return boxed if narrow is None else _as_numpy(ctx, boxed, narrow)
     constant = ctx.py_constant(ty.value if isinstance(ty, t.PyObjectConst) else None)
-    b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [constant])
+    ctx.b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [constant])
     return constant
 
 
