@@ -172,3 +172,83 @@ def not_iterable(a):
 def test_non_iterables_are_typing_errors():
     with pytest.raises(TypingError, match="zip"):
         njit(not_iterable)(np.ones(3))
+
+
+# --- sum, max, min, any, all over iterables ----------------------------------------------
+
+
+def reductions(a):
+    return sum(a), max(a), min(a), any(a), all(a)
+
+
+def sum_from(a, start):
+    return sum(a, start)
+
+
+def over_ranges(lo, hi, step):
+    r = range(lo, hi, step)
+    return sum(r), sum(r, 10), any(r), all(r)
+
+
+def max_of_range(lo, hi, step):
+    return max(range(lo, hi, step)), min(range(lo, hi, step))
+
+
+def over_flat_and_tuples(m, t):
+    return sum(m.flat), max(m.flat), min(m.T.flat), sum(t), any(t), all(t)
+
+
+def outcome(fn, *args):
+    try:
+        return fn(*args)
+    except ValueError as exc:
+        return ("ValueError", str(exc))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint16, np.int64, np.float32, np.float64,
+                                   np.bool_])
+@pytest.mark.parametrize("values", [[3, 1, 2], [0, 0], [1], [], [2, 0, 5, 1, 4]])
+def test_builtin_reductions_against_cpython(dtype, values):
+    a = np.array(values).astype(dtype)
+    for arr in (a, a[::-1], a[::2]):
+        assert outcome(njit(reductions), arr) == outcome(reductions, arr)
+
+
+@pytest.mark.parametrize("values", [[float("nan"), 1.0, 3.0], [1.0, float("nan"), 3.0],
+                                    [-0.0, 0.0], [0.0, -0.0], [float("inf"), -1e308]])
+def test_builtin_reductions_keep_pythons_nan_and_zero_rules(values):
+    a = np.array(values)
+    got, expected = njit(reductions)(a), reductions(a)
+    assert np.array_equal(np.array(got[:3]), np.array(expected[:3]), equal_nan=True)
+    assert [np.signbit(x) for x in got[1:3]] == [np.signbit(x) for x in expected[1:3]]
+    assert got[3:] == expected[3:]
+
+
+@pytest.mark.parametrize("start", [0, 5, -2.5, 1 + 1j])
+def test_sum_with_a_start(start):
+    a = np.arange(5, dtype=np.int64)
+    assert njit(sum_from)(a, start) == sum_from(a, start)
+    b = np.linspace(0.1, 0.9, 9)
+    assert njit(sum_from)(b, start) == sum_from(b, start)  # same order of additions
+
+
+@pytest.mark.parametrize("args", [(0, 10, 1), (3, -7, -2), (5, 5, 1), (-4, 9, 3), (1, 2, 1)])
+def test_builtin_reductions_over_ranges(args):
+    assert njit(over_ranges)(*args) == over_ranges(*args)
+    assert outcome(njit(max_of_range), *args) == outcome(max_of_range, *args)
+
+
+def test_builtin_reductions_over_flat_and_tuples():
+    m = np.array([[4, -1, 7], [2, 9, 0]])
+    t = (0.5, 0.0, 2.0)
+    assert njit(over_flat_and_tuples)(m, t) == over_flat_and_tuples(m, t)
+
+
+def max_of_rows(m):
+    return max(m)
+
+
+def test_max_of_rows_is_a_typing_error():
+    """Python compares rows with `>`, an array: ambiguous truth, so NumPy refuses too."""
+    with pytest.raises(TypingError, match="max"):
+        njit(max_of_rows)(np.ones((2, 2)))

@@ -1,4 +1,5 @@
-"""Typing rules for enumerate() and zip(): iterators made of other iterators.
+"""Typing rules for enumerate() and zip(), iterators made of other iterators, and for
+sum(), max(), min(), any() and all() over anything `for` iterates.
 
     enumerate(array(float64, 1d, C))      -> enumerate(...); its items tuple(int64, float64)
     zip(range(int64), UniTuple(int64 x 3)) -> zip(...);      its items tuple(int64, int64)
@@ -12,7 +13,7 @@ import builtins
 
 from ..registry import call_rule, resolve, unop_rule
 from ..types import (Enumerate, EnumerateIter, Integer, Signature, Tuple, Type, Zip, ZipIter,
-                     int64)
+                     boolean, int64, promote)
 
 
 def _iteration(iterable: Type) -> tuple[Type, Type] | None:
@@ -67,3 +68,42 @@ def zip_iter(z: Zip) -> Signature | None:
 @unop_rule("iternext", ZipIter)
 def zip_iternext(it: ZipIter) -> Signature:
     return Signature(Tuple(it.items), (it,))
+
+
+# --- sum, max, min, any, all over an iterable ------------------------------------------------
+
+def _numbers(iterable: Type) -> Type | None:
+    """The item type when `for x in iterable` yields numbers (not rows, not tuples)."""
+    if isinstance(iterable, Tuple) and not iterable.items:
+        return None
+    found = _iteration(iterable)
+    return found[1] if found is not None and found[1].is_number else None
+
+
+@call_rule(builtins.sum)
+def sum_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """sum(iterable, start=0): start + x0 + x1 + ..., left to right, as Python adds."""
+    if set(kws) - {"start"} or not 1 <= len(args) + len(kws) <= 2:
+        return None
+    item = _numbers(args[0]) if args else None
+    start = args[1] if len(args) == 2 else kws.get("start", int64)
+    if item is None or not start.is_number:
+        return None
+    result = promote(start, item)
+    return Signature(result, (args[0], *((result,) * (len(args) + len(kws) - 1))))
+
+
+@call_rule(builtins.max, builtins.min)
+def max_min(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    """max(iterable) / min(iterable) of numbers other than a tuple (builtins.py has those)."""
+    if kws or len(args) != 1 or isinstance(args[0], Tuple):
+        return None
+    item = _numbers(args[0])
+    return None if item is None else Signature(item, args)
+
+
+@call_rule(builtins.any, builtins.all)
+def any_all(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) != 1 or _numbers(args[0]) is None:
+        return None
+    return Signature(boolean, args)
