@@ -13,6 +13,8 @@ Runs after type inference, before reference counting and emission.
 """
 from __future__ import annotations
 
+import builtins
+
 from collections import Counter
 from typing import Any
 
@@ -46,6 +48,8 @@ def _ufunc_of(op: ir.Op) -> Any:
             return target
         if any(target is u for u in UFUNCS) or id(target) in LOOP_TYPERS:
             return target
+        if target is builtins.abs:  # of an array: np.absolute
+            return np.absolute
     return None
 
 

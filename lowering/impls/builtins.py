@@ -202,6 +202,13 @@ def abs_int(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
     return b.select(b.icmp_signed("<", x, ir.Constant(x.type, 0)), b.neg(x), x, name="abs")
 
 
+@lower(builtins.abs, t.Boolean)
+def abs_bool(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """Only np.absolute of a bool array gets here (bool -> bool, as in NumPy); the scalar
+    abs(True) is typed on int64 and returns 1."""
+    return x
+
+
 @lower(builtins.abs, t.Float)
 def abs_float(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
     return ctx.b.call(ctx.intrinsic("llvm.fabs", x.type), [x], name="abs")

@@ -180,3 +180,31 @@ def test_integer_division_by_zero_gives_zero_like_numpy(no_leaks):
     with np.errstate(all="ignore"):
         assert_same_array(njit(lambda a, b: a // b)(a, b), a // b)
         assert_same_array(njit(lambda a, b: a % b)(a, b), a % b)
+
+
+def _builtin_abs(a, b):
+    return abs(a), abs(a - b) * 2
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint16, np.float32, np.float64,
+                                   np.complex64, np.complex128])
+def test_builtin_abs_of_arrays_is_np_absolute(dtype):
+    """abs(a) is a.__abs__(), np.absolute: the same dtypes and values (int8 -128 wraps).
+    Complex magnitudes are hypot's, which may differ from NumPy's in the last bit."""
+    a = np.array([-128, -1, 0, 5, 127]).astype(dtype)
+    b = a[::-1].copy()
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * a[::-1]
+    for e, g in zip(_builtin_abs(a, b), njit(_builtin_abs)(a, b)):
+        assert g.dtype == e.dtype
+        if np.dtype(dtype).kind == "c":
+            np.testing.assert_allclose(g, e, rtol=4 * np.finfo(e.dtype).eps)
+        else:
+            np.testing.assert_array_equal(g, e, strict=True)
+
+
+def test_abs_of_a_bool_array_stays_bool():
+    a = np.array([True, False, True])
+    for fn in (lambda x: abs(x), lambda x: np.abs(x)):
+        np.testing.assert_array_equal(njit(fn)(a), fn(a), strict=True)
+    assert njit(lambda x: abs(x))(True) == 1

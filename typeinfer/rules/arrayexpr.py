@@ -13,6 +13,7 @@ evaluates it with the scalar implementations, in one loop per expression tree.
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -164,6 +165,14 @@ def _ufunc_rule(ufunc: Any) -> Any:
 
 for _ufunc in UFUNCS:
     call_rule(_ufunc)(_ufunc_rule(_ufunc))
+
+
+# abs(a) of an array is a.__abs__(), np.absolute(a)
+@call_rule(builtins.abs)
+def abs_array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or len(args) != 1 or not isinstance(args[0], Array):
+        return None
+    return elementwise(np.absolute, args)
 
 
 @call_rule(np.where)
