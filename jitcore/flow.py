@@ -336,9 +336,7 @@ class _FlowBuilder:
 
     def BUILD_LIST(self, ins: Instr) -> None:
         """A list display, `[a, b]`; jitcore/listdisplays.py checks how it is used."""
-        result = self.emit(ir.BuildTuple, self.popn(ins.arg or 0))
-        self._op_of(result).is_list = True
-        self.push(result)
+        self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0), True))
 
     def LIST_EXTEND(self, ins: Instr) -> None:
         """`[1.0, 2.0, 3.0]` is BUILD_LIST 0, LOAD_CONST (1.0, 2.0, 3.0), LIST_EXTEND 1."""

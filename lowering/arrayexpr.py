@@ -14,7 +14,6 @@ Runs after type inference, before reference counting and emission.
 from __future__ import annotations
 
 import builtins
-
 from collections import Counter
 from typing import Any
 

@@ -22,6 +22,7 @@ from jitcore.fastmath import llvm_flags
 from typeinfer import types as t
 
 from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
+from .refcount import STRUCTS, holds_memory, parts
 
 _I32_ONE = ir.Constant(i32, 1)
 
@@ -186,6 +187,13 @@ class Context:
             return ir.Constant(i1, 0)
         raise LoweringError(f"cannot take the truth value of {ty}")
 
+    def pack(self, values: list[ir.Value]) -> ir.Value:
+        """A literal struct of `values`: an iterator step's (item, valid), a zip's iterators."""
+        out: ir.Value = ir.Constant(ir.LiteralStructType([v.type for v in values]), ir.Undefined)
+        for k, v in enumerate(values):
+            out = self.b.insert_value(out, v, k)
+        return out
+
     def make_complex(self, re: ir.Value, im: ir.Value | None, ty: t.Complex) -> ir.Value:
         part = llvm_type(ty.underlying)
         out = ir.Constant(llvm_type(ty), ir.Undefined)
@@ -208,19 +216,9 @@ class Context:
             self.b.call(fn, [self.b.extract_value(llv, 0)])
         elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
             self._refcount(llv, ty.this, which)
-        elif isinstance(ty, t.Tuple):
-            from .refcount import holds_memory
-
-            for i, item in enumerate(ty.items):
-                if holds_memory(item):
-                    self._refcount(self.b.extract_value(llv, i), item, which)
-        elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
-            self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.ArrayFlat):
             self._refcount(llv, ty.array, which)
-        elif isinstance(ty, (t.Enumerate, t.EnumerateIter, t.Zip, t.ZipIter)):
-            from .refcount import holds_memory, parts
-
+        elif isinstance(ty, STRUCTS):  # tuples, enumerate/zip values and iterators
             for k, part in enumerate(parts(ty)):
                 if holds_memory(part):
                     self._refcount(self.b.extract_value(llv, k), part, which)

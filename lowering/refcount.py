@@ -32,15 +32,19 @@ def holds_memory(ty: t.Type | None) -> bool:
         return True
     if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
         return holds_memory(ty.this)
-    if isinstance(ty, t.Tuple):
-        return any(holds_memory(item) for item in ty.items)
-    if isinstance(ty, (t.Enumerate, t.EnumerateIter, t.Zip, t.ZipIter)):
+    if isinstance(ty, STRUCTS):
         return any(holds_memory(part) for part in parts(ty))
     return False
 
 
+# Types laid out as a struct of values, each of which may hold memory (`parts`).
+STRUCTS = (t.Tuple, t.Enumerate, t.EnumerateIter, t.Zip, t.ZipIter)
+
+
 def parts(ty: t.Type) -> tuple[t.Type, ...]:
-    """The member types of an enumerate/zip value or iterator, by field of its struct."""
+    """The member types of a tuple, or of an enumerate/zip value or iterator, by field."""
+    if isinstance(ty, t.Tuple):
+        return ty.items
     if isinstance(ty, t.Enumerate):
         return (ty.iterable, t.int64)
     if isinstance(ty, t.EnumerateIter):

@@ -374,6 +374,5 @@ def array_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
                 b, ty, arr, [index])
             b.store(am.load_element(b, ty, ptr), slot)
         item = b.load(slot)
-    pair = ir.Constant(ir.LiteralStructType([llvm_type(item_ty), i1]), ir.Undefined)
-    return b.insert_value(b.insert_value(pair, item, 0), valid, 1)
+    return ctx.pack([item, valid])
 

@@ -118,8 +118,7 @@ def range_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     with b.if_then(valid, likely=True):
         b.store(b.add(current, step, flags=["nsw"] if signed else []), ptrs[0])
         b.store(b.sub(remaining, one), ptrs[3])
-    pair = ir.Constant(ir.LiteralStructType([current.type, i1]), ir.Undefined)
-    return b.insert_value(b.insert_value(pair, current, 0), valid, 1)
+    return ctx.pack([current, valid])
 
 
 @lower(builtins.len)

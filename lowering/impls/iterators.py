@@ -29,23 +29,11 @@ def _inner(ctx: Context, key: str, operand: t.Type, result: t.Type, value: ir.Va
     return impl(ctx, t.Signature(result, (operand,)), value)  # type: ignore[no-any-return]
 
 
-def _struct(ctx: Context, ty: Any, values: list[ir.Value]) -> ir.Value:
-    out: ir.Value = ir.Constant(ir.LiteralStructType([v.type for v in values]), ir.Undefined)
-    for k, v in enumerate(values):
-        out = ctx.b.insert_value(out, v, k)
-    return out
-
-
-def _pair(ctx: Context, value: ir.Value, valid: ir.Value) -> ir.Value:
-    return _struct(ctx, None, [value, valid])
-
-
 @registry.lower(enumerate)
 def enumerate_(ctx: Context, sig: t.Signature, iterable: ir.Value,
                start: ir.Value | None = None, kwnames: tuple[str, ...] = ()) -> ir.Value:
     ctx.incref(iterable, sig.args[0])  # the enumerate value holds the iterable
-    return _struct(ctx, sig.return_type, [iterable, start if start is not None
-                                           else ir.Constant(i64, 0)])
+    return ctx.pack([iterable, start if start is not None else ir.Constant(i64, 0)])
 
 
 @registry.lower("iter", t.Enumerate)
@@ -56,7 +44,7 @@ def enumerate_iter(ctx: Context, sig: t.Signature, value: ir.Value) -> ir.Value:
     count = ctx.alloca(i64, "enumerate.count")
     b.store(b.extract_value(value, 1), count)
     inner = _inner(ctx, "iter", e.iterable, e.inner, b.extract_value(value, 0))
-    return _struct(ctx, sig.return_type, [count, inner])
+    return ctx.pack([count, inner])
 
 
 @registry.lower("iternext", t.EnumerateIter)
@@ -68,15 +56,15 @@ def enumerate_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Va
     pair = _inner(ctx, "iternext", it.inner, it.item, b.extract_value(state, 1))
     count = b.load(count_ptr)
     b.store(b.add(count, ir.Constant(i64, 1)), count_ptr)
-    item = _struct(ctx, None, [count, b.extract_value(pair, 0)])
-    return _pair(ctx, item, b.extract_value(pair, 1))
+    item = ctx.pack([count, b.extract_value(pair, 0)])
+    return ctx.pack([item, b.extract_value(pair, 1)])
 
 
 @registry.lower(zip)
 def zip_(ctx: Context, sig: t.Signature, *iterables: ir.Value) -> ir.Value:
     for value, ty in zip(iterables, sig.args):
         ctx.incref(value, ty)
-    return _struct(ctx, sig.return_type, list(iterables))
+    return ctx.pack(list(iterables))
 
 
 @registry.lower("iter", t.Zip)
@@ -85,7 +73,7 @@ def zip_iter(ctx: Context, sig: t.Signature, value: ir.Value) -> ir.Value:
     assert isinstance(z, t.Zip)
     inners = [_inner(ctx, "iter", ty, inner, ctx.b.extract_value(value, k))
               for k, (ty, inner) in enumerate(zip(z.iterables, z.inners))]
-    return _struct(ctx, sig.return_type, inners)
+    return ctx.pack(inners)
 
 
 @registry.lower("iternext", t.ZipIter)
@@ -100,7 +88,7 @@ def zip_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     valid = valids[0]
     for v in valids[1:]:
         valid = b.and_(valid, v)
-    return _pair(ctx, _struct(ctx, None, items), valid)
+    return ctx.pack([ctx.pack(items), valid])
 
 
 # --- sum, max, min, any, all over an iterable ------------------------------------------------

@@ -92,8 +92,7 @@ def tuple_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     valid = b.icmp_signed("<", index, ir.Constant(i64, len(it.tuple_type.items)))
     value = _select_item(ctx, _items(ctx, b.load(tup_ptr), it.tuple_type), index)
     b.store(b.add(index, ir.Constant(i64, 1)), index_ptr)
-    pair = ir.Constant(ir.LiteralStructType([value.type, i1]), ir.Undefined)
-    return b.insert_value(b.insert_value(pair, value, 0), valid, 1)
+    return ctx.pack([value, valid])
 
 
 def _apply(ctx: Context, opname: str, lhs: tuple[t.Type, ir.Value],

@@ -2,7 +2,6 @@
 fused into one loop (one allocation per expression), in-place updates, no leaks."""
 from __future__ import annotations
 
-import gc
 import itertools
 import warnings
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import builtins
 import functools
 
-from ..registry import call_rule, resolve, unop_rule
 from jitcore.errors import TypingError
 
+from ..registry import call_rule, resolve, unop_rule
 from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,
                      RangeIter, Signature, Tuple, Type, boolean, complex128, float64, int64, none,
                      promote, promote_ints)
@@ -50,7 +50,7 @@ def print_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
             raise TypingError(f"print() of {'an array' if isinstance(ty, Array) else 'a tuple'} "
                               "is not supported in compiled code", None,
                               "print its items one by one, or return it and print in Python")
-        printable = ty.is_number or isinstance(ty, (Boolean, NoneType)) or (
+        printable = ty.is_number or isinstance(ty, NoneType) or (
             isinstance(ty, PyObjectConst) and isinstance(ty.value, str))
         if not printable:
             return None
