@@ -46,17 +46,16 @@ def check_list_displays(fn: ir.Function) -> None:
                         changed = True
     for block in blocks:
         for op in block.ops:
-            for position, value in enumerate(op.sources()):
-                if id(value) in lists and not _reads(op, position, value, lists, takers):
+            for value in op.sources():
+                if id(value) in lists and not _reads(op, value, takers):
                     _refuse(op.loc)
         assert block.exit is not None
         if any(id(v) in lists for v in block.exit.sources()):
             _refuse(block.exit.loc)
 
 
-def _reads(op: ir.Op, position: int, value: ir.Value, lists: set[int],
-           takers: set[int]) -> bool:
-    """Whether `op` only reads `value` (its source number `position`) as a sequence."""
+def _reads(op: ir.Op, value: ir.Value, takers: set[int]) -> bool:
+    """Whether `op` only reads `value` as a sequence."""
     if isinstance(op, _READ_OPS):
         return True
     if isinstance(op, ir.GetItem):
