@@ -164,6 +164,19 @@ def extended_at_run_time(a):
     return len(xs)
 
 
+def unpacked_into_a_list(a):
+    return np.array([*a])  # BUILD_LIST 0, LIST_EXTEND of a run-time value
+
+
+def test_lists_built_at_run_time_are_refused():
+    with pytest.raises(UnsupportedError) as info:
+        njit(unpacked_into_a_list)((1.0, 2.0))
+    text = str(info.value)
+    assert text.startswith("lists are not supported yet, except list displays such as "
+                           "[a, b, 1.0]")
+    assert "return np.array([*a])" in text and "use a tuple or a NumPy array" in text
+
+
 @pytest.mark.parametrize("fn, args, where", [
     (returned, (1.0,), "return [x, 1.0]"),
     (appended, (1.0,), "xs.append(2.0)"),

@@ -81,7 +81,15 @@ def prints_to_a_file(x):
     print(x, file=None)
 
 
+def prints_a_tuple(x):
+    print((x, x))
+
+
 def test_refused_with_a_typing_error():
+    with pytest.raises(TypingError) as info:
+        njit(prints_a_tuple)(1.0)
+    assert str(info.value).startswith("print() of a tuple is not supported in compiled code")
+    assert "print its items one by one, or return it and print in Python" in str(info.value)
     with pytest.raises(TypingError, match="print\\(\\) of an array is not supported"):
         njit(prints_an_array)(np.ones(2))
     with pytest.raises(TypingError, match="print"):
