@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from jitcore import flow, operations  # noqa: E402
-from jitcore.errors import TypingError  # noqa: E402
+from jitcore.frontend import flow, operations  # noqa: E402
+from jitcore.frontend.errors import TypingError  # noqa: E402
 import jitcore.types  # noqa: E402,F401  (callee names must not depend on import order)
 import numpy  # noqa: E402,F401  (the NumPy-keyed rules load only once NumPy is imported)
-from lowering import registry as lreg  # noqa: E402
-from typeinfer import registry as treg  # noqa: E402
-from typeinfer import types as t  # noqa: E402
+from jitcore.lowering import registry as lreg  # noqa: E402
+from jitcore.typeinfer import registry as treg  # noqa: E402
+from jitcore.typeinfer import types as t  # noqa: E402
 
 OUT = ROOT / "docs" / "supported.md"
 KINDS: dict[str, t.Type] = {"bool": t.boolean, "int": t.int64, "float": t.float64,

@@ -16,40 +16,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from jitcore import config
 from jitcore.decorators import export, jit, njit
+from jitcore.frontend import config
+from jitcore.frontend.markers import prange
 
-__version__ = "0.1.0"
+from jitcore.version import __version__
 __all__ = ["config", "errors", "export", "get_num_threads", "guvectorize", "jit", "memory_stats",
            "njit", "prange", "set_num_threads", "types", "vectorize"]
 
 
-def prange(*args: int) -> range:
-    """range, whose loop a parallel=True function runs in chunks on all cores.
-
-    Iterations must be independent, except for scalar reductions (s += x, s *= x,
-    m = min(m, x), if x > m: m = x). Elsewhere (and in plain Python) it is range.
-    """
-    return range(*args)
-
-
 def set_num_threads(n: int) -> None:
     """Run parallel regions on n threads, 1 <= n <= JITCORE_NUM_THREADS (default: all CPUs)."""
-    from targets.threadpool import set_num_threads as set_threads
+    from jitcore.targets.threadpool import set_num_threads as set_threads
 
     set_threads(n)
 
 
 def get_num_threads() -> int:
     """The number of threads parallel regions use."""
-    from targets.threadpool import get_num_threads as get_threads
+    from jitcore.targets.threadpool import get_num_threads as get_threads
 
     return get_threads()
 
 
 def memory_stats() -> tuple[int, int]:
     """(allocations, frees) of array memory owned by compiled code, for leak checks."""
-    from targets.objcache import memory_stats as stats
+    from jitcore.targets.objcache import memory_stats as stats
 
     return stats()
 
@@ -61,7 +53,7 @@ def __getattr__(name: str) -> Any:
 
         return importlib.import_module(f"jitcore.{name}")
     if name in ("vectorize", "guvectorize"):
-        import vectorize
+        import jitcore.ufunc as ufunc
 
-        return getattr(vectorize, name)
+        return getattr(ufunc, name)
     raise AttributeError(f"module 'jitcore' has no attribute {name!r}")

@@ -30,10 +30,11 @@ import sys
 import types
 import warnings
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 try:  # hashlib's OpenSSL costs ~10 ms to load; a cache hit must cost less than that in all
     from _sha256 import sha256 as _sha256_impl  # type: ignore[import-not-found]
@@ -65,17 +66,21 @@ class CorruptEntry(Exception):
 @cache
 def environment() -> tuple[str, ...]:
     """The parts of the key that are the same for every function in this process."""
-    import jitcore
+    from jitcore.version import __version__
 
-    return (f"jitcore {jitcore.__version__} {_sources_stamp()}", f"python {sys.version}",
+    return (f"jitcore {__version__} {_sources_stamp()}", f"python {sys.version}",
             f"llvmlite {_llvmlite_version()}", f"numpy {_numpy_version()}",
             f"cpu {cpu_fingerprint()}", f"boundscheck {_config_boundscheck()}")
 
 
 def _config_boundscheck() -> bool:
-    from jitcore import config
+    from jitcore.frontend import config
 
     return config.BOUNDSCHECK
+
+
+# The compiler's rooms that live in their own folders of the source tree.
+COMPILER_ROOMS = ("jitcore.typeinfer", "jitcore.lowering", "jitcore.targets", "jitcore.ufunc")
 
 
 def _sources_stamp() -> str:
@@ -96,9 +101,12 @@ def _sources_stamp() -> str:
             elif entry.name != "__pycache__" and entry.is_dir():
                 walk(entry.path)
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for package in ("jitcore", "typeinfer", "lowering", "targets", "vectorize"):
-        walk(os.path.join(root, package))
+    walk(os.path.dirname(os.path.abspath(__file__)))
+    for package in COMPILER_ROOMS:  # the rooms outside jitcore/ (package-dir mapped)
+        spec = find_spec(package)  # finds the folder without running its __init__
+        assert spec is not None and spec.submodule_search_locations is not None
+        for folder in spec.submodule_search_locations:
+            walk(folder)
     return str(h.hexdigest())[:16]
 
 
@@ -134,7 +142,7 @@ def cpu_fingerprint() -> str:
         with open("/proc/cpuinfo") as f:
             first = f.read(16384).split("\n\n", 1)[0]
     except OSError:
-        from targets.machine import host_cpu
+        from jitcore.targets.machine import host_cpu
 
         return f"{machine} {' '.join(host_cpu())}"
     keep = ("vendor_id", "cpu family", "model", "model name", "stepping", "flags", "Features",
@@ -349,7 +357,7 @@ def decode_type(data: Any) -> t.Type:
         named = t.BY_NAME.get(data)  # numbers and none, without loading the signature parser
         if named is not None:
             return named
-        from typeinfer.signatures import parse_type
+        from jitcore.typeinfer.signatures import parse_type
 
         return parse_type(data)
     if "tuple" in data:
@@ -362,7 +370,7 @@ def decode_type(data: Any) -> t.Type:
 
 def describe_binding(global_name: str, obj: Any) -> dict[str, Any]:
     """Plain data telling a new process what to bind global `global_name` to."""
-    from lowering.context import RawAddress
+    from jitcore.lowering.context import RawAddress
 
     if isinstance(obj, RawAddress):
         for prefix, piece in RAW_ADDRESSES.items():
@@ -451,13 +459,13 @@ def resolve_binding(desc: dict[str, Any]) -> tuple[Any, int]:
 
 def raw_address(name: str) -> int:
     if name == "numpy_api":
-        from lowering.context import numpy_api_table
+        from jitcore.lowering.context import numpy_api_table
 
         return int(numpy_api_table().address)
     if name == "random_key":
         import ctypes
 
-        from lowering.impls.nprandom import _key_cell
+        from jitcore.lowering.impls.nprandom import _key_cell
 
         return ctypes.addressof(_key_cell())
     raise CorruptEntry(f"unknown process address {name!r}")
@@ -470,11 +478,11 @@ RUNTIME_MARKS = {"blas": b"scipy_cblas_", "pool": b"jc.pool."}
 def ensure_runtime_piece(name: str) -> None:
     """Set up, in this process, what loaded objects expect to find by symbol."""
     if name == "pool":  # prange: the thread pool's functions (jc.pool.run, ...)
-        from targets.threadpool import ensure_pool
+        from jitcore.targets.threadpool import ensure_pool
 
         ensure_pool()
     elif name == "blas":
-        from lowering.impls.linalg import blas_prefix
+        from jitcore.lowering.impls.linalg import blas_prefix
 
         if blas_prefix() is None:
             raise CorruptEntry("the entry calls BLAS, which NumPy does not provide here")
@@ -699,7 +707,7 @@ def glob_escape(text: str) -> str:
 def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
     import zlib
 
-    from targets.objcache import cached_record
+    from jitcore.targets.objcache import cached_record
 
     records: list[dict[str, Any]] = []
     blobs: list[bytes] = []
@@ -732,7 +740,7 @@ def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
 
 def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
     from jitcore.compiler import Overload, Typed
-    from targets.objcache import CachedLibrary, load_records
+    from jitcore.targets.objcache import CachedLibrary, load_records
 
     meta, blobs = decode(data)
     if meta.get("key") != key:
@@ -751,7 +759,7 @@ def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
 
 def native_stub(name: str, key: str, build: Any, names: list[str]) -> dict[str, int]:
     """Load helper object code from the user cache, or `build()` it (LLVM) and store it."""
-    from targets.objcache import LoadError, load_object
+    from jitcore.targets.objcache import LoadError, load_object
 
     override = os.environ.get("JITCORE_CACHE_DIR")
     root = Path(override) if override else user_cache_root()

@@ -100,9 +100,9 @@ def sysinfo() -> int:
     import llvmlite
     import llvmlite.binding as llvm
 
-    from jitcore import __version__
+    from jitcore.version import __version__
     from jitcore.caching import user_cache_root
-    from targets.machine import host_cpu
+    from jitcore.targets.machine import host_cpu
 
     cpu, features = host_cpu()
     simd = [f[1:] for f in features.split(",") if f.startswith("+") and any(
@@ -131,7 +131,7 @@ def sysinfo() -> int:
 
 
 def aot_command(args: argparse.Namespace) -> int:
-    from targets.aot import AotError, compile_module_file
+    from jitcore.targets.aot import AotError, compile_module_file
 
     try:
         outputs = compile_module_file(args.module, args.output, name=args.name,

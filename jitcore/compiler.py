@@ -1,6 +1,6 @@
 """The compilation pipeline: one call per stage, top to bottom.
 
-    typed = infer(dispatcher, argtypes)    # jitcore.flow + typeinfer.annotator
+    typed = infer(dispatcher, argtypes)    # jitcore.frontend.flow + typeinfer.annotator
     native = lower(typed, options)         # lowering.emit + targets.wrapper: llvmlite.ir
     library = load(native)                 # targets.codegen: optimise, link callees, JIT
 
@@ -14,11 +14,11 @@ from __future__ import annotations
 from _thread import RLock, _local  # = threading's; importing threading costs a cache hit 0.6 ms
 from typing import TYPE_CHECKING, Any
 
-from jitcore.errors import CompilerBug, JitError, TypingError
-from typeinfer import types as t
+from jitcore.frontend.errors import CompilerBug, JitError, TypingError
+from jitcore.typeinfer import types as t
 
 if TYPE_CHECKING:  # a cache hit needs no IR: keep its import off that path
-    from jitcore import ir
+    from jitcore.frontend import ir
 
 _state = _local()
 compile_lock = RLock()  # one compilation at a time per process
@@ -105,11 +105,18 @@ class Callees:
         frames = _frames()
         key = (id(dispatcher), argtypes)
         if key in frames.compiling:
-            from targets.codegen import promise
+            from jitcore.targets.codegen import promise
 
             promise(frames.compiling[key])
             return frames.compiling[key]
         return dispatcher.compile_overload(argtypes).symbol
+
+    def library(self, name: str) -> Any:
+        """The jitted routine `name` ("module.function") of jitcore.library."""
+        import importlib
+
+        module, _, function = name.rpartition(".")
+        return getattr(importlib.import_module(f"jitcore.library.{module}"), function)
 
 
 CALLEES = Callees()
@@ -130,8 +137,8 @@ def _infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed | None:
     further down the stack (a recursive cycle). Its result is returned to that
     function for the current round but not cached: the next round redoes it.
     """
-    from jitcore.flow import build_flow_graph
-    from typeinfer.annotator import annotate
+    from jitcore.frontend.flow import build_flow_graph
+    from jitcore.typeinfer.annotator import annotate
 
     cached = dispatcher._typed.get(argtypes)
     if cached is not None:
@@ -170,7 +177,7 @@ def _infer(dispatcher: Any, argtypes: tuple[t.Type, ...]) -> Typed | None:
 
 def check_returnable(graph: ir.Function) -> None:
     """Python callers need a boxable result; jitted callers take any type (checked at the top)."""
-    from targets.wrapper import boxable
+    from jitcore.targets.wrapper import boxable
 
     if not boxable(graph.return_type):
         raise TypingError(f"{graph.name}() cannot return a value of type {graph.return_type} "
@@ -187,11 +194,11 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
             return _adopt(dispatcher, cached, _frames())
     from llvmlite import ir as llir
 
-    from lowering.arrayexpr import fuse_array_expressions
-    from lowering.context import ModuleInfo
-    from lowering.emit import emit_function
-    from targets import codegen
-    from targets.wrapper import boxable, emit_wrapper
+    from jitcore.lowering.arrayexpr import fuse_array_expressions
+    from jitcore.lowering.context import ModuleInfo
+    from jitcore.lowering.emit import emit_function
+    from jitcore.targets import codegen
+    from jitcore.targets.wrapper import boxable, emit_wrapper
 
     frames = _frames()
     key = (id(dispatcher), argtypes)
@@ -243,8 +250,8 @@ def compile_overload(dispatcher: Any, argtypes: tuple[t.Type, ...], symbol: str)
 
 
 def _outline_parallel(graph: ir.Function) -> None:
-    from lowering.parfor import outline_parallel_loops, parallelise_array_expressions
-    from targets.threadpool import ensure_pool
+    from jitcore.lowering.parfor import outline_parallel_loops, parallelise_array_expressions
+    from jitcore.targets.threadpool import ensure_pool
 
     ensure_pool()  # the code calls jc.pool.run by name
     outline_parallel_loops(graph)
@@ -256,7 +263,7 @@ _SYMBOLS: dict[str, Overload] = {}
 
 def symbol_taken(symbol: str) -> bool:
     """Whether native code for `symbol` exists in this process already."""
-    from targets.objcache import is_defined
+    from jitcore.targets.objcache import is_defined
 
     return symbol in _SYMBOLS or is_defined(symbol)
 
@@ -278,7 +285,7 @@ def _overloads_by_symbol(symbols: set[str]) -> list[Overload]:
 
 def _discard(frames: _Frames) -> None:
     """Forget everything the failed compilation produced, in the engine and the dispatchers."""
-    from targets import codegen
+    from jitcore.targets import codegen
 
     codegen.discard_pending()
     for owner, overload in frames.finished:

@@ -1,18 +1,12 @@
-"""Settings read from the environment once, at import.
+"""`jitcore.config` is the front end's settings module itself (`jitcore.frontend.config`).
 
-JITCORE_DISABLE_JIT=1   decorators return the Python function unchanged
-JITCORE_BOUNDSCHECK=1   bounds-check every array index
-JITCORE_OPT=0..3        LLVM optimisation level (default 3)
+One module object under both names, so that a setting changed through either is seen by
+the compiler.
 """
 from __future__ import annotations
 
-import os
+import sys
 
+from jitcore.frontend import config
 
-def _flag(name: str, default: str = "0") -> bool:
-    return os.environ.get(name, default).strip().lower() not in ("", "0", "false", "no")
-
-
-DISABLE_JIT = _flag("JITCORE_DISABLE_JIT")
-BOUNDSCHECK = _flag("JITCORE_BOUNDSCHECK")
-OPT_LEVEL = int(os.environ.get("JITCORE_OPT", "3"))
+sys.modules[__name__] = config

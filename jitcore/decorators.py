@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jitcore import config
+from jitcore.frontend import config
 
 OPTIONS = frozenset({"nopython", "nogil", "cache", "parallel", "fastmath", "boundscheck",
                      "error_model", "inline", "forceobj", "looplift", "locals", "debug",
@@ -24,7 +24,7 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"jit() got unknown options: {', '.join(sorted(unknown))}")
     if options.get("forceobj") or options.get("nopython") is False:
-        from jitcore.errors import UnsupportedError
+        from jitcore.frontend.errors import UnsupportedError
 
         raise UnsupportedError("object mode is not supported: jitcore compiles nopython code",
                                None, "remove forceobj=True / nopython=False")
@@ -51,7 +51,7 @@ def njit(*args: Any, **options: Any) -> Any:
 
 
 def _is_signature(obj: Any) -> bool:
-    from typeinfer.types import Signature
+    from jitcore.typeinfer.types import Signature
 
     return isinstance(obj, Signature)
 

@@ -20,11 +20,11 @@ import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from jitcore import config
+from jitcore.frontend import config
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from jitcore.inspection import label_asm, label_llvm
-from typeinfer import types as t
-from typeinfer.typeof import class_decides_type, typeof
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.typeof import class_decides_type, typeof
 
 if TYPE_CHECKING:
     import inspect
@@ -48,7 +48,7 @@ class Dispatcher:
         self.py_func = py_func
         self.targetoptions = dict(options)
         if "fastmath" in options:  # True, False or sorted flags: stable in cache keys
-            from jitcore.fastmath import normalise
+            from jitcore.frontend.fastmath import normalise
 
             self.targetoptions["fastmath"] = normalise(options["fastmath"])
         self.opt_level = config.OPT_LEVEL
@@ -63,7 +63,7 @@ class Dispatcher:
         self._uid = next(_symbol_ids)
         self._eager = bool(signatures)
         self._eager_sigs: list[tuple[t.Type, ...]] = []  # in declaration order
-        from targets.nativecall import build_table
+        from jitcore.targets.nativecall import build_table
 
         self._jc_table = build_table([])
         self._jc_miss = self._miss
@@ -73,7 +73,7 @@ class Dispatcher:
 
             self._cache = FunctionCache(self)
         if signatures:
-            from typeinfer.signatures import parse_signature
+            from jitcore.typeinfer.signatures import parse_signature
 
             parsed = [parse_signature(spec) for spec in signatures]
             for ret, argtypes in parsed:  # all known before the first compiles (recursion)
@@ -170,8 +170,8 @@ class Dispatcher:
 
         Raises TypingError where Python would raise TypeError.
         """
-        from jitcore import ir
-        from jitcore.errors import TypingError
+        from jitcore.frontend import ir
+        from jitcore.frontend.errors import TypingError
 
         try:
             values = self._bind(tuple(args), kwargs)
@@ -198,7 +198,7 @@ class Dispatcher:
 
     def _eager_argtypes_for(self, argtypes: tuple[t.Type, ...]) -> tuple[t.Type, ...]:
         """The declared signature a call from compiled code converts `argtypes` to."""
-        from jitcore.errors import TypingError
+        from jitcore.frontend.errors import TypingError
 
         best = _best_conversion(argtypes, self._eager_sigs)
         if best is None:
@@ -223,7 +223,7 @@ class Dispatcher:
 
     def compile(self, spec: Any) -> Overload:
         """Compile eagerly for a signature string, `Signature` or tuple of types."""
-        from typeinfer.signatures import parse_signature
+        from jitcore.typeinfer.signatures import parse_signature
 
         ret, argtypes = parse_signature(spec)
         self._declare(ret, argtypes)
@@ -246,7 +246,7 @@ class Dispatcher:
 
     def _register(self, overload: Overload) -> None:
         """Make a finalized overload callable (called by the compiler after finalize)."""
-        from targets.nativecall import entry_point, install
+        from jitcore.targets.nativecall import entry_point, install
 
         overload.wrapper_address = overload.library.address(overload.wrapper_symbol)
         overload.entry_point = entry_point(self.__name__, overload.wrapper_address)
@@ -257,7 +257,7 @@ class Dispatcher:
     def _refresh_table(self) -> None:
         """Rebuild the native slot's table: each overload under the exact classes that
         have its types (int, float, bool, complex), and again under NumPy's scalar classes."""
-        from targets.nativecall import MAX_ARGS, build_table, note_ndarray_type
+        from jitcore.targets.nativecall import MAX_ARGS, build_table, note_ndarray_type
 
         entries = []
         for argtypes, ov in self.overloads.items():
@@ -336,7 +336,7 @@ class Dispatcher:
         return label_asm(ov.library.asm(), self._section_labels(ov))
 
     def _section_labels(self, ov: Overload) -> dict[str, str]:
-        from lowering.aliasing import MAYALIAS, NOALIAS  # only when inspecting: loads llvmlite
+        from jitcore.lowering.aliasing import MAYALIAS, NOALIAS  # only when inspecting: loads llvmlite
 
         name = f"{self.__qualname__}({', '.join(map(str, ov.signature.args))})"
         return {ov.symbol: f"{name}: the function, as compiled code calls it",
@@ -404,7 +404,7 @@ def _parameters(func: Callable[..., Any]) -> tuple[list[str], list[Any], bool]:
 
 
 def _format_typed(py_func: Any, overload: Overload) -> str:
-    from jitcore.irprint import format_typed
+    from jitcore.frontend.irprint import format_typed
 
     if overload.typed.graph is None:  # loaded from the on-disk cache: no typed graph
         return f"{py_func.__qualname__} {overload.signature}: loaded from cache"
@@ -459,7 +459,7 @@ def _fast_type_id(ty: t.Type, variant: Callable[[t.Type], type | None]) -> int:
     NumPy's); arrays by a code of dtype number, ndim, layout and read-only flag.
     """
     if isinstance(ty, t.Array):
-        from targets.nativecall import array_code
+        from jitcore.targets.nativecall import array_code
 
         np = sys.modules.get("numpy")
         if np is None or not ty.dtype.is_number or not ty.aligned:

@@ -120,7 +120,7 @@ def _by_value(token: str, code: bytes, name: str, qualname: str, module: str,
     for cell, value in zip(func.__closure__ or (), cells):
         cell.cell_contents = _decode(dispatcher, value)
     if eager:  # the same declared signatures, compiled now that the globals are in place
-        from typeinfer.types import Signature
+        from jitcore.typeinfer.types import Signature
 
         dispatcher._eager = True
         for ret, args in eager:

@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 from llvmlite import ir
 
-from jitcore import ir as jir
-from typeinfer import types as t
+from jitcore.frontend import ir as jir
+from jitcore.typeinfer import types as t
 
 from .arraymodel import DATA, SHAPE, STRIDES, itemsize
 from .models import i1, i64

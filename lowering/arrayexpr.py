@@ -17,8 +17,8 @@ import builtins
 from collections import Counter
 from typing import Any
 
-from jitcore import ir
-from typeinfer import types as t
+from jitcore.frontend import ir
+from jitcore.typeinfer import types as t
 
 
 def fuse_array_expressions(fn: ir.Function) -> None:
@@ -33,7 +33,7 @@ def _ufunc_of(op: ir.Op) -> Any:
         return None
     import numpy as np
 
-    from typeinfer.rules.arrayexpr import CLIP, LOOP_TYPERS, OPERATOR_UFUNCS, UFUNCS
+    from jitcore.typeinfer.rules.arrayexpr import CLIP, LOOP_TYPERS, OPERATOR_UFUNCS, UFUNCS
 
     if isinstance(op, ir.BinOp):
         name = op.opname[1:] if op.opname[1:] in OPERATOR_UFUNCS and op.opname.startswith(
@@ -63,7 +63,7 @@ def _operands(op: ir.Op) -> list[ir.Value]:
 
 def _is_inplace(op: ir.Op) -> bool:
     """a += b on an array: typed by the in-place rule, whose result is the target itself."""
-    from jitcore.operations import plain
+    from jitcore.frontend.operations import plain
 
     return isinstance(op, ir.BinOp) and plain(op.opname) != op.opname \
         and isinstance(op.sig.args[0], t.Array) and op.sig.return_type == op.sig.args[0]
@@ -72,7 +72,7 @@ def _is_inplace(op: ir.Op) -> bool:
 def _fuse_block(block: ir.Block) -> None:
     import numpy as np
 
-    from typeinfer.rules.arrayexpr import CLIP, loop_signature
+    from jitcore.typeinfer.rules.arrayexpr import CLIP, loop_signature
 
     uses: Counter[int] = Counter(id(v) for op in block.ops for v in op.sources())
     assert block.exit is not None

@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from . import arraymodel as am
 from .context import Context

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from .models import i8, i8p, i64
 

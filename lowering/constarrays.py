@@ -18,7 +18,7 @@ from typing import Any
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from . import arraymodel as am
 from .models import i8, i8p, i64, llvm_type

@@ -17,9 +17,9 @@ from typing import Any
 
 from llvmlite import ir
 
-from jitcore.errors import LoweringError
-from jitcore.fastmath import llvm_flags
-from typeinfer import types as t
+from jitcore.frontend.errors import LoweringError
+from jitcore.frontend.fastmath import llvm_flags
+from jitcore.typeinfer import types as t
 
 from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
 from .refcount import STRUCTS, holds_memory, parts

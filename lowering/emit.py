@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 from llvmlite import ir
 
-from jitcore import ir as jir
-from jitcore.errors import LoweringError, with_loc
-from jitcore.operations import plain
-from typeinfer import types as t
+from jitcore.frontend import ir as jir
+from jitcore.frontend.errors import LoweringError, with_loc
+from jitcore.frontend.operations import plain
+from jitcore.typeinfer import types as t
 
 from . import aliasing, registry, signfacts
 from .context import Context, ModuleInfo
@@ -25,7 +25,16 @@ from .refcount import holds_memory, plan_refcounts
 
 
 class CalleeSymbols(Protocol):
+    """What lowering asks the driver about other jitted functions."""
+
     def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
+        ...
+
+    def signature_of(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> t.Signature | None:
+        ...
+
+    def library(self, name: str) -> Any:
+        """The jitted routine `name` ("module.function") of jitcore.library."""
         ...
 
 

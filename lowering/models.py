@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 i1 = ir.IntType(1)
 i8 = ir.IntType(8)

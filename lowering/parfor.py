@@ -34,9 +34,9 @@ import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
-from jitcore import ir
-from jitcore.errors import Loc, UnsupportedError
-from typeinfer import types as t
+from jitcore.frontend import ir
+from jitcore.frontend.errors import Loc, UnsupportedError
+from jitcore.typeinfer import types as t
 
 _ADD = {"add": "add", "iadd": "add", "sub": "add", "isub": "add", "mul": "mul", "imul": "mul"}
 _COMPARE = ("lt", "le", "gt", "ge")
@@ -111,7 +111,7 @@ def parallelise_array_expressions(fn: ir.Function) -> None:
 
 def outline_parallel_loops(fn: ir.Function) -> int:
     """Replace each outermost prange loop of `fn` by a call running it in chunks."""
-    from jitcore import prange
+    from jitcore.frontend.markers import prange
 
     count = 0
     while True:

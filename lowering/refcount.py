@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jitcore import ir
-from typeinfer import types as t
+from jitcore.frontend import ir
+from jitcore.typeinfer import types as t
 
 
 def holds_memory(ty: t.Type | None) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from jitcore.domains import DomainLoader
+from jitcore.typeinfer.domains import DomainLoader
 
 from .impls import DOMAINS, NUMPY_DOMAINS
 
@@ -48,7 +48,7 @@ def lower_runtime(key: Any, fn: Impl) -> None:
     _RUNTIME[id(key)] = (key, fn)
 
 
-_DOMAINS = DomainLoader("lowering.impls", DOMAINS, NUMPY_DOMAINS)
+_DOMAINS = DomainLoader("jitcore.lowering.impls", DOMAINS, NUMPY_DOMAINS)
 _ensure_loaded = _DOMAINS.ensure
 
 

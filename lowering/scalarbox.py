@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from .context import Context
 from .models import f64, i64, pyobj

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import builtins
 import math
-from jitcore import ir as jir
-from jitcore.operations import plain
-from typeinfer import types as t
+from jitcore.frontend import ir as jir
+from jitcore.frontend.operations import plain
+from jitcore.typeinfer import types as t
 
 _BUDGET = 400  # definitions visited per query; functions past it just keep the wraparound
 _ORDER = {"lt": (False, True), "le": (False, False), "gt": (True, True), "ge": (True, False)}

@@ -30,7 +30,7 @@ from typing import Any
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 
 class AotError(Exception):
@@ -69,6 +69,7 @@ class _Callees:
         self.symbols: dict[tuple[int, tuple[t.Type, ...]], str] = {}
         self.pending: list[tuple[Any, tuple[t.Type, ...], str]] = []
         self.signature_of = CALLEES.signature_of
+        self.library = CALLEES.library
 
     def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
         if dispatcher._eager:
@@ -84,7 +85,7 @@ class _Callees:
 
 def find_exports(module: Any) -> list[Export]:
     """The `@export`ed signatures of a module's functions, in definition order."""
-    from typeinfer.signatures import parse_signature
+    from jitcore.typeinfer.signatures import parse_signature
 
     exports = []
     for value in vars(module).values():
@@ -174,9 +175,9 @@ def _name_c_functions(exports: list[Export]) -> None:
 def lower_exports(exports: list[Export], name: str, wrappers: bool) -> Lowered:
     """LLVM IR for every export and, transitively, every jitted function they call."""
     from jitcore.compiler import check_returnable, infer
-    from lowering.arrayexpr import fuse_array_expressions
-    from lowering.context import ModuleInfo
-    from lowering.emit import emit_function
+    from jitcore.lowering.arrayexpr import fuse_array_expressions
+    from jitcore.lowering.context import ModuleInfo
+    from jitcore.lowering.emit import emit_function
 
     from .wrapper import emit_wrapper
 

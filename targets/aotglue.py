@@ -29,11 +29,11 @@ from typing import Any
 
 from llvmlite import ir
 
-from lowering.context import RawAddress
-from lowering.emit import native_function_type
-from lowering import runtime
-from lowering.models import f64, i1, i8, i8p, i32, i64, llvm_type, pyobj
-from typeinfer import types as t
+from jitcore.lowering.context import RawAddress
+from jitcore.lowering.emit import native_function_type
+from jitcore.lowering import runtime
+from jitcore.lowering.models import f64, i1, i8, i8p, i32, i64, llvm_type, pyobj
+from jitcore.typeinfer import types as t
 
 from .nativecall import (
     _ALIASES,
@@ -443,7 +443,7 @@ def _error_record(module: ir.Module, name: str) -> None:
     b.store(ir.Constant(i8p, None), etype)
     b.store(ir.Constant(i8p, None), emsg)
     b.ret_void()
-    from lowering import runtime
+    from jitcore.lowering import runtime
 
     fn, b = define(f"{name}_release", ir.VoidType(), [i8p])
     b.call(runtime.decref(module), [fn.args[0]])

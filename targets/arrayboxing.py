@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from llvmlite import ir
 
-from lowering import arraymodel as am
-from lowering.context import Context
-from lowering.models import i64, llvm_type
-from typeinfer import types as t
+from jitcore.lowering import arraymodel as am
+from jitcore.lowering.context import Context
+from jitcore.lowering.models import i64, llvm_type
+from jitcore.typeinfer import types as t
 
 # Offsets in PyArrayObject_fields (NumPy 1.x and 2.x agree on these).
 DATA_OFFSET, DIMS_OFFSET, STRIDES_OFFSET = 16, 32, 40
@@ -72,8 +72,8 @@ NPY_ARRAY_ALIGNED, NPY_ARRAY_WRITEABLE = 0x0100, 0x0400
 
 def _capsule_destructor(ctx: Context) -> ir.Function:
     """void (PyObject *capsule): drop the native reference the capsule holds."""
-    from lowering import runtime
-    from lowering.models import pyobj
+    from jitcore.lowering import runtime
+    from jitcore.lowering.models import pyobj
 
     name = "jc.rt.capsule_dtor"
     existing = ctx.module.globals.get(name)
@@ -98,8 +98,8 @@ def box_array(ctx: Context, llv: ir.Value, ty: t.Array) -> ir.Value:
     """
     import numpy as np
 
-    from lowering.context import numpy_api
-    from lowering.models import pyobj
+    from jitcore.lowering.context import numpy_api
+    from jitcore.lowering.models import pyobj
 
     b = ctx.b
     i32_ = ir.IntType(32)

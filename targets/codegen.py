@@ -20,8 +20,8 @@ from typing import Any
 import llvmlite.binding as llvm
 from llvmlite import ir
 
-from jitcore.errors import CompilerBug
-from lowering.context import ModuleInfo, RawAddress
+from jitcore.frontend.errors import CompilerBug
+from jitcore.lowering.context import ModuleInfo, RawAddress
 
 from .machine import host_cpu, host_target_machine, jit_engine, lock
 from .specialise import specialise

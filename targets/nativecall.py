@@ -67,7 +67,7 @@ def build_table(entries: list[tuple[int, list[int]]]) -> Any:
 def _emit_dispatch(module: ir.Module, table_offset: int, miss_offset: int) -> str:
     from llvmlite import ir
 
-    from lowering.models import i64, pyobj
+    from jitcore.lowering.models import i64, pyobj
 
     name = "jc.dispatch_call"
     fn = ir.Function(module, ir.FunctionType(pyobj, [pyobj, pyobj, pyobj]), name)
@@ -163,7 +163,7 @@ def _emit_array_code(b: ir.IRBuilder, obj: ir.Value) -> ir.Value:
     """array_code() of an exact ndarray, computed from its fields (0 if it cannot be typed)."""
     from llvmlite import ir
 
-    from lowering.models import i64, pyobj
+    from jitcore.lowering.models import i64, pyobj
 
     i8_, i32_ = ir.IntType(8), ir.IntType(32)
 

@@ -122,7 +122,7 @@ def process_symbol(name: str) -> int:
         pass
     llvm = sys.modules.get("llvmlite.binding")  # MCJIT modules and symbols added to LLVM
     if llvm is not None:
-        codegen = sys.modules.get("targets.codegen")
+        codegen = sys.modules.get("jitcore.targets.codegen")
         if codegen is not None and name in getattr(codegen, "_defined", ()):
             from .machine import jit_engine
 
@@ -389,7 +389,7 @@ def is_defined(symbol: str) -> bool:
     """Whether this process already has code for `symbol` (loaded here or JIT-compiled)."""
     if symbol in _defined:
         return True
-    codegen = sys.modules.get("targets.codegen")
+    codegen = sys.modules.get("jitcore.targets.codegen")
     return codegen is not None and symbol in getattr(codegen, "_defined", ())
 
 

@@ -23,7 +23,7 @@ from functools import cache
 
 from llvmlite import ir
 
-from lowering.impls.builtins import TRUNCATE_HELPER
+from jitcore.lowering.impls.builtins import TRUNCATE_HELPER
 
 from .objcache import load_libmvec
 

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
-from lowering import arraymodel as am
-from lowering.context import ModuleInfo, RawAddress
-from lowering.emit import native_function_type
-from lowering.models import i1, i8, i8p, i32, i64, llvm_type, void
-from typeinfer import types as t
+from jitcore.lowering import arraymodel as am
+from jitcore.lowering.context import ModuleInfo, RawAddress
+from jitcore.lowering.emit import native_function_type
+from jitcore.lowering.models import i1, i8, i8p, i32, i64, llvm_type, void
+from jitcore.typeinfer import types as t
 
 from . import threadpool
 

@@ -14,11 +14,11 @@ import sys
 
 from llvmlite import ir
 
-from lowering.context import Context, ModuleInfo
-from lowering.emit import native_function_type
-from lowering.models import f64, i1, i32, i64, is_compile_time_only, llvm_type, pyobj
-from lowering.scalarbox import box_scalar
-from typeinfer import types as t
+from jitcore.lowering.context import Context, ModuleInfo
+from jitcore.lowering.emit import native_function_type
+from jitcore.lowering.models import f64, i1, i32, i64, is_compile_time_only, llvm_type, pyobj
+from jitcore.lowering.scalarbox import box_scalar
+from jitcore.typeinfer import types as t
 
 WRAPPER_SUFFIX = ".py"
 _NULL = ir.Constant(pyobj, None)

@@ -22,9 +22,9 @@ from collections import deque
 from types import FunctionType
 from typing import Any, Callable, Protocol
 
-from jitcore import ir
-from jitcore.errors import JitError, Loc, TypingError, with_loc
-from jitcore.operations import plain, symbol
+from jitcore.frontend import ir
+from jitcore.frontend.errors import JitError, Loc, TypingError, with_loc
+from jitcore.frontend.operations import plain, symbol
 
 from . import registry
 from . import types as t
@@ -52,12 +52,12 @@ def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResol
                           f"but {len(argtypes)} were given", fn.loc)
     checking = os.environ.get("JITCORE_CHECK_IR", "") not in ("", "0")
     if checking:  # tests set JITCORE_CHECK_IR=1: every graph is checked before and after
-        from jitcore.ircheck import check_graph
+        from jitcore.frontend.ircheck import check_graph
 
         check_graph(fn)
     _Annotator(fn, callees, publish or (lambda ty: None)).run(argtypes, partial_ok)
     if checking and not (partial_ok is not None and partial_ok()):
-        from jitcore.ircheck import check_typed
+        from jitcore.frontend.ircheck import check_typed
 
         check_typed(fn)
 

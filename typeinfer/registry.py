@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from jitcore.domains import DomainLoader
+from jitcore.typeinfer.domains import DomainLoader
 
 from .rules import DOMAINS, NUMPY_DOMAINS
 from .types import Signature, Type
@@ -99,7 +99,7 @@ def attr_rule(cls: type, attr: str) -> Callable[[Rule], Rule]:
     return decorator
 
 
-_DOMAINS = DomainLoader("typeinfer.rules", DOMAINS, NUMPY_DOMAINS)
+_DOMAINS = DomainLoader("jitcore.typeinfer.rules", DOMAINS, NUMPY_DOMAINS)
 _ensure_loaded = _DOMAINS.ensure
 
 

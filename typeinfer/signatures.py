@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from . import types as t
 

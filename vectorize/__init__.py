@@ -31,7 +31,7 @@ _TARGETS = ("cpu", "parallel")
 
 def _split_options(decorator: str, options: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """(kernel options, parallel?) after checking the decorator's own options."""
-    from jitcore.errors import UnsupportedError
+    from jitcore.frontend.errors import UnsupportedError
 
     unknown = set(options) - _KERNEL_OPTIONS - {"identity", "target", "writable_args"}
     if unknown:
@@ -52,7 +52,7 @@ def _signature_list(spec: Any) -> list[Any]:
 
 
 def _is_type_tuple(spec: Any) -> bool:
-    from typeinfer.types import Type
+    from jitcore.typeinfer.types import Type
 
     return isinstance(spec, tuple) and all(isinstance(x, Type) for x in spec)
 

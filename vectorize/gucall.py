@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from jitcore.errors import TypingError
-from typeinfer import types as t
+from jitcore.frontend.errors import TypingError
+from jitcore.typeinfer import types as t
 
 _ids = itertools.count()
 
@@ -61,8 +61,8 @@ _HELPERS: dict[tuple[int, tuple[t.Type, ...]], Any] = {}
 
 def register(calls: GufuncCalls) -> None:
     """Make `calls.ufunc` callable from compiled code with positional arrays and scalars."""
-    from lowering.registry import lower_runtime
-    from typeinfer.registry import runtime_call_rule
+    from jitcore.lowering.registry import lower_runtime
+    from jitcore.typeinfer.registry import runtime_call_rule
 
     def rule(args: tuple[t.Type, ...], kws: dict[str, t.Type]) -> t.Signature | None:
         from jitcore.compiler import CALLEES
@@ -89,7 +89,7 @@ def _helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
 
 
 def _build_helper(calls: GufuncCalls, args: tuple[t.Type, ...]) -> Any:
-    from jitcore import prange
+    from jitcore.frontend.markers import prange
     from jitcore.dispatcher import Dispatcher
 
     name = calls.ufunc.__name__

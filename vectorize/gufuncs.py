@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jitcore.errors import TypingError
-from typeinfer import types as t
+from jitcore.frontend.errors import TypingError
+from jitcore.typeinfer import types as t
 
 from .gucall import GufuncCalls
 from .gucall import register as register_calls
@@ -30,7 +30,7 @@ from .ufuncs import _register, _resolver_address
 
 def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str,
                  options: dict[str, Any], identity: Any, parallel: bool) -> Any:
-    from targets.ufuncbuild import install_resolver, make_ufunc
+    from jitcore.targets.ufuncbuild import install_resolver, make_ufunc
 
     name = py_func.__name__
     try:
@@ -64,8 +64,8 @@ def build_gufunc(py_func: Callable[..., Any], signatures: list[Any], layout: str
 def _core_args(kernel: Kernel, spec: Any, layout: str, args: list[tuple[str, ...]],
                dims: list[tuple[int, ...]], nin: int) -> list[Any]:
     """How each argument reaches the kernel, checked against the layout."""
-    from targets.ufuncloops import CoreArg
-    from typeinfer.signatures import parse_signature
+    from jitcore.targets.ufuncloops import CoreArg
+    from jitcore.typeinfer.signatures import parse_signature
 
     try:
         ret, argtypes = parse_signature(spec)
@@ -100,8 +100,8 @@ def _core_args(kernel: Kernel, spec: Any, layout: str, args: list[tuple[str, ...
 
 def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: int,
                  parallel: bool) -> Any:
-    from targets.ufuncbuild import Loop
-    from targets.ufuncloops import emit_gufunc_loop, emit_parallel_loop
+    from jitcore.targets.ufuncbuild import Loop
+    from jitcore.targets.ufuncloops import emit_gufunc_loop, emit_parallel_loop
 
     general = tuple(p.ty for p in params)
     overloads = [_compile_void(kernel, spec, general)]
@@ -119,7 +119,7 @@ def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: 
             emit_parallel_loop(module, name, nin, len(params) - nin, ndims, MIN_CHUNK_GUFUNC)
 
     if parallel:
-        from targets.threadpool import ensure_pool
+        from jitcore.targets.threadpool import ensure_pool
 
         ensure_pool()
     return Loop(load_loop(overloads, emit, name), codes)

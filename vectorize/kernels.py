@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from jitcore.errors import JitError
-from typeinfer import types as t
+from jitcore.frontend.errors import JitError
+from jitcore.typeinfer import types as t
 
 _ids = itertools.count()
 KERNEL_DEFAULTS = {"nopython": True, "error_model": "numpy"}  # elementwise: NumPy semantics
@@ -67,10 +67,10 @@ def load_loop(kernel_overloads: Sequence[Any], emit: Callable[[Any, Any], None],
     of `symbol`."""
     from llvmlite import ir
 
-    from jitcore import config
+    from jitcore.frontend import config
     from jitcore.compiler import compile_lock
-    from lowering.context import ModuleInfo
-    from targets import codegen
+    from jitcore.lowering.context import ModuleInfo
+    from jitcore.targets import codegen
 
     with compile_lock:
         module = ir.Module(symbol)
@@ -84,8 +84,8 @@ def load_loop(kernel_overloads: Sequence[Any], emit: Callable[[Any, Any], None],
 
 def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
     """The ufuncbuild.Loop applying the kernel `overload` element by element."""
-    from targets.ufuncbuild import Loop
-    from targets.ufuncloops import emit_elementwise_loop, emit_parallel_loop
+    from jitcore.targets.ufuncbuild import Loop
+    from jitcore.targets.ufuncloops import emit_elementwise_loop, emit_parallel_loop
 
     sig = overload.signature
     name = kernel.symbol(typecodes(sig.args, (sig.return_type,)).replace("->", "_"))
@@ -96,7 +96,7 @@ def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
             emit_parallel_loop(module, name, len(sig.args), 1, 1, MIN_CHUNK_ELEMENTWISE)
 
     if parallel:
-        from targets.threadpool import ensure_pool
+        from jitcore.targets.threadpool import ensure_pool
 
         ensure_pool()
     address = load_loop([overload], emit, name)

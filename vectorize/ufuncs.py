@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from jitcore.errors import TypingError
-from typeinfer import types as t
+from jitcore.frontend.errors import TypingError
+from jitcore.typeinfer import types as t
 
 from .kernels import Kernel, elementwise_loop, from_dtype
 
@@ -48,7 +48,7 @@ class UfuncInfo:
 
     def add_loop(self, overload: Any) -> None:
         """Give the ufunc a loop calling the kernel `overload` (first in NumPy's list)."""
-        from targets.ufuncbuild import add_loop
+        from jitcore.targets.ufuncbuild import add_loop
 
         sig = overload.signature
         add_loop(self.ufunc, elementwise_loop(self.kernel, overload, self.parallel))
@@ -105,8 +105,8 @@ def _register(kernel: Kernel, ufunc: Any, dynamic: bool, parallel: bool,
     info = UfuncInfo(kernel, ufunc, dynamic, parallel)
     _INFOS[id(ufunc)] = info
     if callable_from_jit:
-        from lowering.impls import ufuncs_user as lowering_side
-        from typeinfer.rules import ufuncs_user as typing_side
+        from jitcore.lowering.impls import ufuncs_user as lowering_side
+        from jitcore.typeinfer.rules import ufuncs_user as typing_side
 
         typing_side.register(ufunc, info.kernel_signature if dynamic else None)
         lowering_side.register(ufunc, kernel.dispatcher)
@@ -121,7 +121,7 @@ def _register(kernel: Kernel, ufunc: Any, dynamic: bool, parallel: bool,
 def build_ufunc(py_func: Callable[..., Any], signatures: list[Any], options: dict[str, Any],
                 identity: Any, parallel: bool) -> Any:
     """An eager ufunc with one loop per signature string."""
-    from targets.ufuncbuild import install_resolver, make_ufunc
+    from jitcore.targets.ufuncbuild import install_resolver, make_ufunc
 
     nin = _nin(py_func)
     kernel = Kernel(py_func, options, "@vectorize", py_func.__name__)
@@ -146,7 +146,7 @@ def build_ufunc(py_func: Callable[..., Any], signatures: list[Any], options: dic
 def build_dynamic_ufunc(py_func: Callable[..., Any], options: dict[str, Any], identity: Any,
                         parallel: bool) -> Any:
     """A ufunc without loops that compiles one for each new combination of input dtypes."""
-    from targets.ufuncbuild import install_resolver, make_ufunc
+    from jitcore.targets.ufuncbuild import install_resolver, make_ufunc
 
     nin = _nin(py_func)
     kernel = Kernel(py_func, options, "@vectorize", py_func.__name__)
@@ -212,7 +212,7 @@ def _resolver_address(default: int) -> int:
         raise RuntimeError("NumPy gave two ufuncs different default type resolvers")
     if _resolver is None:
         _default = default
-        from targets.ufuncloops import RESOLVER, emit_type_resolver
+        from jitcore.targets.ufuncloops import RESOLVER, emit_type_resolver
 
         from .kernels import load_loop
 

@@ -6,7 +6,7 @@ DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", 
            "prange", "iterators", "printing")
 
 
-# Loaded only once the program has imported NumPy (see jitcore.domains).
+# Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).
 NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
                  "nprandom", "npscalars")
 

@@ -18,10 +18,10 @@ from typing import Any, Callable
 import numpy as np
 from llvmlite import ir
 
-from jitcore import ir as jir
-from jitcore.errors import LoweringError
-from typeinfer import types as t
-from typeinfer.rules.arrayexpr import CLIP, UFUNCS, loop_signature
+from jitcore.frontend import ir as jir
+from jitcore.frontend.errors import LoweringError
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.arrayexpr import CLIP, UFUNCS, loop_signature
 
 from .. import arraymodel as am
 from ..context import Context

@@ -8,7 +8,7 @@ import builtins
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from .. import arraymodel as am
 from ..context import Context

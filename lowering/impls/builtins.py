@@ -18,7 +18,7 @@ import builtins
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..models import f64, i1, i64, llvm_type
@@ -277,10 +277,9 @@ def pow_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
         impl = find("pow", sig.args)
         assert impl is not None
         return impl(ctx, sig, *args)
-    from .pylib import pow_mod
+    from .npfuncs import call_library
 
-    inner = ctx.callees.signature_of(pow_mod, sig.args)
-    return ctx.call_jitted(pow_mod, inner, list(args))
+    return call_library(ctx, "intmath.pow_mod", sig.args, list(args))
 
 
 @lower(builtins.round, t.Float)

@@ -5,7 +5,7 @@ from typing import Any
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..registry import find, lower
@@ -14,7 +14,7 @@ from ..registry import find, lower
 @lower(t.BoundMethod)
 def call_method(ctx: Context, sig: t.Signature, this: ir.Value, *args: ir.Value,
                 kwnames: tuple[str, ...] = ()) -> Any:
-    from typeinfer.registry import resolve_method
+    from jitcore.typeinfer.registry import resolve_method
 
     bound = sig.args[0]
     assert isinstance(bound, t.BoundMethod)

@@ -18,7 +18,7 @@ import sys
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..models import f64

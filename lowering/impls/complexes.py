@@ -13,7 +13,7 @@ from typing import Callable
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..models import i1, i64

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from jitcore.ir import check_assigned
-from typeinfer import types as t
+from jitcore.frontend.ir import check_assigned
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..registry import lower

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..models import f64, i1

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir
 
-from typeinfer import types as t
-from typeinfer.rules.slicing import Mixed, mixed_plan
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.slicing import Mixed, mixed_plan
 
 from .. import arrayloops as loops
 from .. import arraymodel as am

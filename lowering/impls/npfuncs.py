@@ -1,5 +1,5 @@
 """NumPy functions: creation (arange, linspace, eye, identity, array, copy), joining
-(concatenate, stack), sorting and searching (through lowering/impls/pylib_arrays.py),
+(concatenate, stack), sorting and searching (through jitcore/library/arrays.py),
 histogram, round, isclose and allclose.
 
     np.arange(a, b, s)    length ceil((b - a) / s) (integers exactly), values a + i*s
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from .. import arraymodel as am
 from ..context import Context
@@ -289,19 +289,19 @@ def stack(ctx: Context, sig: t.Signature, tup: ir.Value, *rest: ir.Value,
 
 # --- sorting and searching, by the compiled library -------------------------------------------
 
-def call_library(ctx: Context, fn: Any, argtypes: tuple[t.Type, ...],
+def call_library(ctx: Context, name: str, argtypes: tuple[t.Type, ...],
                  args: list[ir.Value]) -> ir.Value:
-    """Call a function of pylib_arrays (compiled for these argument types) natively."""
+    """Call a routine of jitcore.library ("module.function", compiled for these argument
+    types) natively."""
+    fn = ctx.callees.library(name)
     inner = ctx.callees.signature_of(fn, argtypes)
     return ctx.call_jitted(fn, inner, args)
 
 
 def sorted_copy(ctx: Context, ty: t.Array, arr: ir.Value) -> tuple[t.Array, ir.Value]:
-    from . import pylib_arrays
-
     ret = t.Array(ty.dtype, 1, "C")
     out = copy_array(ctx, ty, arr, ret)
-    call_library(ctx, pylib_arrays.sort_inplace, (ret,), [out])
+    call_library(ctx, "arrays.sort_inplace", (ret,), [out])
     return ret, out
 
 
@@ -314,18 +314,14 @@ def sort(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
 
 @lower("method.sort", t.Array)
 def sort_method(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
-    from . import pylib_arrays
-
-    call_library(ctx, pylib_arrays.sort_inplace, (sig.args[0],), [arr])
+    call_library(ctx, "arrays.sort_inplace", (sig.args[0],), [arr])
     return ir.Constant(ir.IntType(8), 0)
 
 
 @lower(np.argsort)
 @lower("method.argsort", t.Array)
 def argsort(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
-    from . import pylib_arrays
-
-    return call_library(ctx, pylib_arrays.argsort, (sig.args[0],), [arr])
+    return call_library(ctx, "arrays.argsort", (sig.args[0],), [arr])
 
 
 def _receiver(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
@@ -339,8 +335,6 @@ lower("getattr.argsort", t.Array)(_receiver)
 
 @lower(np.unique)
 def unique(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
-    from . import pylib_arrays
-
     b = ctx.b
     ty = sig.args[0]
     assert isinstance(ty, t.Array)
@@ -354,8 +348,8 @@ def unique(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
         one_d = b.insert_value(one_d, b.extract_value(flat, field), field)
     one_d = b.insert_value(one_d, b.extract_value(flat, am.NITEMS), [am.SHAPE, 0])
     one_d = b.insert_value(one_d, ir.Constant(i64, am.itemsize(ret)), [am.STRIDES, 0])
-    call_library(ctx, pylib_arrays.sort_inplace, (ret,), [one_d])
-    count = call_library(ctx, pylib_arrays.dedupe, (ret,), [one_d])
+    call_library(ctx, "arrays.sort_inplace", (ret,), [one_d])
+    count = call_library(ctx, "arrays.dedupe", (ret,), [one_d])
     one_d = b.insert_value(one_d, count, am.NITEMS)
     return b.insert_value(one_d, count, [am.SHAPE, 0])
 
@@ -363,13 +357,11 @@ def unique(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
 @lower(np.searchsorted)
 def searchsorted(ctx: Context, sig: t.Signature, a: ir.Value, v: ir.Value, *rest: ir.Value,
                  kwnames: tuple[str, ...] = ()) -> ir.Value:
-    from . import pylib_arrays
-
     b = ctx.b
     bound = bind(("a", "v", "side"), (a, v, *rest), sig.args, kwnames)
     side = bound.get("side")
     right = side is not None and side[1].value == "right"  # type: ignore[attr-defined]
-    fn = pylib_arrays.search_right if right else pylib_arrays.search_left
+    fn = "arrays.search_right" if right else "arrays.search_left"
     a_ty, v_ty = sig.args[0], sig.args[1]
     if not isinstance(v_ty, t.Array):
         return call_library(ctx, fn, (a_ty, v_ty), [a, v])
@@ -393,8 +385,6 @@ def searchsorted(ctx: Context, sig: t.Signature, a: ir.Value, v: ir.Value, *rest
 @lower(np.histogram)
 def histogram(ctx: Context, sig: t.Signature, a: ir.Value, *rest: ir.Value,
               kwnames: tuple[str, ...] = ()) -> ir.Value:
-    from . import pylib_arrays
-
     b = ctx.b
     bound = bind(("a", "bins", "range"), (a, *rest), sig.args, kwnames)
     bins = bound["bins"][0] if "bins" in bound else ir.Constant(i64, 10)
@@ -415,12 +405,12 @@ def histogram(ctx: Context, sig: t.Signature, a: ir.Value, *rest: ir.Value,
             one_d = b.insert_value(one_d, b.extract_value(flat, field), field)
         one_d = b.insert_value(one_d, b.extract_value(flat, am.NITEMS), [am.SHAPE, 0])
         one_d = b.insert_value(one_d, ir.Constant(i64, am.itemsize(flat_ty)), [am.STRIDES, 0])
-        result = call_library(ctx, pylib_arrays.histogram,
+        result = call_library(ctx, "arrays.histogram",
                               (flat_ty, t.int64, t.float64, t.float64, t.boolean),
                               [one_d, bins, lo, hi, has_range])
         ctx.decref(one_d, flat_ty)
         return result
-    return call_library(ctx, pylib_arrays.histogram,
+    return call_library(ctx, "arrays.histogram",
                         (a_ty, t.int64, t.float64, t.float64, t.boolean),
                         [a, bins, lo, hi, has_range])
 

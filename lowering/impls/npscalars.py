@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from typeinfer import types as t
-from typeinfer.rules.npscalars import SCALAR_CLASSES
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.npscalars import SCALAR_CLASSES
 
 from ..context import Context
 from ..models import llvm_type

@@ -20,8 +20,8 @@ from typing import Any
 
 from llvmlite import ir
 
-import jitcore
-from typeinfer import types as t
+from jitcore.frontend.markers import prange
+from jitcore.typeinfer import types as t
 
 from .. import arraymodel as am
 from ..context import Context
@@ -33,7 +33,7 @@ from .builtins import len_, range_
 CHUNK_FN = ir.FunctionType(i32, [i8p, i64, i64, i64])  # as targets/threadpool.py runs it
 _ids = itertools.count()
 
-lower(jitcore.prange)(range_)
+lower(prange)(range_)
 
 
 def pool_functions(ctx: Context) -> tuple[ir.Function, ir.Function]:
@@ -187,8 +187,8 @@ def _accumulate(ctx: Context, red: Reduction, target: ir.Value, part: ir.Value) 
     """target += part (or *=), through the array-expression emitter."""
     import numpy as np  # only where arrays exist: compiling must not import NumPy
 
-    from jitcore import ir as jir
-    from typeinfer.rules.arrayexpr import loop_signature
+    from jitcore.frontend import ir as jir
+    from jitcore.typeinfer.rules.arrayexpr import loop_signature
 
     from .arrayexpr import emit_array_expr
 

@@ -14,7 +14,7 @@ import builtins
 
 from llvmlite import ir
 
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 from ..context import Context
 from ..models import DUMMY, i32, i64, pyobj

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from llvmlite import ir
 
-from typeinfer import types as t
-from typeinfer.rules.reductions import NP_FUNCS, REDUCTIONS, SCANS
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.reductions import NP_FUNCS, REDUCTIONS, SCANS
 
 from .. import arraymodel as am
 from ..context import Context

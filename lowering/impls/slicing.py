@@ -19,9 +19,9 @@ from typing import Any
 
 from llvmlite import ir
 
-from jitcore import config
-from typeinfer import types as t
-from typeinfer.rules.slicing import index_items, index_kind, is_mixed
+from jitcore.frontend import config
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.slicing import index_items, index_kind, is_mixed
 
 from .. import arrayloops as loops
 from .. import arraymodel as am
@@ -193,7 +193,7 @@ def setitem(ctx: Context, sig: t.Signature, arr: ir.Value, index: ir.Value,
         assert isinstance(index_ty, t.Tuple)
         mixed_set(ctx, arr_ty, arr, index_ty, index, value_ty, value)
         return
-    from typeinfer.rules.slicing import view_type
+    from jitcore.typeinfer.rules.slicing import view_type
 
     target = view_type(arr_ty, index_items(index_ty))
     if not isinstance(target, t.Array):

@@ -15,8 +15,8 @@ from typing import Any
 
 from llvmlite import ir
 
-from typeinfer import registry as rules
-from typeinfer import types as t
+from jitcore.typeinfer import registry as rules
+from jitcore.typeinfer import types as t
 
 from .. import registry
 from ..context import Context

@@ -12,8 +12,8 @@ from typing import Any
 
 from llvmlite import ir
 
-from typeinfer import types as t
-from typeinfer.rules.arrayexpr import loop_signature
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.arrayexpr import loop_signature
 
 from ..context import Context
 from ..registry import lower_runtime

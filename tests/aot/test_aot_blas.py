@@ -48,7 +48,7 @@ print(repr({"worst": worst, "error": error}))
 
 @pytest.fixture(scope="module")
 def blas_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from targets.aot import compile_module_file
+    from jitcore.targets.aot import compile_module_file
 
     return compile_module_file(HERE / "aot_blas.py", tmp_path_factory.mktemp("aot-blas"))
 

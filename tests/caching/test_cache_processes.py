@@ -297,7 +297,8 @@ def poly(x, y):
 
 value = poly(7, 9)
 heavy = ["dataclasses", "inspect", "json", "threading", "numpy", "llvmlite.binding",
-         "llvmlite.ir", "jitcore.ir", "jitcore.flow", "typeinfer.annotator", "lowering"]
+         "llvmlite.ir", "jitcore.frontend.ir", "jitcore.frontend.flow",
+         "jitcore.typeinfer.annotator", "jitcore.lowering"]
 print(value, poly.cache_info()["hits"], [m for m in heavy if m in sys.modules])
 """
 
@@ -393,7 +394,7 @@ def test_the_pool_falls_back_to_mcjit(tmp_path: Path) -> None:
         import numpy as np
         import jitcore
         from jitcore import njit, prange
-        from targets import objcache, threadpool
+        from jitcore.targets import objcache, threadpool
 
         def refuse():
             raise objcache.LoadError("not here")

@@ -19,7 +19,7 @@ from jitcore.caching import (
     fingerprint,
     resolve_binding,
 )
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 SCALE = 2
 
@@ -175,7 +175,7 @@ def test_cache_info_explains_without_cache_option() -> None:
 
 
 def test_jitted_functions_passed_as_arguments_are_part_of_the_key() -> None:
-    from typeinfer.typeof import typeof
+    from jitcore.typeinfer.typeof import typeof
 
     apply = _define("@njit\ndef f(g, x):\n    return g(x)\n")
     g1 = _define("@njit\ndef f(x):\n    return x + 1\n")

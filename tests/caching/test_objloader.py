@@ -8,7 +8,7 @@ import platform
 import pytest
 from llvmlite import ir
 
-from targets import objcache
+from jitcore.targets import objcache
 
 pytestmark = pytest.mark.skipif(platform.machine() != "x86_64",
                                 reason="the built-in loader handles x86-64 ELF only")
@@ -57,7 +57,7 @@ def test_position_independent_small_model_objects() -> None:
     """PLT32 calls to far functions go through stubs, GOTPCREL loads through a GOT."""
     import llvmlite.binding as llvm
 
-    from targets.aot import target_machine
+    from jitcore.targets.aot import target_machine
 
     tm = target_machine(None, "host", None)
     m = _module("pic")

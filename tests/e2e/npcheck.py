@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from typeinfer.typeof import typeof
+from jitcore.typeinfer.typeof import typeof
 
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
           np.uint64, np.float32, np.float64, np.complex64, np.complex128]

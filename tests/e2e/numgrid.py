@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from typeinfer import types as t
-from typeinfer.typeof import typeof
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.typeof import typeof
 
 INTS = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
 FLOATS = [np.float32, np.float64]

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import errors, njit
-from typeinfer import registry
-from typeinfer import types as t
+from jitcore.typeinfer import registry
+from jitcore.typeinfer import types as t
 
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
           np.uint64, np.float32, np.float64, np.complex64, np.complex128]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jitcore import errors, njit
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 
 pytestmark = pytest.mark.usefixtures("no_leaks")  # native memory balances in every test
 

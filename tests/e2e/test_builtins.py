@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import njit
-from typeinfer import types as t
+from jitcore.typeinfer import types as t
 from tests.e2e.numgrid import ALL, outcome, py, same, values, wrap
 
 FLOATS = [0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.7, -3.7, 1e18, 2.0**63, -(2.0**63),
@@ -220,7 +220,7 @@ def test_complex_constructor():
 
 
 def test_unsupported_argument_types_are_typing_errors():
-    from jitcore.errors import TypingError
+    from jitcore.frontend.errors import TypingError
 
     with pytest.raises(TypingError, match=r"divmod\(\) does not accept arguments"):
         divmod_(1j, 2)

@@ -6,7 +6,7 @@ import pytest
 
 from jitcore import errors, jit, njit, types
 from tests.conftest import same
-from typeinfer.signatures import parse_type
+from jitcore.typeinfer.signatures import parse_type
 
 
 def add(a, b):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from jitcore.errors import JitError, TypingError, UnsupportedError
+from jitcore.frontend.errors import JitError, TypingError, UnsupportedError
 
 
 def plain_helper(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from jitcore import njit
-from jitcore.errors import UnsupportedError
+from jitcore.frontend.errors import UnsupportedError
 from tests.data import asserting
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit, vectorize
-from jitcore.fastmath import FLAGS, llvm_flags, normalise
+from jitcore.frontend.fastmath import FLAGS, llvm_flags, normalise
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -85,7 +85,7 @@ def test_contract_fuses_and_stays_close(dtype):
 
 
 def _host_has(feature: str) -> bool:
-    from targets.machine import host_cpu
+    from jitcore.targets.machine import host_cpu
 
     return f"+{feature}" in host_cpu()[1].split(",")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit, prange
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..caching.procs import env_for, run, write
 

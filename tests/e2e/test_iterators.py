@@ -7,7 +7,7 @@ import pytest
 
 import jitcore
 from jitcore import njit
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 
 def weighted(iterable, start):

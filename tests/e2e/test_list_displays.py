@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from jitcore.errors import UnsupportedError
+from jitcore.frontend.errors import UnsupportedError
 
 
 def same(fn, *args):

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import njit
-from typeinfer import registry
-from typeinfer import types as t
+from jitcore.typeinfer import registry
+from jitcore.typeinfer import types as t
 from tests.e2e.numgrid import ALL, jtype, outcome, py, same, values, wrap
 
 I8, I64, U8, U32, U64 = np.int8, np.int64, np.uint8, np.uint32, np.uint64

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 
 def show(a, b, c, d, e):

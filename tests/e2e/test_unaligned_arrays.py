@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from jitcore import njit, prange
-from typeinfer import types as t
-from typeinfer.typeof import typeof
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.typeof import typeof
 
 
 def unaligned(values, shape=None):

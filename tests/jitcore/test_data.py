@@ -7,10 +7,10 @@
     def f(n: int64) -> int64:
       ...
 
-Each case defines a function `f`. Flow cases print the graph of jitcore.flow; infer
+Each case defines a function `f`. Flow cases print the graph of jitcore.frontend.flow; infer
 cases give `f` the types in its annotations (names from typeinfer.types: `int64`,
 `UniTuple(float64, 2)`, ...) and print the typed graph. Every graph passes
-jitcore.ircheck. A line ending in `# E: message` instead expects a JitError whose
+jitcore.frontend.ircheck. A line ending in `# E: message` instead expects a JitError whose
 first line is `message`, located on that line (no [out] then).
 
 Regenerate every [out] after an intended change with
@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from jitcore.errors import JitError
-from jitcore.flow import build_flow_graph
-from jitcore.ircheck import check_graph, check_typed
-from jitcore.irprint import format_function
+from jitcore.frontend.errors import JitError
+from jitcore.frontend.flow import build_flow_graph
+from jitcore.frontend.ircheck import check_graph, check_typed
+from jitcore.frontend.irprint import format_function
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 UPDATE = os.environ.get("JITCORE_UPDATE_DATA", "") not in ("", "0")
@@ -66,8 +66,8 @@ def all_cases() -> list[Case]:
 def build(case: Case) -> str:
     """The printed graph of the case's function `f` at the case's stage."""
     from jitcore.compiler import CALLEES
-    from typeinfer import types as t
-    from typeinfer.annotator import annotate
+    from jitcore.typeinfer import types as t
+    from jitcore.typeinfer.annotator import annotate
 
     filename = f"<{case.path.name}:{case.name}>"
     namespace: dict[str, object] = {name: getattr(t, name) for name in dir(t)

@@ -1,12 +1,12 @@
-"""jitcore.ircheck finds each kind of broken graph, and passes the graphs the front end builds."""
+"""jitcore.frontend.ircheck finds each kind of broken graph, and passes the graphs the front end builds."""
 from __future__ import annotations
 
 import pytest
 
-from jitcore import ir
-from jitcore.errors import Loc
-from jitcore.flow import build_flow_graph
-from jitcore.ircheck import IRCheckError, check_graph, check_typed
+from jitcore.frontend import ir
+from jitcore.frontend.errors import Loc
+from jitcore.frontend.flow import build_flow_graph
+from jitcore.frontend.ircheck import IRCheckError, check_graph, check_typed
 
 LOC = Loc("<test>", 1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import inspect
 
 from jitcore import njit
-from jitcore.flow import build_flow_graph
-from jitcore.irprint import format_function
+from jitcore.frontend.flow import build_flow_graph
+from jitcore.frontend.irprint import format_function
 
 
 def scaled_sum(n, scale):

@@ -275,9 +275,9 @@ def test_accumulating_into_the_output_is_jammed(fn):
 
 def _typed_graph(fn, *args):
     from jitcore.compiler import CALLEES
-    from jitcore.flow import build_flow_graph
-    from typeinfer.annotator import annotate
-    from typeinfer.typeof import typeof
+    from jitcore.frontend.flow import build_flow_graph
+    from jitcore.typeinfer.annotator import annotate
+    from jitcore.typeinfer.typeof import typeof
 
     graph = build_flow_graph(fn)
     annotate(graph, tuple(typeof(x) for x in args), CALLEES)
@@ -305,7 +305,7 @@ def calls_a_jitted_function(a, b, out):
 def test_contiguous_only():
     """Dependence analysis may assume in-bounds subscripts only when no array can be a
     strided view: not for strided arguments, views made inside, or jitted callees."""
-    from lowering.aliasing import contiguous_only
+    from jitcore.lowering.aliasing import contiguous_only
 
     c, f = np.ones((4, 4)), np.asfortranarray(np.ones((4, 4)))
     assert contiguous_only(_typed_graph(matmul, c, f, c))

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from jitcore.operations import BINARY, UNARY
-from lowering import registry as lowering_registry
-from typeinfer import registry as typing_registry
-from typeinfer import types as t
+from jitcore.frontend.operations import BINARY, UNARY
+from jitcore.lowering import registry as lowering_registry
+from jitcore.typeinfer import registry as typing_registry
+from jitcore.typeinfer import types as t
 
 PAIRS = [(a, b) for a in t.number_types for b in t.number_types]
 NO_LOWERING_NEEDED = {"is_", "is_not", "in_", "not_in"}  # typed against specific operands
 
 
 def _find(opname: str, sig: t.Signature) -> object:
-    from jitcore.operations import plain
+    from jitcore.frontend.operations import plain
 
     return lowering_registry.find(opname, sig.args) or lowering_registry.find(plain(opname),
                                                                               sig.args)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from jitcore import njit
 from jitcore.compiler import CALLEES
-from jitcore.flow import build_flow_graph
-from lowering.signfacts import nonneg_first_operands
-from typeinfer import types as t
-from typeinfer.annotator import annotate
+from jitcore.frontend.flow import build_flow_graph
+from jitcore.lowering.signfacts import nonneg_first_operands
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.annotator import annotate
 
 F, I, A = t.float64, t.int64, t.Array(t.float64, 1, "C")
 
@@ -245,7 +245,7 @@ def test_histogram_index_needs_no_wraparound(monkeypatch):
     """With the proof the loop indexes counts with the truncation itself; without, it wraps."""
     body = _optimised_body(histogram)
     assert "@llvm.assume(" in body and not _wraps(body)
-    monkeypatch.setattr("lowering.signfacts.nonneg_first_operands", lambda fn: set())
+    monkeypatch.setattr("jitcore.lowering.signfacts.nonneg_first_operands", lambda fn: set())
     assert _wraps(_optimised_body(histogram))
 
 

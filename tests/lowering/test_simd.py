@@ -10,7 +10,7 @@ from jitcore import njit
 
 
 def _host_has_avx2() -> bool:
-    from targets.machine import host_cpu
+    from jitcore.targets.machine import host_cpu
 
     return "+avx2" in host_cpu()[1].split(",")
 

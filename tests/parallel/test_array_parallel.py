@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitcore import njit
-from lowering.impls.prange import PARALLEL_MIN_ITEMS
+from jitcore.lowering.impls.prange import PARALLEL_MIN_ITEMS
 
 SIZES = [0, 1, 7, PARALLEL_MIN_ITEMS - 1, PARALLEL_MIN_ITEMS, PARALLEL_MIN_ITEMS * 3 + 5]
 

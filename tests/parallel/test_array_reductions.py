@@ -11,7 +11,7 @@ import pytest
 
 import jitcore
 from jitcore import njit, prange
-from jitcore.errors import UnsupportedError
+from jitcore.frontend.errors import UnsupportedError
 
 SIZES = [0, 1, 2, 3, 7, 100]
 

@@ -13,7 +13,7 @@ import pytest
 
 import jitcore
 from jitcore import njit, prange
-from jitcore.errors import UnsupportedError
+from jitcore.frontend.errors import UnsupportedError
 
 SIZES = [0, 1, 2, 3, 5, 7, 8, 9, 31, 100, 1001]
 
@@ -384,7 +384,7 @@ def saxpy(alpha, x, y):
 
 
 def test_chunk_loops_are_vectorised():
-    from targets.machine import host_cpu
+    from jitcore.targets.machine import host_cpu
 
     if "+avx2" not in host_cpu()[1].split(","):
         pytest.skip("the host CPU has no AVX2")

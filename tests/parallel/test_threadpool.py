@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import jitcore
-from targets import threadpool
+from jitcore.targets import threadpool
 
 CHUNK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
                          ctypes.c_int64)
@@ -61,7 +61,7 @@ def test_nchunks_follows_the_active_thread_count():
 THREADS_SCRIPT = textwrap.dedent("""
     import ctypes, threading, time
     import jitcore
-    from targets import threadpool
+    from jitcore.targets import threadpool
     CHUNK = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
                              ctypes.c_int64)
     threadpool.ensure_pool()

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from targets.nativecall import array_code
+from jitcore.targets.nativecall import array_code
 from tests.targets.test_nativecall import MissCounter
-from typeinfer import types as t
-from typeinfer.typeof import typeof
+from jitcore.typeinfer import types as t
+from jitcore.typeinfer.typeof import typeof
 
 DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
           np.uint64, np.float32, np.float64, np.complex64, np.complex128, np.longlong,

@@ -1,4 +1,4 @@
-"""targets.codegen and targets.machine: linking callees for inlining, failure handling."""
+"""jitcore.targets.codegen and targets.machine: linking callees for inlining, failure handling."""
 from __future__ import annotations
 
 import re
@@ -7,9 +7,9 @@ import pytest
 from llvmlite import ir
 
 from jitcore import njit
-from jitcore.errors import CompilerBug
-from lowering.context import ModuleInfo
-from targets import codegen, machine
+from jitcore.frontend.errors import CompilerBug
+from jitcore.lowering.context import ModuleInfo
+from jitcore.targets import codegen, machine
 
 
 def native_body(ir_text: str, symbol_part: str) -> str:

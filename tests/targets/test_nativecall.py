@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from targets.nativecall import ENTRY_WORDS, MAX_ARGS, build_table
+from jitcore.targets.nativecall import ENTRY_WORDS, MAX_ARGS, build_table
 from tests.conftest import same
 
 
@@ -129,7 +129,7 @@ def test_bad_calls_raise_type_errors(args, message):
 
 
 def test_none_argument_is_typed_and_rejected_by_inference():
-    from jitcore.errors import TypingError
+    from jitcore.frontend.errors import TypingError
 
     f, _ = compiled(lambda a, b: a + b, (1, 2))
     with pytest.raises(TypingError, match="unsupported operand types for \\+: none and int64"):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from targets import codegen, machine
+from jitcore.targets import codegen, machine
 
 M = 2.0**63
 EDGES = [0.0, -0.0, 0.5, -0.5, 1.99, -1.99, 1e18, -1e18, M - 1024, -M, -M - 2048, M, 1e300,
@@ -69,8 +69,8 @@ def test_portable_body_gives_the_same_answers(monkeypatch):
 def test_other_targets_keep_the_portable_body():
     from llvmlite import ir
 
-    from lowering.impls.builtins import TRUNCATE_HELPER
-    from targets.specialise import specialise
+    from jitcore.lowering.impls.builtins import TRUNCATE_HELPER
+    from jitcore.targets.specialise import specialise
 
     module = ir.Module()
     helper = ir.Function(module, ir.FunctionType(ir.LiteralStructType(

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from jitcore import types
-from jitcore.errors import TypingError
-from typeinfer.signatures import parse_signature, parse_type
+from jitcore.frontend.errors import TypingError
+from jitcore.typeinfer.signatures import parse_signature, parse_type
 
 
 @pytest.mark.parametrize("text,expected", [

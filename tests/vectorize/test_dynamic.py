@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jitcore import vectorize
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from .reference import assert_same, elementwise, layouts, sample
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from jitcore import guvectorize, vectorize
-from jitcore.errors import TypingError, UnsupportedError
+from jitcore.frontend.errors import TypingError, UnsupportedError
 
 
 def kernel(x, y):

@@ -8,7 +8,7 @@ import pytest
 
 import jitcore
 from jitcore import njit, vectorize
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from .reference import assert_same, sample
 

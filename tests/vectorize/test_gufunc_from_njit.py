@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jitcore import guvectorize, njit
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from .reference import assert_same, sample
 from .test_gufuncs import dot, matmul, minmax, shift

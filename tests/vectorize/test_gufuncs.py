@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from jitcore import guvectorize
-from vectorize.sigparse import parse_layout
+from jitcore.ufunc.sigparse import parse_layout
 
 from .reference import assert_same, sample
 

@@ -14,7 +14,7 @@ import pytest
 
 import jitcore
 from jitcore import guvectorize, vectorize
-from targets import threadpool
+from jitcore.targets import threadpool
 
 from .reference import assert_same, sample
 

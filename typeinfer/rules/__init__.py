@@ -5,7 +5,7 @@ DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", 
            "prange", "iterators")
 
 
-# Loaded only once the program has imported NumPy (see jitcore.domains).
+# Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).
 NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
                  "nprandom", "npscalars")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import call_rule
 from ..types import (BY_NAME, Array, Boolean, Integer, PyObjectConst, Signature, Tuple, Type,

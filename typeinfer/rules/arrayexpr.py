@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import binop_rule, call_rule, unop_rule
 from ..types import (BY_NAME, Array, Boolean, Complex, Float, Integer, Signature, Type,

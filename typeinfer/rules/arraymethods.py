@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import attr_rule, binop_rule, method_rule, op_rule, unop_rule
 from ..types import (

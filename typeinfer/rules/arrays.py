@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import attr_rule, call_rule
 from ..types import Array, Signature, Type, UniTuple, int64

@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import functools
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import call_rule, resolve, unop_rule
 from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,

@@ -7,7 +7,7 @@ exception class with constant arguments is an ExceptionValue.
 """
 from __future__ import annotations
 
-from jitcore.ir import check_assigned
+from jitcore.frontend.ir import check_assigned
 
 from ..registry import call_rule
 from ..types import Boolean, PyObjectConst, Signature, Type, none

@@ -12,7 +12,7 @@ Python's int() (no exception on nan or overflow).
 """
 from __future__ import annotations
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import call_rule
 from ..typeof import _numpy_scalar_types

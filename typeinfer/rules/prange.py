@@ -5,14 +5,14 @@
 """
 from __future__ import annotations
 
-import jitcore
+from jitcore.frontend.markers import prange
 
 from ..registry import call_rule
 from ..types import Signature, Type
 from .builtins import range_
 
 
-@call_rule(jitcore.prange)
+@call_rule(prange)
 def prange_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     sig: Signature | None = range_(args, kws)
     return sig

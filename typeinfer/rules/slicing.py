@@ -19,7 +19,7 @@ import builtins
 from dataclasses import dataclass
 from typing import Literal
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import call_rule, op_rule
 from ..types import (

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jitcore.errors import TypingError
+from jitcore.frontend.errors import TypingError
 
 from ..registry import runtime_call_rule
 from ..types import Boolean, Complex, Float, Integer, Signature, Type

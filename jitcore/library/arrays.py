@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitcore import njit
+from jitcore.decorators import njit
 
 SMALL = 16  # below this many elements insertion sort beats partitioning
 

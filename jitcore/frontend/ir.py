@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, final
 
-from jitcore.errors import Loc
+from jitcore.frontend.errors import Loc
 
 
 class Value:
@@ -73,7 +73,7 @@ class Op:
 @final
 @dataclass(eq=False, slots=True)
 class BinOp(Op):
-    """result = lhs <opname> rhs; `opname` is a key of jitcore.operations.BINARY."""
+    """result = lhs <opname> rhs; `opname` is a key of jitcore.frontend.operations.BINARY."""
 
     opname: str
     lhs: Value

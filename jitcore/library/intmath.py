@@ -7,7 +7,7 @@ construction (every intermediate stays below the modulus).
 """
 from __future__ import annotations
 
-from jitcore import njit
+from jitcore.decorators import njit
 
 INT64_MIN = -9223372036854775808
 

@@ -4,7 +4,7 @@
 (numbers, arrays, ...); importing a module registers what it holds. Both load them the same
 way, through one `DomainLoader`:
 
-    loader = DomainLoader("lowering.impls", ("numbers", "arrays"), ("linalg",))
+    loader = DomainLoader("jitcore.lowering.impls", ("numbers", "arrays"), ("linalg",))
     loader.ensure()   # imports numbers and arrays; linalg too once NumPy has been imported
 """
 from __future__ import annotations

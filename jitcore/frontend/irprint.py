@@ -17,7 +17,7 @@ from __future__ import annotations
 import linecache
 from typing import Any
 
-from jitcore import ir
+from jitcore.frontend import ir
 
 
 class _Names:

@@ -17,8 +17,8 @@ import builtins
 import sys
 from typing import Any
 
-from jitcore import ir
-from jitcore.errors import UnsupportedError
+from jitcore.frontend import ir
+from jitcore.frontend.errors import UnsupportedError
 
 # NumPy functions whose first argument may be a list display: they read it as a sequence.
 _SEQUENCE_TAKERS = ("array", "asarray", "zeros", "ones", "empty", "full", "concatenate",

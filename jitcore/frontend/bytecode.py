@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from types import CodeType
 
-from jitcore.errors import Loc, UnsupportedError
+from jitcore.frontend.errors import Loc, UnsupportedError
 
 if sys.version_info[:2] != (3, 11):  # pragma: no cover - the decoder targets one version
     raise ImportError("jitcore's bytecode front end supports CPython 3.11")

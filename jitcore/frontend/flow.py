@@ -8,7 +8,7 @@
                                       v3 = iternext it
                                       ...
 
-Each basic block (from jitcore.bytecode) becomes one IR block whose arguments
+Each basic block (from jitcore.frontend.bytecode) becomes one IR block whose arguments
 are its live locals followed by its entry stack. One handler per opcode,
 named after it, pushes and pops IR values on an abstract stack and appends
 ops. Globals and closure cells are read once and frozen into constants.
@@ -19,10 +19,10 @@ import builtins
 from types import FunctionType
 from typing import Any, Callable, NoReturn
 
-from jitcore import ir
-from jitcore.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
-from jitcore.errors import Loc, TypingError, UnsupportedError
-from jitcore.listdisplays import check_list_displays
+from jitcore.frontend import ir
+from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
+from jitcore.frontend.errors import Loc, TypingError, UnsupportedError
+from jitcore.frontend.listdisplays import check_list_displays
 
 
 class _Null:
@@ -166,7 +166,7 @@ class _FlowBuilder:
     def fold_constant(self, value: Any) -> ir.Constant:
         return ir.Constant(value)
 
-    # --- opcode handlers (named as in `dis`, after jitcore.bytecode's renames) ----------
+    # --- opcode handlers (named as in `dis`, after jitcore.frontend.bytecode's renames) ----------
 
     def NOP(self, ins: Instr) -> None:
         pass

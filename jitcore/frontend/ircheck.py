@@ -1,6 +1,6 @@
 """Check the invariants of a flow graph; tests run it on every graph they build.
 
-    check_graph(fn)     # after jitcore.flow: structure only
+    check_graph(fn)     # after jitcore.frontend.flow: structure only
     check_typed(fn)     # after typeinfer.annotator: also every value has a type
 
 Invariants (rpython's `checkgraph`, mypyc's `ircheck`):
@@ -15,11 +15,11 @@ A violation is a compiler bug, reported as `IRCheckError` listing every problem 
 """
 from __future__ import annotations
 
-from jitcore import ir
+from jitcore.frontend import ir
 
 
 class IRCheckError(AssertionError):
-    """The graph breaks an invariant of jitcore.ir; the message lists each problem."""
+    """The graph breaks an invariant of jitcore.frontend.ir; the message lists each problem."""
 
 
 def check_graph(fn: ir.Function) -> None:
