@@ -9,19 +9,24 @@
                                       ...
 
 Each basic block (from jitcore.frontend.bytecode) becomes one IR block whose arguments
-are its live locals followed by its entry stack. One handler per opcode,
+are its live locals followed by the entries of its entry stack that differ between the
+paths into it. An entry that every path passes unchanged and that is no IR variable (the
+NULL below a callable, a frozen global such as `math.sqrt`, a literal) is carried into the
+block as it is, so `f(x if c else y)` still calls `f` itself. Blocks are built in reverse
+postorder, so every forward path into a block is known before the block is. One handler per opcode,
 named after it, pushes and pops IR values on an abstract stack and appends
 ops. Globals and closure cells are read once and frozen into constants.
 """
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from types import FunctionType
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from jitcore.frontend import ir
 from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
-from jitcore.frontend.errors import Loc, TypingError, UnsupportedError
+from jitcore.frontend.errors import CompilerBug, Loc, TypingError, UnsupportedError
 from jitcore.frontend.listdisplays import check_list_displays
 
 
@@ -78,6 +83,35 @@ def build_flow_graph(func: FunctionType) -> ir.Function:
     return _FlowBuilder(func, decoded).build()
 
 
+def _reverse_postorder(decoded: DecodedCode) -> list[BasicBlock]:
+    """The blocks in reverse postorder: each after every block that reaches it by a
+    forward edge."""
+    seen: set[int] = set()
+    order: list[BasicBlock] = []
+    first = decoded.blocks[0]
+    stack: list[tuple[BasicBlock, int]] = [(first, 0)]
+    seen.add(first.start)
+    while stack:
+        bb, i = stack.pop()
+        if i < len(bb.successors):
+            stack.append((bb, i + 1))
+            succ = decoded.by_start[bb.successors[i]]
+            if succ.start not in seen:
+                seen.add(succ.start)
+                stack.append((succ, 0))
+        else:
+            order.append(bb)
+    order.reverse()
+    return order
+
+
+def _loop_headers(decoded: DecodedCode) -> frozenset[int]:
+    """Blocks entered by a back edge: a successor that comes no later in reverse postorder."""
+    position = {bb.start: i for i, bb in enumerate(_reverse_postorder(decoded))}
+    return frozenset(s for bb in decoded.blocks for s in bb.successors
+                     if s in position and position[s] <= position[bb.start])
+
+
 class _FlowBuilder:
     def __init__(self, func: FunctionType, decoded: DecodedCode) -> None:
         self.func = func
@@ -90,14 +124,19 @@ class _FlowBuilder:
         self.kwnames: tuple[str, ...] = ()
         self.exit: ir.Exit | None = None
         self.current: BasicBlock | None = None
+        self.ins: Instr = decoded.blocks[0].instrs[0]
+        # Links into blocks not built yet, with the stack each carries.
+        self.incoming: dict[int, list[tuple[ir.Link, list[Any]]]] = {}
+        # Each built block's entry stack: a block argument or the entry itself.
+        self.entry_stacks: dict[int, list[Any]] = {}
+        self.loop_headers = _loop_headers(decoded)
 
     def build(self) -> ir.Function:
         code = self.code
         argnames = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         for bb in self.decoded.blocks:
-            args = [ir.Variable(n) for n in bb.live_in] + [
-                ir.Variable("stack") for _ in range(bb.depth_in)]
-            self.blocks[bb.start] = ir.Block(args, label=bb.start)
+            self.blocks[bb.start] = ir.Block([ir.Variable(n) for n in bb.live_in],
+                                             label=bb.start)
         params = [ir.Variable(n) for n in argnames]
         entry = ir.Block(params, label=-1)
         first = self.decoded.blocks[0]
@@ -105,7 +144,7 @@ class _FlowBuilder:
         env: dict[str, ir.Value] = dict(zip(argnames, params))
         env.update({assigned_flag(n): TRUE for n in argnames if n in self.decoded.tracked})
         entry.exit = ir.Jump(loc, self._link(first.start, env, []))
-        for bb in self.decoded.blocks:
+        for bb in _reverse_postorder(self.decoded):
             self._build_block(bb)
         fn = ir.Function(self.func.__name__, self.func.__qualname__, argnames, entry, loc)
         check_list_displays(fn)
@@ -113,17 +152,66 @@ class _FlowBuilder:
 
     def _link(self, target: int, env: dict[str, ir.Value], stack: list[Any]) -> ir.Link:
         bb = self.decoded.by_start[target]
-        assert len(stack) == bb.depth_in, (target, stack, bb.depth_in)
+        if len(stack) != bb.depth_in:
+            self._bug(f"a jump to offset {target} carries {len(stack)} stack entries, "
+                      f"not {bb.depth_in}")
         # A local missing on this path passes UNDEFINED; its "assigned" flag, False.
         args = [env.get(n, FALSE if n.endswith("?") else UNDEFINED) for n in bb.live_in]
-        args += stack
-        return ir.Link(self.blocks[target], args)
+        link = ir.Link(self.blocks[target], args)
+        layout = self.entry_stacks.get(target)
+        if layout is None:  # not built yet: its stack is decided when it is (_enter)
+            self.incoming.setdefault(target, []).append((link, list(stack)))
+        else:  # a back edge: pass what the block takes as arguments
+            self._pass_stack(link, layout, stack)
+        return link
+
+    def _enter(self, bb: BasicBlock) -> list[Any]:
+        """The entry stack of `bb`, from the stacks of the (forward) paths into it.
+
+        An entry that every path passes as the same object and that is no variable (NULL,
+        a global or a literal) stays what it is; any other becomes a block argument. A
+        block entered by a back edge (a loop header) takes each entry as an argument.
+        """
+        block = self.blocks[bb.start]
+        incoming = self.incoming.pop(bb.start, [])
+        back_edge = bb.start in self.loop_headers
+        layout: list[Any] = []
+        for i in range(bb.depth_in):
+            values = [stack[i] for _, stack in incoming]
+            first = values[0] if values else None
+            if (not back_edge and values and not isinstance(first, ir.Variable)
+                    and all(v is first for v in values)):
+                layout.append(first)
+            else:
+                arg = ir.Variable("stack")
+                block.inputargs.append(arg)
+                layout.append(arg)
+        self.entry_stacks[bb.start] = layout
+        for link, stack in incoming:
+            self._pass_stack(link, layout, stack)
+        return layout
+
+    def _pass_stack(self, link: ir.Link, layout: list[Any], stack: list[Any]) -> None:
+        for slot, value in zip(layout, stack):
+            if not isinstance(slot, ir.Variable):
+                if value is not slot:
+                    self._bug(f"a path into {link.target} carries {value!r} where the "
+                              f"others carry {slot!r}")
+            elif value is NULL or not isinstance(value, ir.Value):
+                self._bug(f"a path into {link.target} carries {value!r} where the "
+                          "others carry values")
+            else:
+                link.args.append(value)
+
+    def _bug(self, what: str) -> NoReturn:
+        raise CompilerBug(f"internal error while building the flow graph of "
+                          f"{self.func.__qualname__}: {what}", self.ins.loc)
 
     def _build_block(self, bb: BasicBlock) -> None:
         block = self.blocks[bb.start]
         n = len(bb.live_in)
         self.locals = dict(zip(bb.live_in, block.inputargs[:n]))
-        self.stack = list(block.inputargs[n:])
+        self.stack = self._enter(bb)
         self.ops = block.ops
         self.exit = None
         self.current = bb
