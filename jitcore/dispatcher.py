@@ -153,12 +153,28 @@ class Dispatcher:
                 # `is`, not `in`: `in` also compares with ==, which an array answers elementwise
                 if not any(v is _NO_DEFAULT for v in values):
                     return tuple(values)
+        self._check_keywords(args, kwargs)
         try:
             bound = self._pysig.bind(*args, **kwargs)
         except TypeError as exc:  # inspect's messages do not name the function
             raise TypeError(f"{self.__qualname__}(): {exc}") from None
         bound.apply_defaults()
         return tuple(bound.arguments.values())
+
+    def _check_keywords(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """CPython's words for a bad keyword, which inspect reports as a missing argument."""
+        from inspect import Parameter
+
+        params = self._pysig.parameters
+        for name in kwargs:
+            param = params.get(name)
+            if param is None or param.kind is Parameter.POSITIONAL_ONLY:
+                raise TypeError(f"{self.__qualname__}() got an unexpected keyword argument "
+                                f"'{name}'")
+            if param.kind is Parameter.POSITIONAL_OR_KEYWORD and list(params).index(name) < len(
+                    args):
+                raise TypeError(f"{self.__qualname__}() got multiple values for argument "
+                                f"'{name}'")
 
     @property
     def arity(self) -> int:

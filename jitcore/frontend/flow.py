@@ -83,6 +83,11 @@ def build_flow_graph(func: FunctionType) -> ir.Function:
     return _FlowBuilder(func, decoded).build()
 
 
+def _negative_int_literal(v: Any) -> bool:
+    return (isinstance(v, ir.Constant) and type(v.value) is int  # not bool, not np.int64
+            and v.value < 0)
+
+
 def _reverse_postorder(decoded: DecodedCode) -> list[BasicBlock]:
     """The blocks in reverse postorder: each after every block that reaches it by a
     forward edge."""
@@ -379,7 +384,12 @@ class _FlowBuilder:
     def BINARY_OP(self, ins: Instr) -> None:
         rhs = self.pop()
         lhs = self.pop()
-        self.push(self.emit(ir.BinOp, str(ins.argval), lhs, rhs))
+        opname = str(ins.argval)
+        if opname in ("pow", "ipow") and _negative_int_literal(rhs):
+            # Python: 2 ** -2 is 0.25 and 0 ** -1 raises ZeroDivisionError, at run time; a
+            # float exponent gives that result type for every base (as Numba does).
+            rhs = ir.Constant(float(rhs.value))
+        self.push(self.emit(ir.BinOp, opname, lhs, rhs))
 
     def COMPARE_OP(self, ins: Instr) -> None:
         rhs = self.pop()

@@ -385,5 +385,28 @@ def test_callee_bad_keyword_is_a_typing_error():
     with pytest.raises(errors.TypingError) as info:
         njit(caller)(1)
     msg = str(info.value)
-    assert "affine(): got an unexpected keyword argument 'd'" in msg
+    assert "affine() got an unexpected keyword argument 'd'" in msg
     assert msg.endswith("    return affine(x, d=1)\n           ^^^^^^^^^^^^^^")
+
+
+@njit
+def _add2(x, y):
+    return x + y
+
+
+def _add_unknown_keyword():
+    return _add2(1, z=2)
+
+
+def test_unknown_keyword_is_unexpected_not_missing():
+    """Issue 13: `add(1, z=2)` names the unexpected keyword, as CPython does."""
+    import pytest
+
+    from jitcore.errors import TypingError
+
+    with pytest.raises(TypeError, match=r"^_add2\(\) got an unexpected keyword argument 'z'$"):
+        _add2(1, z=2)
+    with pytest.raises(TypeError, match=r"^_add2\(\) got multiple values for argument 'x'$"):
+        _add2(1, x=2)
+    with pytest.raises(TypingError, match=r"_add2\(\) got an unexpected keyword argument 'z'"):
+        njit(_add_unknown_keyword)()

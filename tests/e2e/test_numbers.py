@@ -369,3 +369,26 @@ def test_int_float_compare_random(i: int, f: float) -> None:
 def test_complex_random(a: complex, b: complex) -> None:
     for fn, op in ((add, operator.add), (mul, operator.mul), (truediv, operator.truediv)):
         assert same(run(fn, a, b), outcome(lambda: op(a, b))), (fn, a, b)
+
+
+def _pow_neg_literal(x):
+    return x ** -1, x ** -2, 2 ** -2
+
+
+def _zero_pow_neg_literal():
+    return 0 ** -1
+
+
+def _ipow_neg_literal(x):
+    x **= -3
+    return x
+
+
+def test_negative_literal_exponent_is_a_float_power():
+    """Issue 13: `2 ** -2` is 0.25 and `0 ** -1` raises ZeroDivisionError when it runs."""
+    from tests.conftest import check_each, check_same
+
+    check_each(_pow_neg_literal, [(2,), (-3,), (True,), (2.5,), (-0.5,)])
+    check_each(_pow_neg_literal, [(0,), (0.0,)])  # ZeroDivisionError, with Python's message
+    check_each(_ipow_neg_literal, [(2,), (0,), (1.5,)])
+    check_same(_zero_pow_neg_literal)
