@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test bench bench-cache bench-parallel
+.PHONY: demo test bench bench-cache bench-parallel fuzz
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
@@ -51,3 +51,10 @@ bench-cache: $(BENCH_STAMP)
 
 bench-parallel: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/parallel_bench.py $(BENCH_ARGS)
+
+# The differential fuzzer (tests/fuzz): N generated programs over every profile, compiled
+# and compared with CPython; prints the counts per profile and the top rejections.
+N ?= 10000
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz --n $(N) $(FUZZ_ARGS)

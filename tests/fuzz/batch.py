@@ -182,6 +182,10 @@ def _worker(argv: list[str]) -> None:
         profile, seed_s = item.split(":")
         seed = int(seed_s)
         print(json.dumps({"start": seed, "profile": profile}), flush=True)
+        if os.environ.get("JITCORE_FUZZ_CRASH_SEED") == seed_s:  # tests the crash path
+            import signal
+
+            os.kill(os.getpid(), signal.SIGSEGV)
         prog = generate(seed, profile, disabled)
         try:
             outcome = run_source(prog.source, prog.args_src)

@@ -39,6 +39,7 @@ FEATURES = (
     "ufuncs",             # array expressions with ufuncs
     "alloc",              # np.zeros/ones/full/arange/copy
     "array_rebind",       # array variables rebound across loops and branches
+    "loop_defined",       # an array first assigned inside a loop, read after it
     "inplace",            # a += ..., a[:] = ..., slice stores
     "dtypes",             # int64 and float32 arrays next to float64
     "layouts",            # Fortran-ordered and non-contiguous parameters
@@ -53,13 +54,18 @@ PROFILES: dict[str, dict[str, float]] = {
               "control": 1, "loops": 1, "tuples": 2},
     "arrays": {"int_ops": 1, "float_ops": 2, "math": 1, "branching_operands": 1, "control": 1,
                "loops": 2, "arrays": 3, "views": 2, "ufuncs": 2, "alloc": 1,
-               "array_rebind": 2, "inplace": 1, "dtypes": 1, "layouts": 1},
+               "array_rebind": 2, "loop_defined": 1, "inplace": 1, "dtypes": 1,
+               "layouts": 1},
     "mixed": {f: 1.0 for f in FEATURES},
 }
 
 # Features switched off by default: constructs whose bugs belong to other rooms and are
 # reported (see tests/fuzz/README.md). Empty means everything is generated.
-DEFAULT_DISABLED: frozenset[str] = frozenset()
+#   loop_defined: `for i in range(2): cur = prev + 1.0; prev = cur` then `cur.shape` is a
+#     TypingError ("undefined has no attribute 'shape'": the annotator types the loop exit
+#     before the back edge brings cur's type), and `return cur` a SystemError (issue 13's
+#     reference counting of values carried across loop edges).
+DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined"})
 
 _FLOAT_LITERALS = ("0.0", "0.5", "1.5", "-2.25", "3.0", "0.001", "100.0", "-1.0", "2.5")
 
@@ -273,15 +279,14 @@ class _Gen:
             n = 1 if fn == "abs" else rng.randint(2, 3)
             return f"{fn}({', '.join(self.float_expr(d) for _ in range(n))})"
         if r < 0.85 and self.on("tuples", 0.8):
-            items = ", ".join(self.float_expr(d) for _ in range(rng.randint(2, 3)))
-            n = items.count(",") + 1
-            return f"({items})[{self.int_expr(d)} % {n}]"
+            items = [self.float_expr(d) for _ in range(rng.randint(2, 3))]
+            return f"({', '.join(items)})[{self.int_expr(d)} % {len(items)}]"
         call = self.helper_call("float", d)
         return call or self.float_leaf()
 
     def math_call(self, d: int) -> str:
         rng = self.rng
-        e = lambda: self.float_expr(d)  # noqa: E731 - short local helper
+        e = lambda: self.float_expr(d)
         forms = [
             lambda: f"math.sqrt(abs({e()}))", lambda: f"math.exp(min({e()}, 20.0))",
             lambda: f"math.log(abs({e()}) + 1.0)", lambda: f"math.sin({e()})",
@@ -290,7 +295,7 @@ class _Gen:
             lambda: f"math.fabs({e()})", lambda: f"math.copysign({e()}, {e()})",
             lambda: f"math.atan({e()})", lambda: f"math.log1p(abs({e()}))",
             lambda: f"math.expm1(min({e()}, 20.0))", lambda: f"math.erf({e()})",
-            lambda: f"math.cbrt({e()})" if False else f"math.asinh({e()})",
+            lambda: f"math.asinh({e()})",
         ]
         return rng.choice(forms)()
 
@@ -575,6 +580,23 @@ class _Gen:
         else:
             self.emit(f"{a.name} = {self.array_expr(2)}")
 
+    def s_loop_defined_array(self) -> None:
+        """An array first assigned inside a loop that runs (`cur` of issue 13's
+        `prev = np.zeros(3); for i in range(n): cur = prev + 1.0; prev = cur`), read after it."""
+        locals_ = [a for a in self.scope.arrays if a.local]
+        if not locals_:
+            return
+        prev = self.rng.choice(locals_)
+        cur = self.fresh("c")
+        self.emit(f"for {self.fresh('i')} in range({self.rng.randint(1, 4)}):")
+        self.indent += 1
+        self.emit(f"{cur} = {prev.name} {self.rng.choice(['+', '*'])} {self.float_expr(1)}")
+        if self.rng.random() < 0.5:
+            self.block(1)
+        self.emit(f"{prev.name} = {cur}")
+        self.indent -= 1
+        self.scope.arrays.append(_Arr(cur, "f8", 1, "C", local=True))
+
     def s_tuple(self) -> None:
         rng = self.rng
         name, tys = rng.choice(list(self.scope.tuples.items()))
@@ -591,6 +613,8 @@ class _Gen:
             self.emit(f"{', '.join(targets)} = {name}")  # type: ignore[arg-type]
 
     def return_stmt(self) -> str:
+        if self.in_helper:
+            return f"return {self.expr(self.ret[0], 2)}"
         parts = []
         for ty in self.ret:
             if ty == "array":
@@ -617,10 +641,12 @@ class _Gen:
 
     def helper(self, index: int) -> list[str]:
         rng = self.rng
-        params = [(f"p{i}", rng.choice(["int", "float", "float"])) for i in range(rng.randint(1, 3))]
+        params = [(f"p{i}", rng.choice(["int", "float", "float"]))
+                  for i in range(rng.randint(1, 3))]
         ret = rng.choice(["int", "float", "float"])
         self.scope = _Scope(scalars=dict(params))
         self.lines, self.indent, self.in_helper = [], 1, True
+        self.ret = [ret]
         self.stmt_budget = rng.randint(1, 4)
         local = self.fresh("t")
         self.emit(f"{local} = {self.expr(ret, 2)}")
@@ -713,6 +739,8 @@ def generate(seed: int, profile: str = "mixed",
             name = f"b{i}"
             g.emit(f"{name} = {g.array_expr(1)}")
             g.scope.arrays.append(_Arr(name, "f8", 1, "C", local=True))
+    if "loop_defined" in g.w and g.scope.arrays and rng.random() < 0.5:
+        g.s_loop_defined_array()
     g.ret = [rng.choice(["int", "float"]) for _ in range(rng.randint(1, 3))]
     if g.f8_1d() and rng.random() < 0.6:
         g.ret.append("array")
