@@ -34,6 +34,7 @@ FEATURES = (
     "raise",              # raise ValueError("...") on some paths
     "calls",              # helper @njit functions, keywords
     "tuples",             # tuple values, indexing, unpacking
+    "displays",           # list displays [a, b] read by np.array() or indexed
     "arrays",             # array parameters, element reads/stores, reductions
     "views",              # slices, strided and transposed views, rows/columns
     "ufuncs",             # array expressions with ufuncs
@@ -47,11 +48,11 @@ FEATURES = (
 
 PROFILES: dict[str, dict[str, float]] = {
     "scalar": {"int_ops": 3, "float_ops": 3, "math": 2, "branching_operands": 2,
-               "control": 1, "tuples": 1},
+               "control": 1, "tuples": 1, "displays": 1},
     "control": {"int_ops": 2, "float_ops": 2, "branching_operands": 1, "control": 3,
                 "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3},
     "calls": {"int_ops": 2, "float_ops": 2, "math": 1, "branching_operands": 2, "calls": 3,
-              "control": 1, "loops": 1, "tuples": 2},
+              "control": 1, "loops": 1, "tuples": 2, "displays": 1},
     "arrays": {"int_ops": 1, "float_ops": 2, "math": 1, "branching_operands": 1, "control": 1,
                "loops": 2, "arrays": 3, "views": 2, "ufuncs": 2, "alloc": 1,
                "array_rebind": 2, "loop_defined": 1, "inplace": 1, "dtypes": 1,
@@ -278,7 +279,17 @@ class _Gen:
                 return f"(-{self.float_expr(d)})"
             n = 1 if fn == "abs" else rng.randint(2, 3)
             return f"{fn}({', '.join(self.float_expr(d) for _ in range(n))})"
-        if r < 0.85 and self.on("tuples", 0.8):
+        if r < 0.82 and self.on("displays", 0.8):
+            items = [self.float_expr(d) for _ in range(rng.randint(2, 4))]
+            if rng.random() < 0.5:
+                return f"np.array([{', '.join(items)}]).sum()"
+            return f"[{', '.join(items)}][{self.int_expr(d)} % {len(items)}]"
+        if r < 0.84 and self.on("branching_operands", 0.5) and len(self.f8_1d()) > 1:
+            same = [a for a in self.f8_1d() if a.layout == "C"]
+            if len(same) > 1:
+                a, b = rng.sample(same, 2)
+                return f"({a.name} if {self.bool_expr(d)} else {b.name})[{self.index(str(self.length))}]"
+        if r < 0.86 and self.on("tuples", 0.8):
             items = [self.float_expr(d) for _ in range(rng.randint(2, 3))]
             return f"({', '.join(items)})[{self.int_expr(d)} % {len(items)}]"
         call = self.helper_call("float", d)
@@ -372,6 +383,8 @@ class _Gen:
             if self.on("alloc", 0.8) and r < 0.5:
                 return rng.choice([f"np.zeros({self.length})", f"np.ones({self.length})",
                                    f"np.full({self.length}, {self.float_expr(1)})",
+                                   f"np.full({self.length}, fill_value={self.float_expr(1)})",
+                                   f"np.zeros({self.length}, dtype=np.float64)",
                                    f"np.arange({self.length}) * 1.0",
                                    f"np.zeros_like({rng.choice(arrs).name})"
                                    if arrs else f"np.zeros({self.length})"])
@@ -438,6 +451,14 @@ class _Gen:
         if not self.scope.scalars:
             return
         name, ty = rng.choice(list(self.scope.scalars.items()))
+        same = [n for n, t in self.scope.scalars.items() if t == ty and n != name]
+        if same and rng.random() < 0.1:
+            other = rng.choice(same)
+            if rng.random() < 0.5:
+                self.emit(f"{name}, {other} = {other}, {name}")
+            else:
+                self.emit(f"{name} = {other} = {self.expr(ty, 1)}")
+            return
         e = self.expr(ty, rng.randint(1, 3))
         if ty == "int":
             if rng.random() < 0.3 and self.loop_depth:
@@ -481,7 +502,13 @@ class _Gen:
         var = self.fresh("i")
         arrs = [a for a in self.scope.arrays if a.ndim == 1]
         r = rng.random()
-        if arrs and r < 0.25:
+        f8 = [a for a in arrs if a.dtype == "f8"]
+        if len(f8) > 1 and r < 0.08:
+            a, b = rng.sample(f8, 2)
+            k = self.fresh("k")
+            self.emit(f"for {var}, {k} in zip({a.name}, {b.name}[::-1]):")
+            self._loop_body({var: "float", k: "float"})
+        elif arrs and r < 0.25:
             a = rng.choice(arrs)
             ty = "float" if a.dtype != "i8" else "int"
             if a.dtype == "f4":
@@ -525,6 +552,11 @@ class _Gen:
         self.emit(f"{c} += 1")
         self.indent -= 1
         self._loop_body({c: "int"})
+        if self.on("break_continue", 0.2):
+            self.emit("else:")
+            self.indent += 1
+            self.block(1)
+            self.indent -= 1
 
     def s_breakcont(self) -> None:
         self.emit(f"if {self.bool_expr(1)}:")
@@ -553,6 +585,8 @@ class _Gen:
         elif a.ndim == 1 and self.on("views", 0.4):
             lo = rng.randint(0, 2)
             self.emit(f"{a.name}[{lo}:{lo + rng.randint(0, 3)}] = {value}")
+        elif self.rng.random() < 0.3:
+            self.emit(f"{self.element(a)} {rng.choice(['+=', '-='])} {value}")
         else:
             self.emit(f"{self.element(a)} = {value}")
 

@@ -123,6 +123,14 @@ def _statement_candidates(tree: ast.Module) -> Iterator[None]:
                 body[j] = ast.Pass()
                 yield
                 body[j] = saved
+            if isinstance(stmt, (ast.If, ast.For, ast.While)) and stmt.orelse:
+                orelse, stmt.orelse = stmt.orelse, []
+                yield
+                stmt.orelse = orelse
+            if isinstance(stmt, ast.If):  # keep only the condition, as a statement
+                body[j] = ast.Expr(stmt.test)
+                yield
+                body[j] = saved
             if isinstance(stmt, (ast.If, ast.For, ast.While)) and not isinstance(
                     stmt.body[0], ast.Pass):
                 body[j:j + 1] = stmt.body

@@ -36,9 +36,12 @@ def test_programs_are_valid_and_terminate_in_cpython(profile):
         try:
             with np.errstate(all="ignore"):
                 ns["f"](*args)
-        except (ValueError, OverflowError, ZeroDivisionError):
+        except ValueError as exc:
+            if not str(exc).startswith("fuzz "):  # the generator's own `raise`
+                raised += 1
+        except (OverflowError, ZeroDivisionError):
             raised += 1
-    assert raised <= 6
+    assert raised <= 3
 
 
 def test_features_can_be_switched_off():
