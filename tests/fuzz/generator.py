@@ -288,7 +288,8 @@ class _Gen:
             same = [a for a in self.f8_1d() if a.layout == "C"]
             if len(same) > 1:
                 a, b = rng.sample(same, 2)
-                return f"({a.name} if {self.bool_expr(d)} else {b.name})[{self.index(str(self.length))}]"
+                i = self.index(str(self.length))
+                return f"({a.name} if {self.bool_expr(d)} else {b.name})[{i}]"
         if r < 0.86 and self.on("tuples", 0.8):
             items = [self.float_expr(d) for _ in range(rng.randint(2, 3))]
             return f"({', '.join(items)})[{self.int_expr(d)} % {len(items)}]"
