@@ -166,3 +166,72 @@ def test_unsupported_constructs_are_rejected_not_bugs(fn):
     with pytest.raises(UnsupportedError) as info:
         njit(fn)(1.0, True)
     assert not isinstance(info.value, CompilerBug)
+
+
+def while_condition(n, c):
+    i = 0
+    while (i < n if c else i < 2):
+        i += 1
+    return i
+
+
+def range_bound(n, c):
+    s = 0
+    for i in range(n if c else 2):
+        s += i
+    return s
+
+
+def walrus(x, c):
+    y = (n := x + 1) * (2 if c else 3)
+    return n + y
+
+
+def nested_loops(n, c):
+    s = 0
+    for i in range(3):
+        for j in range(3):
+            if j == (1 if c else 2):
+                continue
+            if i + j > (n or 3):
+                break
+            s += i * j
+        else:
+            s += 100
+    return s
+
+
+def truthiness(a, b, c):
+    return (a and b) or c, a and b or c, not (a and b), (a < 1 < c if c else b > 0) or a > 5
+
+
+@pytest.mark.parametrize("fn", [while_condition, range_bound, walrus, nested_loops])
+def test_branching_operand_in_statements(fn):
+    check_each(fn, [(n, c) for n in (0, 2, 5) for c in (True, False)])
+
+
+def test_and_or_values():
+    check_each(truthiness, [(a, b, c) for a in (0, 1, 7) for b in (0, 2) for c in (0, 3)])
+
+
+def store_branching(a, i, x, c):
+    a[i if c else 0] = x if c else -x
+    a[0 if c else 1] += x if c else 2.0
+    return a[1:3 if c else 2].sum() + a[::1 if c else 2].sum()
+
+
+@pytest.mark.parametrize("c", [True, False])
+def test_stores_with_branching_index_and_value(c):
+    a, b = np.arange(5.0), np.arange(5.0)
+    assert njit(store_branching)(a, 3, 1.5, c) == store_branching(b, 3, 1.5, c)
+    assert np.array_equal(a, b)
+
+
+def tuple_of_branching(a, i, c):
+    return a[(i, 0) if c else (0, i)]
+
+
+@pytest.mark.parametrize("c", [True, False])
+def test_tuple_index_chosen_by_a_conditional(c):
+    a = np.arange(9.0).reshape(3, 3)
+    assert njit(tuple_of_branching)(a, 1, c) == tuple_of_branching(a, 1, c)
