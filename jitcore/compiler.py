@@ -3,7 +3,7 @@
     overload = compile_overload(dispatcher, argtypes, symbol):
         cached = load_cached(dispatcher, argtypes)     # jitcore.caching: a hit needs no LLVM
         typed = infer(dispatcher, argtypes)            # frontend.flow + typeinfer.annotator
-        native = lower(typed, symbol, options, ...)    # lowering.emit + targets.wrapper: llvmlite.ir
+        native = lower(typed, symbol, options, ...)    # lowering.emit, targets.wrapper
         library = load(native, opt_level)              # targets.codegen: optimise, link, JIT
         register(session)                              # finalize; dispatchers and disk cache
 

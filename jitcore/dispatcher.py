@@ -93,7 +93,7 @@ class Dispatcher:
                     except JitError as exc:
                         if config.DEBUG or isinstance(exc, CompilerBug):
                             raise
-                        raise _user_facing(exc)  # the chain stays: not `from`
+                        raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
 
     @functools.cached_property
     def _pysig(self) -> inspect.Signature:
@@ -125,9 +125,6 @@ class Dispatcher:
 
     # --- calling -------------------------------------------------------------------------
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._miss(*args, **kwargs)
-
     def _miss(self, *args: Any, **kwargs: Any) -> Any:
         """Every call the native slot does not handle: bind, type, maybe compile, call."""
         try:  # free in Python 3.11 unless it raises
@@ -155,7 +152,9 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # the chain stays: not `from`
+            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
+
+    __call__ = _miss  # until the native slot is installed: one frame, not two
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         """All arguments in parameter order, with defaults filled in, as Python binds them."""
@@ -273,7 +272,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # the chain stays: not `from`
+            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
 
     def declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
         """Record a signature given by the user (jit("f8(f8)"), export, compile())."""
@@ -458,7 +457,8 @@ def _user_facing(exc: JitError) -> JitError:
     """`exc` to raise again from the dispatcher's entry: the compiler's frames move to
     `exc.internal_traceback`, and the exception it was raised while handling is not
     printed (it stays in `__context__`)."""
-    exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
+    if getattr(exc, "internal_traceback", None) is None:  # raised again by an outer entry
+        exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
     exc.__suppress_context__ = True
     return exc.with_traceback(None)
 
