@@ -29,8 +29,6 @@ from jitcore.frontend.errors import CompilerBug, JitError, TypingError
 from jitcore.typeinfer import types as t
 
 if TYPE_CHECKING:  # a cache hit needs no IR: keep its import off that path
-    from collections.abc import Callable
-
     from llvmlite import ir as llir
 
     from jitcore.frontend import ir
@@ -80,10 +78,9 @@ class Overload:
 class Compilable(Protocol):
     """What the compiler needs of a jitted function (jitcore.dispatcher.Dispatcher)."""
 
-    py_func: Callable[..., Any]
+    py_func: Any  # the Python function (a FunctionType)
     targetoptions: dict[str, Any]
     opt_level: int
-    __qualname__: str
 
     @property
     def disk_cache(self) -> Any:
@@ -221,7 +218,8 @@ def compile_overload(dispatcher: Compilable, argtypes: tuple[t.Type, ...],
             if s.depth == 1:  # called from Python, not compiled as a callee
                 check_returnable(typed.graph)
             native = lower(typed, symbol, dispatcher.targetoptions, CALLEES,
-                           wrapper=(dispatcher.__qualname__, dispatcher.parameter_names))
+                           wrapper=(dispatcher.py_func.__qualname__,
+                                    dispatcher.parameter_names))
             overload = _overload(typed, native, load(native, dispatcher.opt_level))
             s.finished.append((dispatcher, overload))
             if s.depth == 1:
@@ -265,7 +263,7 @@ def infer(dispatcher: Compilable, argtypes: tuple[t.Type, ...]) -> Typed:
     with session():
         typed = _infer(dispatcher, argtypes)
     if typed is None:  # only a provisional inference inside a cycle has no result yet
-        raise CompilerBug(f"{dispatcher.__qualname__}{argtypes} has no type yet", None)
+        raise CompilerBug(f"{dispatcher.py_func.__qualname__}{argtypes} has no type yet", None)
     return typed
 
 
