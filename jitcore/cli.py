@@ -131,7 +131,7 @@ def sysinfo() -> int:
 
 
 def aot_command(args: argparse.Namespace) -> int:
-    from jitcore.targets.aot import AotError, compile_module_file
+    from jitcore.aot import AotError, compile_module_file
 
     try:
         outputs = compile_module_file(args.module, args.output, name=args.name,

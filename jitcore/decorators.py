@@ -39,7 +39,16 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
         signatures = list(spec) if isinstance(spec, list) else [spec]
 
     def decorator(func: Callable[..., Any]) -> Any:
-        return _make(func, options, signatures)
+        if not signatures:
+            return _make(func, options, None)
+        from jitcore.frontend.errors import CompilerBug, JitError
+
+        try:  # eager: compiles now
+            return _make(func, options, signatures)
+        except JitError as exc:  # the decorator line and the message (see jitcore.dispatcher)
+            if config.DEBUG or isinstance(exc, CompilerBug):
+                raise
+            raise exc.with_traceback(None)  # compiler frames: exc.internal_traceback
 
     return decorator
 

@@ -8,6 +8,13 @@ Calls with keyword arguments, defaults or types without a native fast path
 go through `_miss`, which binds the arguments like Python and dispatches on
 their types. With eager signatures, nothing else is compiled: arguments are
 converted to the first signature they fit, or rejected with a TypeError.
+
+A compile error (a `JitError` other than `CompilerBug`) leaves the dispatcher's
+entry (`_miss`, `compile`, the eager compilation at decoration) without the
+compiler's frames: the user sees their own call and jitcore's message. The frames
+stay on the exception as `internal_traceback` (a traceback object:
+`traceback.print_tb(exc.internal_traceback)`), and JITCORE_DEBUG=1 leaves the
+traceback whole. A CompilerBug always keeps its traceback.
 """
 from __future__ import annotations
 
@@ -20,8 +27,9 @@ import types
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from jitcore.frontend import config
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
+from jitcore.frontend import config
+from jitcore.frontend.errors import CompilerBug, JitError
 from jitcore.inspection import label_asm, label_llvm
 from jitcore.typeinfer import types as t
 from jitcore.typeinfer.typeof import class_decides_type, typeof
@@ -77,10 +85,15 @@ class Dispatcher:
 
             parsed = [parse_signature(spec) for spec in signatures]
             for ret, argtypes in parsed:  # all known before the first compiles (recursion)
-                self._declare(ret, argtypes)
+                self.declare(ret, argtypes)
             with self._bound_to_own_name():
                 for _, argtypes in parsed:
-                    self.compile_overload(argtypes)
+                    try:
+                        self.compile_overload(argtypes)
+                    except JitError as exc:
+                        if config.DEBUG or isinstance(exc, CompilerBug):
+                            raise
+                        raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
 
     @functools.cached_property
     def _pysig(self) -> inspect.Signature:
@@ -112,32 +125,36 @@ class Dispatcher:
 
     # --- calling -------------------------------------------------------------------------
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._miss(*args, **kwargs)
-
     def _miss(self, *args: Any, **kwargs: Any) -> Any:
         """Every call the native slot does not handle: bind, type, maybe compile, call."""
-        if kwargs or len(args) != len(self._defaults):
-            args = self._bind(args, kwargs)
-        classes = tuple(map(type, args))
-        overload = self._by_class.get(classes)
-        if overload is None:
-            key = _array_key(args, classes)
-            overload = self._by_array_key.get(key) if key is not None else None
-            if overload is not None:
-                return overload.entry_point(*args)
-            argtypes = self._typeof_args(args)
-            overload = self.overloads.get(argtypes)
+        try:  # free in Python 3.11 unless it raises
+            if kwargs or len(args) != len(self._defaults):
+                args = self._bind(args, kwargs)
+            classes = tuple(map(type, args))
+            overload = self._by_class.get(classes)
             if overload is None:
-                overload = (self._convertible(argtypes) if self._eager
-                            else self.compile_overload(argtypes))
-            if not overload.returnable:  # compiled as a callee; Python cannot take its result
-                check_returnable(overload.typed.graph)
-            if all(map(class_decides_type, classes)):
-                self._by_class[classes] = overload  # skips typeof for keyword calls
-            elif key is not None:
-                self._by_array_key[key] = overload  # the same for calls with arrays
-        return overload.entry_point(*args)
+                key = _array_key(args, classes)
+                overload = self._by_array_key.get(key) if key is not None else None
+                if overload is not None:
+                    return overload.entry_point(*args)
+                argtypes = self._typeof_args(args)
+                overload = self.overloads.get(argtypes)
+                if overload is None:
+                    overload = (self._convertible(argtypes) if self._eager
+                                else self.compile_overload(argtypes))
+                if not overload.returnable:  # compiled as a callee; Python cannot take it
+                    check_returnable(overload.typed.graph)
+                if all(map(class_decides_type, classes)):
+                    self._by_class[classes] = overload  # skips typeof for keyword calls
+                elif key is not None:
+                    self._by_array_key[key] = overload  # the same for calls with arrays
+            return overload.entry_point(*args)
+        except JitError as exc:
+            if config.DEBUG or isinstance(exc, CompilerBug):
+                raise
+            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
+
+    __call__ = _miss  # until the native slot is installed: one frame, not two
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
         """All arguments in parameter order, with defaults filled in, as Python binds them."""
@@ -212,8 +229,31 @@ class Dispatcher:
             return self.overloads[best]
         raise TypeError(self._mismatch(argtypes, list(self.overloads)))
 
-    def _eager_argtypes_for(self, argtypes: tuple[t.Type, ...]) -> tuple[t.Type, ...]:
-        """The declared signature a call from compiled code converts `argtypes` to."""
+    # --- what the compiler uses (jitcore.compiler.Compilable) ------------------------------
+
+    @property
+    def disk_cache(self) -> Any:
+        """The on-disk cache (jitcore.caching.FunctionCache), or None without cache=True."""
+        return self._cache
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self._pysig.parameters)
+
+    def typed_for(self, argtypes: tuple[t.Type, ...]) -> Typed | None:
+        return self._typed.get(argtypes)
+
+    def remember_typed(self, typed: Typed) -> None:
+        self._typed.setdefault(typed.signature.args, typed)
+
+    def declared_return(self, argtypes: tuple[t.Type, ...]) -> t.Type | None:
+        return self._declared_returns.get(argtypes)
+
+    def callee_argtypes(self, argtypes: tuple[t.Type, ...]) -> tuple[t.Type, ...]:
+        """The declared signature a call from compiled code converts `argtypes` to
+        (a TypingError if none fits); `argtypes` itself for lazily compiled functions."""
+        if not self._eager:
+            return argtypes
         from jitcore.frontend.errors import TypingError
 
         best = _best_conversion(argtypes, self._eager_sigs)
@@ -241,11 +281,17 @@ class Dispatcher:
         """Compile eagerly for a signature string, `Signature` or tuple of types."""
         from jitcore.typeinfer.signatures import parse_signature
 
-        ret, argtypes = parse_signature(spec)
-        self._declare(ret, argtypes)
-        return self.compile_overload(argtypes)
+        try:
+            ret, argtypes = parse_signature(spec)
+            self.declare(ret, argtypes)
+            return self.compile_overload(argtypes)
+        except JitError as exc:
+            if config.DEBUG or isinstance(exc, CompilerBug):
+                raise
+            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
 
-    def _declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
+    def declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
+        """Record a signature given by the user (jit("f8(f8)"), export, compile())."""
         if ret is not None:  # the declared return type is what callers get
             self._declared_returns[argtypes] = ret
         if argtypes not in self._eager_sigs:
@@ -260,7 +306,11 @@ class Dispatcher:
             self._compiled[argtypes] = overload
             return overload
 
-    def _register(self, overload: Overload) -> None:
+    def forget(self, overload: Overload) -> None:
+        """Drop an overload whose compilation failed before it was finalized."""
+        self._compiled.pop(overload.argtypes, None)
+
+    def register(self, overload: Overload) -> None:
         """Make a finalized overload callable (called by the compiler after finalize)."""
         from jitcore.targets.nativecall import entry_point, install
 
@@ -417,6 +467,16 @@ def _parameters(func: Callable[..., Any]) -> tuple[list[str], list[Any], bool]:
         values.append(_NO_DEFAULT)
     simple = len(names) == npos and code.co_posonlyargcount == 0
     return names, values, simple
+
+
+def _user_facing(exc: JitError) -> JitError:
+    """`exc` to raise again from the dispatcher's entry: the compiler's frames move to
+    `exc.internal_traceback`, and the exception it was raised while handling is not
+    printed (it stays in `__context__`)."""
+    if getattr(exc, "internal_traceback", None) is None:  # raised again by an outer entry
+        exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
+    exc.__suppress_context__ = True
+    return exc.with_traceback(None)
 
 
 def _format_typed(py_func: Any, overload: Overload) -> str:

@@ -8,21 +8,22 @@
     out/libkernels.so + out/kernels.h             int mean(const jc_array_float64_1d *a,
                                                            double *result);
 
-The functions marked with `@jitcore.export("sig")` are typed and lowered as for the
-JIT, with their jitted callees, into one LLVM module for the target machine
-(position-independent, the small code model), plus generated glue (targets.aotglue):
-for Python, a `PyInit_<name>` that binds the code's globals (exception classes,
-constants, NumPy's C API table from its capsule) and creates the module; for C,
-shims taking arrays by pointer and a tiny error record standing in for Python's.
-The system C compiler (`cc`, or `<triple>-gcc` for another target) links the object.
+The driver (jitcore.aot) types and lowers the functions marked with
+`@jitcore.export("sig")` as the JIT does, with their jitted callees; this module
+is the target's part: it optimises those modules for the target machine
+(position-independent, the small code model) with generated glue (targets.aotglue)
+and, when the code runs loops in parallel, the thread pool itself
+(targets.threadpool, started by a constructor of the library). For Python, a
+`PyInit_<name>` binds the code's globals (exception classes, constants, NumPy's C API
+table from its capsule) and creates the module; for C, shims take arrays by pointer
+and a tiny error record stands in for Python's. The system C compiler (`cc`, or
+`<triple>-gcc` for another target) links the object.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,10 @@ class Export:
     """One exported signature of a function."""
 
     name: str  # the Python method name
-    dispatcher: Any
+    dispatcher: Any  # the jitted function (the driver's; only jitcore.aot reads it)
     ret: t.Type
     argtypes: tuple[t.Type, ...]
+    params: tuple[str, ...]  # the parameter names
     symbol: str = ""  # the native function
     c_name: str = ""  # the C-ABI function
 
@@ -57,108 +59,54 @@ class Lowered:
     constants: dict[str, Any] = field(default_factory=dict)  # global -> Python object
     alias_versions: bool = False  # worth unroll-and-jam (ModuleInfo.alias_versions)
     strided_versions: bool = False  # ModuleInfo.strided_versions
+    uses_pool: bool = False  # some loop runs on the thread pool: the pool goes in too
 
 
-class _Callees:
-    """Lowering's view of other jitted functions: a symbol each, lowered into this output."""
-
-    def __init__(self, prefix: str) -> None:
-        from jitcore.compiler import CALLEES
-
-        self.prefix = prefix
-        self.symbols: dict[tuple[int, tuple[t.Type, ...]], str] = {}
-        self.pending: list[tuple[Any, tuple[t.Type, ...], str]] = []
-        self.signature_of = CALLEES.signature_of
-        self.library = CALLEES.library
-
-    def native_symbol(self, dispatcher: Any, argtypes: tuple[t.Type, ...]) -> str:
-        if dispatcher._eager:
-            argtypes = dispatcher._eager_argtypes_for(argtypes)
-        key = (id(dispatcher), argtypes)
-        if key not in self.symbols:
-            name = dispatcher.py_func.__qualname__.replace("<", "_").replace(">", "_")
-            symbol = f"{self.prefix}.{name}.{len(self.symbols)}"
-            self.symbols[key] = symbol
-            self.pending.append((dispatcher, argtypes, symbol))
-        return self.symbols[key]
-
-
-def find_exports(module: Any) -> list[Export]:
-    """The `@export`ed signatures of a module's functions, in definition order."""
-    from jitcore.typeinfer.signatures import parse_signature
-
-    exports = []
-    for value in vars(module).values():
-        for name, spec in getattr(value, "_jitcore_exports", ()):
-            ret, argtypes = parse_signature(spec)
-            if ret is None:
-                raise AotError(f"export {name!r}: the signature {spec!r} needs a return type")
-            exports.append(Export(name, value, ret, argtypes))
-    return exports
-
-
-def load_module_file(path: str | Path) -> Any:
-    path = Path(path).resolve()
-    name = f"_jitcore_aot_.{path.stem}"  # not the extension's own name: it may be imported
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise AotError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(path.parent))
-    return module
-
-
-def compile_module_file(path: str | Path, outdir: str | Path, name: str | None = None,
-                        target: str | None = None, cpu: str | None = None,
-                        features: str | None = None, kind: str = "all") -> dict[str, Path]:
-    """Compile the exports of a Python file; returns the files written by kind."""
-    module = load_module_file(path)
-    exports = find_exports(module)
-    if not exports:
-        raise AotError(f"{path} exports nothing: mark functions with @jitcore.export('sig')")
-    return compile_exports(exports, outdir, name or Path(path).stem, target, cpu, features, kind)
-
-
-def compile_exports(exports: list[Export], outdir: str | Path, name: str,
-                    target: str | None = None, cpu: str | None = None,
-                    features: str | None = None, kind: str = "all") -> dict[str, Path]:
-    """The Python API behind `python -m jitcore aot`."""
+def write_extension(machine: Any, lowered: Lowered, exports: list[Export], out: Path,
+                    name: str) -> dict[str, Path]:
+    """The CPython extension module `name` (and its object file) in `out`."""
     from . import aotglue
 
-    out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
-    machine = target_machine(target, cpu, features)
-    written: dict[str, Path] = {}
-    if kind in ("all", "python"):
-        lowered = lower_exports(exports, name, wrappers=True)
-        gemm = aotglue.gemm_names(lowered.modules)
-        glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
-        obj = out / f"{name}.pyext.o"
-        obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported={
-            f"PyInit_{name}"}, jam=lowered.alias_versions, strided=lowered.strided_versions))
-        written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)),
-                                    libs=["-ldl"] if gemm else [])  # dlopen before glibc 2.34
-        written["python-object"] = obj
-    if kind in ("all", "c"):
-        lowered = lower_exports(exports, name, wrappers=False)
-        _name_c_functions(exports)
-        glue = aotglue.c_glue(name, exports, lowered)
-        obj = out / f"{name}.o"
-        api = {e.c_name for e in exports} | set(aotglue.c_runtime_names(name))
-        obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported=api,
-                                    jam=lowered.alias_versions,
-                                    strided=lowered.strided_versions))
-        written["library"] = link(machine, obj, out / f"lib{name}.so", c_library=True)
-        written["object"] = obj
-        header = out / f"{name}.h"
-        header.write_text(aotglue.c_header(name, exports))
-        written["header"] = header
-    return written
+    gemm = aotglue.gemm_names(lowered.modules)
+    glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
+    obj = out / f"{name}.pyext.o"
+    obj.write_bytes(emit_object(machine, [*lowered.modules, glue, *_pool(machine, lowered)],
+                                exported={f"PyInit_{name}"}, jam=lowered.alias_versions,
+                                strided=lowered.strided_versions))
+    libs = ["-ldl"] if gemm else []  # dlopen before glibc 2.34
+    if lowered.uses_pool:
+        libs.append("-lpthread")
+    return {"extension": link(machine, obj, out / (name + extension_suffix(machine)),
+                              libs=libs),
+            "python-object": obj}
+
+
+def write_c_library(machine: Any, lowered: Lowered, exports: list[Export], out: Path,
+                    name: str) -> dict[str, Path]:
+    """The C library lib`name`.so, its object file and its header in `out`."""
+    from . import aotglue
+
+    _name_c_functions(exports)
+    glue = aotglue.c_glue(name, exports, lowered)
+    obj = out / f"{name}.o"
+    api = {e.c_name for e in exports} | set(aotglue.c_runtime_names(name))
+    obj.write_bytes(emit_object(machine, [*lowered.modules, glue, *_pool(machine, lowered)],
+                                exported=api, jam=lowered.alias_versions,
+                                strided=lowered.strided_versions))
+    header = out / f"{name}.h"
+    header.write_text(aotglue.c_header(name, exports))
+    return {"library": link(machine, obj, out / f"lib{name}.so", c_library=True),
+            "object": obj, "header": header}
+
+
+def _pool(machine: Any, lowered: Lowered) -> list[ir.Module]:
+    """The thread pool's module, started when the library loads, if the code uses it."""
+    if not lowered.uses_pool:
+        return []
+    from .threadpool import build_module
+
+    return [build_module(machine.triple.startswith(("x86_64", "i686", "i386")),
+                         standalone=True)]
 
 
 def _name_c_functions(exports: list[Export]) -> None:
@@ -170,42 +118,6 @@ def _name_c_functions(exports: list[Export]) -> None:
     for e in exports:
         seen[e.name] = seen.get(e.name, 0) + 1
         e.c_name = e.name if counts[e.name] == 1 else f"{e.name}_{seen[e.name]}"
-
-
-def lower_exports(exports: list[Export], name: str, wrappers: bool) -> Lowered:
-    """LLVM IR for every export and, transitively, every jitted function they call."""
-    from jitcore.compiler import check_returnable, infer
-    from jitcore.lowering.arrayexpr import fuse_array_expressions
-    from jitcore.lowering.context import ModuleInfo
-    from jitcore.lowering.emit import emit_function
-
-    from .wrapper import emit_wrapper
-
-    callees = _Callees(f"jc.aot.{name}")
-    for e in exports:
-        e.dispatcher._declare(e.ret, e.argtypes)
-        e.symbol = callees.native_symbol(e.dispatcher, e.argtypes)
-    lowered = Lowered()
-    done: set[str] = set()
-    while callees.pending:
-        disp, argtypes, symbol = callees.pending.pop(0)
-        typed = infer(disp, argtypes)
-        module = ir.Module(symbol)
-        info = ModuleInfo()
-        fuse_array_expressions(typed.graph)
-        emit_function(typed.graph, symbol, module, info, callees, disp.targetoptions)
-        for e in exports:
-            if e.symbol == symbol and wrappers and symbol not in done:
-                check_returnable(typed.graph)
-                emit_wrapper(module, info, symbol, typed.signature.return_type, argtypes,
-                             bool(disp.targetoptions.get("nogil")), e.name,
-                             tuple(disp._pysig.parameters))
-                done.add(symbol)
-        lowered.modules.append(module)
-        lowered.constants.update(info.py_constants)
-        lowered.alias_versions |= info.alias_versions
-        lowered.strided_versions |= info.strided_versions
-    return lowered
 
 
 # --- target machines, object code, linking ---------------------------------------------------

@@ -372,6 +372,8 @@ def c_glue(name: str, exports: list[Any], lowered: Any) -> ir.Module:
     cell.initializer = ir.Constant(i32, 0)
     _random_key_constructor(module, cell)
     _error_record(module, name)
+    if lowered.uses_pool:
+        _pool_stubs(module)
     for e in exports:
         _c_shim(module, e)
     blas_glue(module, gemm_names(lowered.modules), lookup=False)  # no NumPy: our kernel
@@ -447,6 +449,38 @@ def _error_record(module: ir.Module, name: str) -> None:
 
     fn, b = define(f"{name}_release", ir.VoidType(), [i8p])
     b.call(runtime.decref(module), [fn.args[0]])
+    b.ret_void()
+
+
+def _pool_stubs(module: ir.Module) -> None:
+    """The rest of the C API the thread pool calls (targets.threadpool), for C callers: no
+    GIL to release, and a chunk's error moves through the error record."""
+    etype = module.globals["jc.aot.error_type"]
+    emsg = module.globals["jc.aot.error_message"]
+    null = ir.Constant(i8p, None)
+
+    def define(fname: str, ret: ir.Type, args: list[ir.Type]) -> tuple[
+            ir.Function, ir.IRBuilder]:
+        fn = ir.Function(module, ir.FunctionType(ret, args), fname)
+        return fn, ir.IRBuilder(fn.append_basic_block("entry"))
+
+    _, b = define("PyGILState_Check", i32, [])
+    b.ret(ir.Constant(i32, 0))
+    _, b = define("PyEval_SaveThread", i8p, [])
+    b.ret(null)
+    _, b = define("PyEval_RestoreThread", ir.VoidType(), [i8p])
+    b.ret_void()
+    _, b = define("Py_DecRef", ir.VoidType(), [i8p])
+    b.ret_void()
+    fn, b = define("PyErr_Fetch", ir.VoidType(), [i8p.as_pointer()] * 3)
+    for slot, value in zip(fn.args, (b.load(etype), b.load(emsg), null)):
+        b.store(value, slot)
+    b.store(null, etype)
+    b.store(null, emsg)
+    b.ret_void()
+    fn, b = define("PyErr_Restore", ir.VoidType(), [i8p] * 3)
+    b.store(fn.args[0], etype)
+    b.store(fn.args[1], emsg)
     b.ret_void()
 
 
@@ -541,7 +575,7 @@ def c_header(name: str, exports: list[Any]) -> str:
     protos = []
     for e in exports:
         params = []
-        for pname, ty in zip(e.dispatcher._pysig.parameters, e.argtypes):
+        for pname, ty in zip(e.params, e.argtypes):
             ctype = h.ctype(ty)
             params.append(f"const {ctype} *{pname}" if _by_pointer(ty) else f"{ctype} {pname}")
         if not isinstance(e.ret, t.NoneType):

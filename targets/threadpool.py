@@ -370,9 +370,9 @@ def _define_nchunks(p: _Pool) -> None:
     b.ret(b.select(b.icmp_signed("<", k, _ONE), _ONE, k))
 
 
-def _define_reset(p: _Pool) -> None:
+def _define_reset(p: _Pool) -> ir.Function:
     """Fresh synchronisation objects and no workers (at load, and in a forked child)."""
-    _, b = p.function("jc.pool.reset", ir.VoidType(), [])
+    fn, b = p.function("jc.pool.reset", ir.VoidType(), [])
     null = ir.Constant(i8p, None)
     for gv in (p.mutex, p.run_lock):
         b.call(p.c("pthread_mutex_init", i32, [i8p, i8p]), [p.ptr(b, gv), null])
@@ -381,9 +381,12 @@ def _define_reset(p: _Pool) -> None:
     for gv in (p.started, p.busy, p.gen, p.next):
         b.store(_ZERO, gv)
     b.ret_void()
+    return fn
 
 
-def build_module(x86: bool = True) -> ir.Module:
+def build_module(x86: bool = True, standalone: bool = False) -> ir.Module:
+    """The pool's functions; `standalone` (an AOT library): a constructor sizes and
+    resets the pool when the library loads, as Python does for the JIT's."""
     _import_ir()
     p = _Pool(ir.Module("jc.threadpool"), x86)
     record_error = _define_record_error(p)
@@ -391,8 +394,44 @@ def build_module(x86: bool = True) -> ir.Module:
     start = _define_start(p, _define_worker(p, work))
     _define_run(p, work, start)
     _define_nchunks(p)
-    _define_reset(p)
+    reset = _define_reset(p)
+    if standalone:
+        _define_constructor(p, reset)
     return p.m
+
+
+_SC_NPROCESSORS_ONLN = 84  # glibc's sysconf name, on x86-64 and AArch64 alike
+
+
+def _define_constructor(p: _Pool, reset: ir.Function) -> None:
+    """size = JITCORE_NUM_THREADS if set and >= 1, else the online CPUs; active = size;
+    then reset: what ensure_pool() does for the JIT, at the library's load."""
+    fn, b = p.function("jc.pool.init", ir.VoidType(), [])
+    fn.linkage = "internal"
+    text = bytearray(b"JITCORE_NUM_THREADS\0")
+    name = ir.GlobalVariable(p.m, ir.ArrayType(ir.IntType(8), len(text)), "jc.pool.env_name")
+    name.initializer = ir.Constant(name.value_type, text)
+    name.global_constant = True
+    name.linkage = "internal"
+    value = b.call(p.c("getenv", i8p, [i8p]), [p.ptr(b, name)])
+    size = b.alloca(i64, name="size")
+    b.store(b.call(p.c("sysconf", i64, [i32]), [ir.Constant(i32, _SC_NPROCESSORS_ONLN)]), size)
+    with b.if_then(b.icmp_unsigned("!=", value, ir.Constant(i8p, None))):
+        asked = b.call(p.c("strtol", i64, [i8p, i8p.as_pointer(), i32]),
+                       [value, ir.Constant(i8p.as_pointer(), None), ir.Constant(i32, 10)])
+        with b.if_then(b.icmp_signed(">=", asked, _ONE)):
+            b.store(asked, size)
+    n = b.load(size)
+    n = b.select(b.icmp_signed("<", n, _ONE), _ONE, n)
+    b.store(n, p.size)
+    b.store(n, p.active)
+    b.call(reset, [])
+    b.ret_void()
+    entry_ty = ir.LiteralStructType([i32, fn.type, i8p])
+    ctors = ir.GlobalVariable(p.m, ir.ArrayType(entry_ty, 1), "llvm.global_ctors")
+    ctors.linkage = "appending"
+    ctors.initializer = ir.Constant(ctors.value_type, [
+        ir.Constant(entry_ty, [ir.Constant(i32, 65535), fn, ir.Constant(i8p, None)])])
 
 
 # --- the Python side --------------------------------------------------------------------

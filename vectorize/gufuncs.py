@@ -118,10 +118,6 @@ def _gufunc_loop(kernel: Kernel, spec: Any, params: list[Any], nin: int, ndims: 
         if parallel:
             emit_parallel_loop(module, name, nin, len(params) - nin, ndims, MIN_CHUNK_GUFUNC)
 
-    if parallel:
-        from jitcore.targets.threadpool import ensure_pool
-
-        ensure_pool()
     return Loop(load_loop(overloads, emit, name), codes)
 
 

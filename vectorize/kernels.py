@@ -5,8 +5,9 @@
     loop = elementwise_loop(kernel, overload.signature, parallel=False)   # a ufuncbuild.Loop
 
 A kernel is an ordinary `Dispatcher`: the scalar (or core) function is typed,
-lowered and loaded exactly like `@njit` code. The loops are small modules of
-their own (targets.ufuncloops) that link the kernel's IR in so LLVM inlines it.
+lowered and loaded exactly like `@njit` code (jitcore.compiler). The loops are
+small modules of their own (targets.ufuncloops), loaded by the compiler's `load`
+with the kernel's IR linked in so LLVM inlines it.
 """
 from __future__ import annotations
 
@@ -63,23 +64,22 @@ def _show(spec: Any) -> str:
 
 def load_loop(kernel_overloads: Sequence[Any], emit: Callable[[Any, Any], None],
               symbol: str) -> int:
-    """Emit a loop module with `emit(module, module_info)`, load it, and return the address
-    of `symbol`."""
+    """Emit a loop module with `emit(module, module_info)`, load it through the compiler's
+    `load` (the kernels' IR linked in for inlining; the thread pool if the loop runs on it)
+    and return the address of `symbol`."""
     from llvmlite import ir
 
+    from jitcore.compiler import Native, compile_lock, load_now
     from jitcore.frontend import config
-    from jitcore.compiler import compile_lock
     from jitcore.lowering.context import ModuleInfo
-    from jitcore.targets import codegen
 
     with compile_lock:
         module = ir.Module(symbol)
         info = ModuleInfo()
         emit(module, info)
-        lib = codegen.load_module(module, info, config.OPT_LEVEL,
-                                  [ov.inline_ir for ov in kernel_overloads])
-        codegen.finalize()
-        return lib.address(symbol)
+        library = load_now(Native(module, info, symbol), config.OPT_LEVEL,
+                           [ov.inline_ir for ov in kernel_overloads])
+        return int(library.address(symbol))
 
 
 def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
@@ -95,10 +95,6 @@ def elementwise_loop(kernel: Kernel, overload: Any, parallel: bool) -> Any:
         if parallel:
             emit_parallel_loop(module, name, len(sig.args), 1, 1, MIN_CHUNK_ELEMENTWISE)
 
-    if parallel:
-        from jitcore.targets.threadpool import ensure_pool
-
-        ensure_pool()
     address = load_loop([overload], emit, name)
     return Loop(address, typecodes(sig.args, (sig.return_type,)))
 

@@ -3,6 +3,8 @@
 JITCORE_DISABLE_JIT=1   decorators return the Python function unchanged
 JITCORE_BOUNDSCHECK=1   bounds-check every array index
 JITCORE_OPT=0..3        LLVM optimisation level (default 3)
+JITCORE_DEBUG=1         compile errors keep the compiler's frames in their traceback
+                        (otherwise they show the user's call and jitcore's message only)
 """
 from __future__ import annotations
 
@@ -16,3 +18,4 @@ def _flag(name: str, default: str = "0") -> bool:
 DISABLE_JIT = _flag("JITCORE_DISABLE_JIT")
 BOUNDSCHECK = _flag("JITCORE_BOUNDSCHECK")
 OPT_LEVEL = int(os.environ.get("JITCORE_OPT", "3"))
+DEBUG = _flag("JITCORE_DEBUG")

@@ -33,7 +33,7 @@ def _expected_c(bounds_message: str) -> str:
 
 @pytest.fixture(scope="module")
 def host_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from jitcore.targets.aot import compile_module_file
+    from jitcore.aot import compile_module_file
 
     out = tmp_path_factory.mktemp("aot-host")
     return compile_module_file(HERE / "aot_kernels.py", out)
@@ -153,7 +153,7 @@ AARCH64_SYSROOT = Path("/usr/aarch64-linux-gnu")
                     reason="needs Debian's gcc-aarch64-linux-gnu and qemu-user "
                            "(apt-get install gcc-aarch64-linux-gnu qemu-user)")
 def test_aarch64_library_runs_under_qemu(tmp_path: Path) -> None:
-    from jitcore.targets.aot import compile_module_file
+    from jitcore.aot import compile_module_file
 
     build = compile_module_file(HERE / "aot_kernels.py", tmp_path, kind="c",
                                 target="aarch64-linux-gnu")

@@ -48,7 +48,7 @@ print(repr({"worst": worst, "error": error}))
 
 @pytest.fixture(scope="module")
 def blas_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from jitcore.targets.aot import compile_module_file
+    from jitcore.aot import compile_module_file
 
     return compile_module_file(HERE / "aot_blas.py", tmp_path_factory.mktemp("aot-blas"))
 
@@ -86,26 +86,6 @@ def test_extension_calls_numpys_openblas(blas_build: dict[str, Path]) -> None:
     assert bindings("import aot_blas") == bindings("import numpy") + 1
     symbols = subprocess.run(["nm", str(ext)], capture_output=True, text=True).stdout
     assert "jc.aot.blas.scipy_cblas_dgemm64_" in symbols  # the cell PyInit fills
-
-
-def test_extension_timing_close_to_numpy(blas_build: dict[str, Path]) -> None:
-    """With NumPy's OpenBLAS found, 256x256 products cost about what numpy's do."""
-    code = r"""
-import time, numpy as np, aot_blas as k
-a = np.random.default_rng(0).standard_normal((256, 256))
-def best(f):
-    f()
-    return min((lambda t0: (f(), time.perf_counter() - t0)[1])(time.perf_counter())
-               for _ in range(20))
-print(best(lambda: k.matmul(a, a)) / best(lambda: a @ a))
-"""
-    ext = blas_build["extension"]
-    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ext.parent),
-           "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ext.parent, capture_output=True,
-                          text=True, timeout=120, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert float(proc.stdout) < 4.0  # our own i-k-j kernel is 10-20x slower than OpenBLAS
 
 
 DRIVER = r"""
