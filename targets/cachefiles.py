@@ -34,7 +34,7 @@ try:  # hashlib's OpenSSL costs ~10 ms to load; a cache hit must cost less than 
 except ImportError:  # pragma: no cover - CPython builds without the module
     from hashlib import sha256 as _sha256_impl
 # constant-time comparison (what hmac.compare_digest is), without importing hashlib
-from _operator import _compare_digest as compare_digest  # type: ignore[attr-defined]
+from _operator import _compare_digest as compare_digest
 
 sha256: Any = _sha256_impl
 
@@ -410,7 +410,7 @@ def write_error(directory: Path, path: Path, exc: OSError) -> str:
 def native_stub(name: str, key: str, build: Callable[[], bytes],
                 names: list[str]) -> dict[str, int]:
     """Load helper object code from the user's cache, or `build()` it (LLVM) and store it."""
-    from .objcache import load_object
+    from .objcache import LoadError, load_object
 
     override = os.environ.get("JITCORE_CACHE_DIR")
     root = Path(override) if override else user_cache_root()
@@ -421,7 +421,7 @@ def native_stub(name: str, key: str, build: Callable[[], bytes],
         meta, blobs = decode(read_entry(path))
         if meta.get("key") == key and len(blobs) == 1:
             return load_object(blobs[0], names)
-    except Exception:  # missing, foreign, damaged or unloadable: build it again
+    except (OSError, CorruptEntry, NoKey, LoadError):  # missing, foreign, damaged: build it
         pass
     obj = build()
     symbols = load_object(obj, names)

@@ -95,14 +95,15 @@ class Scene:
         first, _ = run(self.script, self.env)
         assert first["value"] == 6 and first["info"]["stores"] == 1
         (self.entry,) = entries(self.shared)
-        self.key = self._meta(self.entry)["key"]
+        self.key = self._key(self.entry)
 
-    def _meta(self, entry: Path) -> dict[str, Any]:
-        out = subprocess.run(
-            [sys.executable, "-c", "import sys; from pathlib import Path; from jitcore.caching "
-             "import read_header; print(read_header(Path(sys.argv[1]))['key'])", str(entry)],
-            env=self.env, capture_output=True, text=True, check=True)
-        return {"key": out.stdout.strip()}
+    def _key(self, entry: Path) -> str:
+        """The full key of an entry, read as the victim (with the victim's key)."""
+        program = ("import sys; from pathlib import Path; from jitcore.caching import "
+                   "read_header; print(read_header(Path(sys.argv[1]))['key'])")
+        out = subprocess.run([sys.executable, "-c", program, str(entry)], env=self.env,
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip()
 
     def attacker(self) -> tuple[list[str], dict[str, str]]:
         """How to run a program as the attacker: another user, else another key."""
