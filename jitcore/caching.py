@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import sys
 import types
 import warnings
@@ -414,7 +413,6 @@ def ensure_runtime_piece(name: str) -> None:
 IMPORTABLE = frozenset({"builtins", "math", "cmath", "numpy", "numpy.linalg", "numpy.random",
                         "numpy.exceptions"})
 
-_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 _ENTRY_FIELDS = {"format", "key", "module", "function", "signature", "argtypes", "return_type",
                  "symbol", "wrapper", "objects", "environment", "blobs"}
 _RECORD_FIELDS = {"symbols", "bindings", "callees", "runtime", "blob", "ir"}
@@ -479,8 +477,7 @@ def check_binding(desc: Any) -> None:
     elif kind == "import":
         _check_fields(desc, {"kind", "module", "qualname"}, "an import binding")
         module, qualname = desc["module"], desc["qualname"]
-        if not (isinstance(module, str) and _DOTTED.match(module) and isinstance(qualname, str)
-                and _DOTTED.match(qualname)) or "__" in qualname:
+        if not (_dotted(module) and _dotted(qualname)) or "__" in qualname:
             raise CorruptEntry(f"an import binding names {str(module)[:60]!r}, "
                                f"{str(qualname)[:60]!r}")
         if module not in IMPORTABLE and module not in sys.modules:
@@ -488,6 +485,10 @@ def check_binding(desc: Any) -> None:
                                "does not import and the program has not imported")
     else:
         raise CorruptEntry(f"unknown binding {str(desc)[:60]!r}")
+
+
+def _dotted(name: Any) -> bool:
+    return isinstance(name, str) and all(part.isidentifier() for part in name.split("."))
 
 
 def _check_fields(value: Any, fields: set[str], what: str) -> None:

@@ -169,12 +169,15 @@ def private_dir() -> Path:
     """The user's cache root, created mode 0700; raises NoKey if it is not the user's own."""
     root = user_cache_root()
     try:
-        root.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.mkdir(root, 0o700)
-        except FileExistsError:
-            pass
-        st = os.stat(root)
+            st = os.stat(root)  # one stat on every hit but the first
+        except FileNotFoundError:
+            root.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.mkdir(root, 0o700)
+            except FileExistsError:  # another process made it first: check it the same
+                pass
+            st = os.stat(root)
         if not stat.S_ISDIR(st.st_mode):
             raise NoKey(f"{root} is not a directory")
         if st.st_uid != os.geteuid():
