@@ -161,13 +161,20 @@ def cpu_fingerprint() -> str:
 # --- the user's private directory and secret key -------------------------------------------
 
 def user_cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """$XDG_CACHE_HOME/jitcore, or ~/.cache/jitcore (a relative XDG path is ignored, as the
+    XDG specification says)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "jitcore"
 
 
 def private_dir() -> Path:
     """The user's cache root, created mode 0700; raises NoKey if it is not the user's own."""
     root = user_cache_root()
+    if not root.is_absolute():  # no home directory: never a private directory in the cwd
+        raise NoKey("there is no home directory for the private cache directory (set HOME "
+                    "or XDG_CACHE_HOME)")
     try:
         try:
             st = os.stat(root)  # one stat on every hit but the first

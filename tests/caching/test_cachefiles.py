@@ -202,3 +202,9 @@ def test_a_malformed_entry_is_refused(change: Any, message: str) -> None:
 def test_imports_come_from_jitcore_s_modules_or_those_already_loaded() -> None:
     for module in ("math", "numpy", "builtins", "os"):  # os: imported by every program
         caching.check_binding({"kind": "import", "module": module, "qualname": "x"})
+
+
+def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    root = cachefiles.user_cache_root()
+    assert root.is_absolute() and root == Path(os.path.expanduser("~")) / ".cache" / "jitcore"
