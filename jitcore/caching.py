@@ -4,8 +4,9 @@
     overload = cache.load(argtypes)        # a ready overload, or None (never compiles)
     cache.store(overload)                  # after compiling: one file, written atomically
 
-One entry is one file, `<stem>.<qualname>.<sig>.<key>.jcc`, in `__jitcache__/` next to
-the source (or a per-user directory, or $JITCORE_CACHE_DIR). The file name holds the
+One entry is one file, `<stem>.<qualname>.<sig>.<key>.jcc` (a long name cut and
+hashed), in `__jitcache__/` next to the source (or the user's private directory, or
+$JITCORE_CACHE_DIR). The file name holds the
 key, so a lookup opens one path and needs no index that processes could race on; the
 directory is the index (`python -m jitcore cache list`). The key (`entry_key`) hashes
 everything the code depends on: the function's bytecode, constants and names, the
@@ -17,139 +18,52 @@ module and qualified name or as JSON constants, process addresses by name (NumPy
 API table, the random generator's key), and runtime pieces to set up first (BLAS).
 Nothing is unpickled or executed on load but the relocation of the object code.
 
-File layout: MAGIC | sha256(rest) | u32 len | metadata | blobs (see `encode`).
-A file that fails the checks is ignored with a CacheWarning and replaced.
+The file itself (format, HMAC with the user's key, ownership, directories) is
+`jitcore.targets.cachefiles`; here, after it is authenticated, the metadata is checked
+field by field (`check_entry`) before any binding is resolved or object loaded. A file
+that fails a check is ignored with a CacheWarning and replaced.
 """
 from __future__ import annotations
 
 import builtins
-import marshal
 import os
-import struct
 import sys
 import types
 import warnings
-from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from jitcore.targets.cachefiles import (
+    FORMAT,
+    SUFFIX,
+    CacheWarning,
+    CorruptEntry,
+    NoKey,
+    Unstable,
+    decode,
+    encode,
+    environment,
+    fit_name,
+    make_dir,
+    read_entry,
+    remove_if_owned,
+    sha256,
+    user_cache_root,
+    user_mac,
+    warn,
+    write_atomic,
+    write_error,
+)
 from jitcore.typeinfer import types as t
 
-try:  # hashlib's OpenSSL costs ~10 ms to load; a cache hit must cost less than that in all
-    from _sha256 import sha256 as _sha256_impl  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - CPython builds without the module
-    from hashlib import sha256 as _sha256_impl
+__all__ = ["FORMAT", "SUFFIX", "CacheWarning", "CorruptEntry", "FunctionCache", "Unstable",
+           "decode", "encode", "entry_key", "environment", "fingerprint", "overload_tag",
+           "user_cache_root", "write_atomic"]
 
-sha256: Any = _sha256_impl
-
-MAGIC = b"JCCACHE\x01"
-SUFFIX = ".jcc"
-FORMAT = 2  # 2: metadata in marshal, not JSON text
 CACHE_DIR_NAME = "__jitcache__"
 
 
-class CacheWarning(RuntimeWarning):
-    """A cache entry or directory could not be used; compilation goes on without it."""
-
-
-class Unstable(Exception):
-    """The function depends on something without a value stable across processes."""
-
-
-class CorruptEntry(Exception):
-    """A cache file that is truncated, damaged or not ours."""
-
-
 # --- what the code depends on ----------------------------------------------------------------
-
-@cache
-def environment() -> tuple[str, ...]:
-    """The parts of the key that are the same for every function in this process."""
-    from jitcore.version import __version__
-
-    return (f"jitcore {__version__} {_sources_stamp()}", f"python {sys.version}",
-            f"llvmlite {_llvmlite_version()}", f"numpy {_numpy_version()}",
-            f"cpu {cpu_fingerprint()}", f"boundscheck {_config_boundscheck()}")
-
-
-def _config_boundscheck() -> bool:
-    from jitcore.frontend import config
-
-    return config.BOUNDSCHECK
-
-
-# The compiler's rooms that live in their own folders of the source tree.
-COMPILER_ROOMS = ("jitcore.typeinfer", "jitcore.lowering", "jitcore.targets", "jitcore.ufunc")
-
-
-def _sources_stamp() -> str:
-    """Size and mtime of every compiler source file: an edited compiler invalidates all.
-
-    One stat per file, read through os.scandir (a third cheaper than os.walk + os.stat:
-    every cache hit pays for this).
-    """
-    h = sha256()
-
-    def walk(directory: str) -> None:
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                st = entry.stat()
-                h.update(f"{entry.path}:{st.st_size}:{st.st_mtime_ns};".encode())
-            elif entry.name != "__pycache__" and entry.is_dir():
-                walk(entry.path)
-
-    walk(os.path.dirname(os.path.abspath(__file__)))
-    for package in COMPILER_ROOMS:  # the rooms outside jitcore/ (package-dir mapped)
-        spec = find_spec(package)  # finds the folder without running its __init__
-        assert spec is not None and spec.submodule_search_locations is not None
-        for folder in spec.submodule_search_locations:
-            walk(folder)
-    return str(h.hexdigest())[:16]
-
-
-def _llvmlite_version() -> str:
-    import llvmlite  # the package alone: its _version, not the LLVM library
-
-    return str(llvmlite.__version__)
-
-
-def _numpy_version() -> str:
-    """NumPy's version without importing it (a scalar kernel must not pay for NumPy)."""
-    np = sys.modules.get("numpy")
-    if np is not None:
-        return str(np.__version__)
-    for entry in sys.path:  # what `import numpy` would find, read from numpy/version.py
-        try:
-            with open(os.path.join(entry or ".", "numpy", "version.py")) as f:
-                text = f.read()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            if line.startswith("version") and "=" in line and '"' in line:
-                return line.split('"')[1]
-        return "unknown"
-    return "none"
-
-
-@cache
-def cpu_fingerprint() -> str:
-    """What decides LLVM's host CPU name and features, read without loading LLVM."""
-    machine = os.uname().machine
-    try:
-        with open("/proc/cpuinfo") as f:
-            first = f.read(16384).split("\n\n", 1)[0]
-    except OSError:
-        from jitcore.targets.machine import host_cpu
-
-        return f"{machine} {' '.join(host_cpu())}"
-    keep = ("vendor_id", "cpu family", "model", "model name", "stepping", "flags", "Features",
-            "CPU implementer", "CPU architecture", "CPU variant", "CPU part")
-    fields = [line for line in first.splitlines() if line.split(":")[0].strip() in keep]
-    return machine + " " + str(sha256("\n".join(fields).encode()).hexdigest())[:16]
-
 
 def fingerprint(dispatcher: Any) -> str:
     """A hash of what `dispatcher`'s code depends on, callees included; raises Unstable."""
@@ -490,72 +404,117 @@ def ensure_runtime_piece(name: str) -> None:
         raise CorruptEntry(f"unknown runtime piece {name!r}")
 
 
-# --- the file format -------------------------------------------------------------------------
+# --- checking an entry before anything in it is used ----------------------------------------
 
-def encode(meta: dict[str, Any], blobs: list[bytes]) -> bytes:
-    """MAGIC | sha256 of the rest | u32 metadata length | metadata | blobs.
+# Modules an entry may make this process import to bind a global: what jitcore's own code
+# binds (exception classes, NumPy's scalar types and functions, print). A binding from any
+# other module (a user's exception class) is looked up in the modules the program has
+# already imported, never imported: naming a module must not run it.
+IMPORTABLE = frozenset({"builtins", "math", "cmath", "numpy", "numpy.linalg", "numpy.random",
+                        "numpy.exceptions"})
 
-    The metadata is JSON data (dicts, lists, strings, numbers) stored with `marshal`,
-    which is built into the interpreter: a cache hit need not import `json` (~1 ms).
-    It goes through JSON first, so what is read back is what JSON would give.
-    """
-    import json
-
-    offsets, at = [], 0
-    for blob in blobs:
-        offsets.append([at, len(blob)])
-        at += len(blob)
-    meta = json.loads(json.dumps({**meta, "blobs": offsets}, sort_keys=True))
-    head = marshal.dumps(meta, 4)
-    rest = struct.pack("<I", len(head)) + head + b"".join(blobs)
-    return MAGIC + bytes(sha256(rest).digest()) + rest
+_ENTRY_FIELDS = {"format", "key", "module", "function", "signature", "argtypes", "return_type",
+                 "symbol", "wrapper", "objects", "environment", "blobs"}
+_RECORD_FIELDS = {"symbols", "bindings", "callees", "runtime", "blob", "ir"}
 
 
-def decode(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
-    if data[:len(MAGIC)] != MAGIC:
-        raise CorruptEntry("not a jitcore cache file")
-    digest, rest = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
-    if len(digest) != 32 or sha256(rest).digest() != digest:
-        raise CorruptEntry("checksum mismatch (truncated or damaged)")
-    (size,) = struct.unpack_from("<I", rest, 0)
-    try:  # checksummed, so only a foreign writer gets here
-        meta = marshal.loads(rest[4:4 + size])
-    except (ValueError, EOFError, TypeError) as exc:
-        raise CorruptEntry(f"unreadable metadata: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
-        raise CorruptEntry(f"format {found}, expected {FORMAT}")
-    body = rest[4 + size:]
-    return meta, [body[a:a + n] for a, n in meta["blobs"]]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same directory, then rename over `path`."""
-    tmp = path.parent / f".tmp-{os.getpid()}-{os.urandom(6).hex()}{SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+def check_entry(meta: dict[str, Any], n_blobs: int) -> None:
+    """Raise CorruptEntry unless `meta` has exactly the fields, types and formats that
+    `_serialize` writes. Runs before any binding is resolved or object loaded."""
+    _check_fields(meta, _ENTRY_FIELDS, "the metadata")
+    for name in ("key", "module", "function", "signature", "symbol", "wrapper"):
+        _check_text(meta[name], name)
+    _check_list(meta["argtypes"], "argtypes")
+    _check_list(meta["environment"], "environment")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
+        decode_type(meta["return_type"])
+    except Exception:  # any failure of a description we did not write
+        raise CorruptEntry(f"return_type {str(meta['return_type'])[:60]!r} is no type") from None
+    objects = meta["objects"]
+    if not isinstance(objects, list) or not objects:
+        raise CorruptEntry("objects is not a list of records")
+    for record in objects:
+        _check_record(record, n_blobs)
+    if not any(meta["symbol"] in r["symbols"] for r in objects):
+        raise CorruptEntry(f"no object defines {meta['symbol']}")
+
+
+def _check_record(record: Any, n_blobs: int) -> None:
+    _check_fields(record, _RECORD_FIELDS, "an object record")
+    _check_list(record["symbols"], "symbols")
+    _check_list(record["callees"], "callees")
+    if not record["symbols"]:
+        raise CorruptEntry("an object record defines no symbol")
+    for field in ("blob", "ir"):
+        index = record[field]
+        if type(index) is not int or not 0 <= index < n_blobs:
+            raise CorruptEntry(f"{field} {index!r} is not the index of a blob")
+    runtime = record["runtime"]
+    if not isinstance(runtime, list) or any(p not in RUNTIME_MARKS for p in runtime):
+        raise CorruptEntry(f"unknown runtime pieces {runtime!r}")
+    bindings = record["bindings"]
+    if not isinstance(bindings, dict):
+        raise CorruptEntry("bindings is not a dict")
+    for name, desc in bindings.items():
+        _check_text(name, "a bound global")
+        check_binding(desc)
+
+
+def check_binding(desc: Any) -> None:
+    """A binding description is one of the three kinds `describe_binding` writes; an
+    import names an allowed or already imported module and a plain attribute path."""
+    kind = desc.get("kind") if isinstance(desc, dict) else None
+    if kind == "raw":
+        _check_fields(desc, {"kind", "name"}, "a raw binding")
+        if desc["name"] not in RAW_ADDRESSES.values():
+            raise CorruptEntry(f"unknown process address {str(desc['name'])[:60]!r}")
+    elif kind == "const":
+        _check_fields(desc, {"kind", "value"}, "a constant binding")
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+            _decode_const(desc["value"])
+        except Exception:  # a malformed or oversized constant
+            raise CorruptEntry("a constant binding is malformed") from None
+    elif kind == "import":
+        _check_fields(desc, {"kind", "module", "qualname"}, "an import binding")
+        module, qualname = desc["module"], desc["qualname"]
+        if not (_dotted(module) and _dotted(qualname)) or "__" in qualname:
+            raise CorruptEntry(f"an import binding names {str(module)[:60]!r}, "
+                               f"{str(qualname)[:60]!r}")
+        if module not in IMPORTABLE and module not in sys.modules:
+            raise CorruptEntry(f"it binds {qualname} from module {module!r}, which jitcore "
+                               "does not import and the program has not imported")
+    else:
+        raise CorruptEntry(f"unknown binding {str(desc)[:60]!r}")
+
+
+def _dotted(name: Any) -> bool:
+    return isinstance(name, str) and all(part.isidentifier() for part in name.split("."))
+
+
+def _check_fields(value: Any, fields: set[str], what: str) -> None:
+    if not isinstance(value, dict) or set(value) != fields:
+        found = sorted(map(str, value)) if isinstance(value, dict) else type(value).__name__
+        raise CorruptEntry(f"{what} has fields {found}, expected {sorted(fields)}")
+
+
+def _check_text(value: Any, what: str) -> None:
+    if not isinstance(value, str) or not 0 < len(value) <= 4096 or not value.isprintable():
+        raise CorruptEntry(f"{what} is not a short printable text")
+
+
+def _check_list(value: Any, what: str) -> None:
+    if not isinstance(value, list):
+        raise CorruptEntry(f"{what} is not a list")
+    for item in value:
+        _check_text(item, f"an item of {what}")
 
 
 def read_header(path: Path) -> dict[str, Any]:
-    """The metadata of an entry, checksum verified (for listing)."""
-    return decode(path.read_bytes())[0]
+    """The metadata of an entry: owned by this user, authentic (for listing)."""
+    return decode(read_entry(path))[0]
 
 
 # --- directories -----------------------------------------------------------------------------
-
-def user_cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "jitcore"
-
 
 def source_file(py_func: Any) -> Path | None:
     """The function's source file, if it is a real file (not a REPL, notebook cell or -c)."""
@@ -590,18 +549,22 @@ def _writable(path: Path) -> bool:
 
 
 def entry_stem(py_func: Any, argtypes: tuple[t.Type, ...]) -> str:
+    """`<file stem>.<qualname>.<signature hash>`; the hash covers the user too, so users
+    sharing a directory each keep their own entries instead of replacing each other's."""
     src = source_file(py_func)
     stem = src.stem if src is not None else py_func.__module__
     qual = "".join(c if c.isalnum() or c in "_." else "_" for c in py_func.__qualname__)
-    sig = sha256(str(argtypes).encode()).hexdigest()[:8]
+    sig = sha256(f"{argtypes} uid {os.geteuid()}".encode()).hexdigest()[:8]
     return f"{stem}.{qual}.{sig}"
 
 
-def _warn(message: str) -> None:
-    warnings.warn(message, CacheWarning, stacklevel=4)
+_warned: set[str] = set()
 
 
-_warned_dirs: set[str] = set()
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        warn(message, stacklevel=5)
 
 
 # --- one function's cache --------------------------------------------------------------------
@@ -631,7 +594,19 @@ class FunctionCache:
         return None
 
     def _entry_path(self, directory: Path, argtypes: tuple[t.Type, ...], key: str) -> Path:
-        return directory / f"{entry_stem(self.dispatcher.py_func, argtypes)}.{key[:24]}{SUFFIX}"
+        stem = entry_stem(self.dispatcher.py_func, argtypes)
+        readable, sig = stem.rsplit(".", 1)
+        return directory / fit_name(readable, f".{sig}.{key[:24]}{SUFFIX}")
+
+    def _usable(self) -> bool:
+        """Whether this user has a cache key (else nothing is read or written)."""
+        try:
+            user_mac()
+        except NoKey as exc:
+            self.reason = f"not cached: {exc}"
+            _warn_once(f"jitcore: {exc}; compiling without caching")
+            return False
+        return True
 
     def load(self, argtypes: tuple[t.Type, ...]) -> Any:
         """The overload for `argtypes` from the cache, loaded and bound; None on a miss."""
@@ -640,17 +615,17 @@ class FunctionCache:
         except Exception as exc:  # Unstable, or a global whose repr fails
             self.reason = f"not cached: {exc}"
             return None
+        if not self._usable():
+            return None
         for directory in candidate_dirs(self.dispatcher.py_func):
             path = self._entry_path(directory, argtypes, key)
             try:
-                data = path.read_bytes()
-            except OSError:
+                overload = _materialize(read_entry(path), key, argtypes)
+            except FileNotFoundError:
                 continue
-            try:
-                overload = _materialize(data, key, argtypes)
             except Exception as exc:  # a bad entry must never break a call
                 self.reason = f"ignored {path}: {exc}"
-                _warn(f"jitcore: ignoring cache entry {path}: {exc}; recompiling")
+                warn(f"jitcore: ignoring cache entry {path}: {exc}; recompiling")
                 continue
             self.hits += 1
             self.loaded[argtypes] = path
@@ -664,38 +639,36 @@ class FunctionCache:
         argtypes = overload.argtypes
         try:  # the key of the lookup: compiling may have changed what the key sees
             key = self._keys.pop(argtypes, None) or entry_key(self.dispatcher, argtypes)
+            if not self._usable():
+                return
             data = _serialize(overload, key, self.dispatcher)
         except Exception as exc:  # storing is best effort, never an error
             self.reason = f"not cached: {exc}"
             return
+        failure = ""
         for directory in candidate_dirs(self.dispatcher.py_func):
             path = self._entry_path(directory, argtypes, key)
             try:
-                directory.mkdir(parents=True, exist_ok=True)
+                make_dir(directory)
                 write_atomic(path, data)
-            except OSError as exc:
-                self.reason = f"cannot write {directory}: {exc}"
+            except (OSError, NoKey) as exc:
+                failure = (write_error(directory, path, exc) if isinstance(exc, OSError)
+                           else str(exc))
                 continue
             self.stores += 1
             if not self.dispatcher.py_func.__closure__:  # closures: one entry per cell value
                 _prune(path)
             return
-        where = str(candidate_dirs(self.dispatcher.py_func)[-1])
-        if where not in _warned_dirs:
-            _warned_dirs.add(where)
-            _warn(f"jitcore: the cache directory {where} is not writable ({self.reason}); "
-                  "compiling without caching")
+        self.reason = f"not cached: {failure}"
+        _warn_once(f"jitcore: {failure}; compiling without caching")
 
 
 def _prune(path: Path) -> None:
-    """Remove entries of the same function and signature with other keys (stale)."""
+    """Remove this user's entries of the same function and signature with other keys."""
     prefix = path.name.rsplit(".", 2)[0] + "."
     for other in path.parent.glob(f"{glob_escape(prefix)}*{SUFFIX}"):
         if other != path and other.name.count(".") == path.name.count("."):
-            try:
-                other.unlink()
-            except OSError:
-                pass
+            remove_if_owned(other)
 
 
 def glob_escape(text: str) -> str:
@@ -743,6 +716,7 @@ def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
     from jitcore.targets.objcache import CachedLibrary, load_records
 
     meta, blobs = decode(data)
+    check_entry(meta, len(blobs))
     if meta.get("key") != key:
         raise CorruptEntry("the file belongs to another key")
     if meta["argtypes"] != [str(a) for a in argtypes]:
@@ -753,33 +727,6 @@ def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
     library = CachedLibrary(blobs[own["ir"]])
     return Overload(sig, meta["symbol"], meta["wrapper"], Typed(None, sig),  # type: ignore
                     library, returnable=True, extra={"cached": True})
-
-
-# --- process-independent native helpers (the dispatcher's call slot) -------------------------
-
-def native_stub(name: str, key: str, build: Any, names: list[str]) -> dict[str, int]:
-    """Load helper object code from the user cache, or `build()` it (LLVM) and store it."""
-    from jitcore.targets.objcache import LoadError, load_object
-
-    override = os.environ.get("JITCORE_CACHE_DIR")
-    root = Path(override) if override else user_cache_root()
-    digest = sha256("\n".join([*environment(), key]).encode()).hexdigest()[:24]
-    path = root / "stubs" / f"{name}.{digest}{SUFFIX}"
-    try:
-        meta, blobs = decode(path.read_bytes())
-        if meta.get("key") == key:
-            return load_object(blobs[0], names)
-    except (OSError, CorruptEntry, LoadError, ValueError, KeyError):
-        pass
-    obj = build()
-    symbols = load_object(obj, names)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, encode({"format": FORMAT, "key": key, "function": name,
-                                   "signature": "(native helper)"}, [obj]))
-    except OSError:
-        pass  # a read-only cache: the next process builds it again
-    return symbols
 
 
 # --- for the command line --------------------------------------------------------------------

@@ -232,7 +232,7 @@ def install(cls: type, table_slot: str, miss_slot: str) -> bool:
 def _load_dispatch(table_offset: int, miss_offset: int) -> int:
     """The dispatch slot's address; its object code comes from the cache when it can
     (it depends only on the slot offsets), so a cache hit needs no LLVM."""
-    from jitcore.caching import native_stub
+    from .cachefiles import native_stub
 
     def build() -> bytes:
         from llvmlite import ir

@@ -12,7 +12,10 @@ engine when LLVM is loaded, (4) the process (CPython's C API, libm, libc, BLAS o
 made global). The JIT target machine uses the large code model, so MCJIT objects
 relocate with absolute 64-bit words (R_X86_64_64) and section-relative PC64 words;
 the PC32 / GOT forms of small-model code are handled too. Other machines or object
-formats fall back to LLVM's own loader (`ExecutionEngine.add_object_file`).
+formats fall back to LLVM's own loader (`ExecutionEngine.add_object_file`). Either
+loader gets only what `check_object` passed: a relocatable ELF object of this host's
+class, byte order and machine whose tables lie within it (a damaged or foreign object is
+a LoadError, not a crash).
 
 Symbols this loader defines are published to LLVM (`llvm.add_symbol`) once it is
 loaded, so code compiled later in the process can call cached functions.
@@ -153,16 +156,21 @@ def load_objects(items: list[tuple[bytes, list[str]]]) -> dict[str, int]:
     asked by name. The symbols are recorded process-wide (see `address_of`) and
     published to LLVM. Raises LoadError, leaving nothing of the batch callable.
     """
+    for data, _ in items:
+        check_object(data)
     with _lock:
         if all(_elf_loadable(data) for data, _ in items):
-            loaders = [_ElfLoader(data) for data, _ in items]
-            for loader in loaders:
-                loader.place()
             batch: dict[str, int] = {}
-            for loader in loaders:
-                batch.update(loader.defined())
-            for loader in loaders:
-                loader.link(lambda name: batch.get(name) or resolve_symbol(name))
+            try:
+                loaders = [_ElfLoader(data) for data, _ in items]
+                for loader in loaders:
+                    loader.place()
+                for loader in loaders:
+                    batch.update(loader.defined())
+                for loader in loaders:
+                    loader.link(lambda name: batch.get(name) or resolve_symbol(name))
+            except (struct.error, IndexError, ValueError, StopIteration) as exc:
+                raise LoadError(f"a malformed ELF object: {exc!r}") from None
         else:
             batch = {}
             for data, names in items:
@@ -176,9 +184,48 @@ def load_objects(items: list[tuple[bytes, list[str]]]) -> dict[str, int]:
 
 
 def _elf_loadable(data: bytes) -> bool:
-    return (data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1  # 64-bit little-endian
-            and struct.unpack_from("<H", data, 18)[0] == _EM_X86_64
-            and os.uname().machine == "x86_64" and sys.platform.startswith("linux"))
+    """Whether our own loader takes `data` (checked by `check_object` already)."""
+    return host_elf_machine() == _EM_X86_64 and sys.platform.startswith("linux")
+
+
+# e_machine of the ELF objects this host runs, by `uname -m`
+_ELF_MACHINES = {"x86_64": 62, "amd64": 62, "aarch64": 183, "arm64": 183, "ppc64le": 21,
+                 "s390x": 22, "riscv64": 243}
+
+
+def host_elf_machine() -> int | None:
+    return _ELF_MACHINES.get(os.uname().machine.lower())
+
+
+def check_object(data: bytes) -> None:
+    """Raise LoadError unless `data` is a relocatable ELF object for this host whose
+    section table and sections lie within it: the loaders trust what they are given."""
+    if data[:4] != b"\x7fELF":
+        raise LoadError("not an ELF object")
+    if len(data) < 64 or data[4] != 2:
+        raise LoadError("not a 64-bit ELF object")
+    order = "<" if data[5] == 1 else ">"
+    if data[5] != (1 if sys.byteorder == "little" else 2):
+        raise LoadError(f"an ELF object of the other byte order than this {sys.byteorder}-"
+                        "endian host")
+    (e_type, e_machine, _, _, _, shoff, _, _, _, _, shentsize, shnum, shstrndx) = (
+        struct.unpack_from(order + "HHIQQQIHHHHHH", data, 16))
+    host = host_elf_machine()
+    if e_machine != host:
+        raise LoadError(f"an ELF object for machine {e_machine}, not for this "
+                        f"{os.uname().machine} host ({host})")
+    if e_type != 1:
+        raise LoadError(f"an ELF object of type {e_type}, not a relocatable object")
+    if shentsize != 64 or shstrndx >= shnum or shoff + shnum * 64 > len(data):
+        raise LoadError("the ELF section table lies outside the object")
+    for i in range(shnum):
+        _, kind, _, _, offset, size, link, info, _, entsize = struct.unpack_from(
+            order + "IIQQQQIIQQ", data, shoff + i * 64)
+        if kind != _SHT_NOBITS and offset + size > len(data):
+            raise LoadError(f"ELF section {i} lies outside the object")
+        if kind in (_SHT_SYMTAB, _SHT_RELA) and (link >= shnum or entsize != 24
+                                                 or kind == _SHT_RELA and info >= shnum):
+            raise LoadError(f"ELF section {i} refers to sections that do not exist")
 
 
 def _llvm_load(data: bytes, names: list[str]) -> dict[str, int]:
@@ -336,6 +383,9 @@ class _ElfLoader:
         for k in range(rela[5] // 24):
             offset, info, addend = struct.unpack_from("<QQq", self.data, rela[4] + 24 * k)
             kind, sym = info & 0xFFFFFFFF, info >> 32
+            width = 8 if kind in (_R_64, _R_PC64) else 4
+            if sym >= len(symbols) or offset + width > self.sections[target][5]:
+                raise LoadError(f"a relocation in {self.names[target]} is out of bounds")
             s = symbols[sym]
             p = where + offset
             if kind == _R_64:
@@ -399,6 +449,8 @@ def load_records(records: list[dict[str, Any]], blobs: list[bytes],
     """Load the objects of a cache entry that this process does not have yet, and bind
     their globals. Everything that can fail runs before any object is loaded."""
     todo = [r for r in records if not is_defined(r["symbols"][0])]
+    for record in todo:  # no runtime piece is set up for an object no loader may take
+        check_object(blobs[record["blob"]])
     for record in todo:
         for piece in record["runtime"]:
             ensure_piece(piece)
@@ -423,7 +475,7 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
     """
     import zlib
 
-    from jitcore.caching import Unstable
+    from .cachefiles import Unstable
 
     if symbol in _records:
         record, obj, ir_blob = _records[symbol]

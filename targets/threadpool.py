@@ -485,7 +485,7 @@ def _load_cached() -> dict[str, int]:
     """The pool's object code from the user cache (built once per machine, keyed by the
     environment and this file's text), loaded by targets/objcache.py: no LLVM on a hit.
     The loader publishes jc.pool.* to LLVM, so code compiled later resolves them."""
-    from jitcore.caching import native_stub, sha256
+    from .cachefiles import native_stub, sha256
 
     def build() -> bytes:
         from .machine import host_target_machine

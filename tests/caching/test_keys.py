@@ -113,7 +113,7 @@ def test_the_file_format_detects_damage() -> None:
     data = encode({"format": caching.FORMAT, "key": "k"}, [b"object", b"ir"])
     meta, blobs = decode(data)
     assert meta["key"] == "k" and blobs == [b"object", b"ir"]
-    for bad in (data[:-1], data[:40], b"", b"JCCACHE\x02" + data[8:],
+    for bad in (data[:-1], data[:40], b"", b"JCCACHE\x01" + data[8:],
                 data[:60] + b"x" + data[61:]):
         with pytest.raises(CorruptEntry):
             decode(bad)

@@ -1,16 +1,13 @@
 """What breaks other caches: racing writers, damaged files, read-only directories."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .procs import entries, env_for, run, write
+from .procs import as_user, entries, env_for, run, write
 
 PROGRAM = """
 from jitcore import njit
@@ -68,32 +65,8 @@ def test_a_damaged_entry_is_ignored_with_a_warning_and_replaced(tmp_path: Path,
     assert again["info"]["hits"] == 1 and "Warning" not in stderr
 
 
-def _as_nobody() -> list[str] | None:
-    """A command prefix dropping root's power to write anywhere (root ignores modes)."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        return None
-    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-
-@pytest.fixture
-def public_dir() -> Any:
-    """A directory an unprivileged user can reach (pytest's tmp_path is root's alone)."""
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="jitcore-ro-"))
-    path.chmod(0o755)
-    yield path
-    for sub in path.rglob("*"):
-        if sub.is_dir():
-            sub.chmod(0o755)
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def test_a_read_only_cache_directory_degrades_to_no_caching(public_dir: Path) -> None:
-    prefix = _as_nobody()
+    prefix = as_user()
     if prefix is None:
         pytest.skip("running as root without setpriv: cannot make a directory read-only")
     tmp_path = public_dir
@@ -102,18 +75,46 @@ def test_a_read_only_cache_directory_degrades_to_no_caching(public_dir: Path) ->
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o555)
     cache.chmod(0o555)
+    home = tmp_path / "xdg"  # where the user's key can be made
+    home.mkdir(mode=0o777)
+    home.chmod(0o777)
     env = env_for(cache, HOME=str(tmp_path / "nohome"))
     proc = subprocess.run([*prefix, sys.executable, str(script)], env=env, cwd="/",
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert '"steps": 111' in proc.stdout
-    assert "CacheWarning" in proc.stderr and "not writable" in proc.stderr
+    assert proc.stderr.count("CacheWarning") == 1
+    assert f"the cache directory {cache}/ro-" in proc.stderr
+    assert "is not writable (Permission denied); compiling without caching" in proc.stderr
+    assert entries(cache) == []
+
+
+def test_without_a_place_for_the_key_nothing_is_cached(public_dir: Path) -> None:
+    """The key lives in the user's private directory: if it cannot be made, one warning
+    says so (not that the cache directory is not writable) and nothing is read or written."""
+    prefix = as_user()
+    if prefix is None:
+        pytest.skip("cannot run a program as another user here")
+    script = write(public_dir / "nokey.py", PROGRAM)
+    script.chmod(0o644)
+    cache = public_dir / "cache"
+    cache.mkdir(mode=0o777)
+    cache.chmod(0o777)
+    env = env_for(cache)  # XDG_CACHE_HOME is public_dir/xdg, which nobody cannot create
+    proc = subprocess.run([*prefix, sys.executable, str(script)], env=env, cwd="/",
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert '"steps": 111' in proc.stdout
+    assert proc.stderr.count("CacheWarning") == 1
+    assert (f"jitcore: cannot create the private directory {public_dir}/xdg/jitcore: "
+            "Permission denied; compiling without caching") in proc.stderr
+    assert "not writable" not in proc.stderr
     assert entries(cache) == []
 
 
 def test_a_source_directory_without_write_access_falls_back_to_the_user_cache(
         public_dir: Path) -> None:
-    prefix = _as_nobody()
+    prefix = as_user()
     if prefix is None:
         pytest.skip("running as root without setpriv: cannot make a directory read-only")
     tmp_path = public_dir
