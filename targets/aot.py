@@ -136,13 +136,13 @@ def compile_exports(exports: list[Export], outdir: str | Path, name: str,
     written: dict[str, Path] = {}
     if kind in ("all", "python"):
         lowered = lower_exports(exports, name, wrappers=True)
-        gemm = aotglue.gemm_names(lowered.modules)
-        glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
+        used = aotglue.bindings_used(lowered.modules)
+        glue = aotglue.python_glue(name, exports, lowered.constants, used)
         obj = out / f"{name}.pyext.o"
         obj.write_bytes(emit_object(machine, [*lowered.modules, glue], exported={
             f"PyInit_{name}"}, jam=lowered.alias_versions, strided=lowered.strided_versions))
         written["extension"] = link(machine, obj, out / (name + extension_suffix(machine)),
-                                    libs=["-ldl"] if gemm else [])  # dlopen before glibc 2.34
+                                    libs=["-ldl"] if used else [])  # dlopen before glibc 2.34
         written["python-object"] = obj
     if kind in ("all", "c"):
         lowered = lower_exports(exports, name, wrappers=False)

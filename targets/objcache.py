@@ -28,6 +28,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from . import bindings
+
 STATS = "jc.rt.stats"  # lowering.runtime.STATS, repeated to keep this module light
 _lock = RLock()
 _defined: dict[str, int] = {}  # symbol -> address, for everything this module loaded
@@ -112,8 +114,8 @@ def load_libmvec() -> bool:
 
 def process_symbol(name: str) -> int:
     """The address of a symbol of the process (C API, libc, libm, global libraries)."""
-    if name == STATS:
-        return stats_address()
+    if name in bindings.PROCESS:  # NumPy's API table, BLAS, the pool, jc.rt.stats, ...
+        return bindings.address(name)
     if name.startswith("_ZGV"):  # glibc's vector math (fastmath code): loaded on first use
         load_libmvec()
     try:
@@ -394,14 +396,15 @@ def is_defined(symbol: str) -> bool:
 
 
 def load_records(records: list[dict[str, Any]], blobs: list[bytes],
-                 resolve_binding: Callable[[dict[str, Any]], tuple[Any, int]],
-                 ensure_piece: Callable[[str], None]) -> None:
+                 resolve_binding: Callable[[dict[str, Any]], tuple[Any, int]]) -> None:
     """Load the objects of a cache entry that this process does not have yet, and bind
-    their globals. Everything that can fail runs before any object is loaded."""
+    their globals. Everything that can fail runs before any object is loaded: the process
+    bindings each object reads ("process": names of targets/bindings.py's table, which
+    raises UnknownBinding for another name) are resolved first."""
     todo = [r for r in records if not is_defined(r["symbols"][0])]
     for record in todo:
-        for piece in record["runtime"]:
-            ensure_piece(piece)
+        for name in record["process"]:
+            bindings.address(name)
     values = [{name: resolve_binding(desc) for name, desc in r["bindings"].items()}
               for r in todo]
     addresses = load_objects([(blobs[r["blob"]], [*r["symbols"], *r["bindings"]])
@@ -418,8 +421,9 @@ def load_records(records: list[dict[str, Any]], blobs: list[bytes],
 def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
     """What a cache entry needs to hold for the code of `symbol`, and the callees it calls.
 
-    The record has "symbols", "object", "ir" and either "constants" (objects to
-    describe) or "bindings" (already described, for code that came from the cache).
+    The record has "symbols", "object", "ir", "process" (the process bindings the code
+    reads, by name) and either "constants" (objects to describe) or "bindings" (already
+    described, for code that came from the cache).
     """
     import zlib
 
@@ -427,7 +431,8 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
 
     if symbol in _records:
         record, obj, ir_blob = _records[symbol]
-        rec = {k: v for k, v in record.items() if k in ("symbols", "bindings", "callees")}
+        rec = {k: v for k, v in record.items()
+               if k in ("symbols", "bindings", "process", "callees")}
         return {**rec, "object": obj, "ir": zlib.decompress(ir_blob).decode()}, set(
             record.get("callees", ()))
     compiler = sys.modules.get("jitcore.compiler")
@@ -439,7 +444,7 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
     callees = set(info.called_symbols)
     return {"symbols": [symbol, overload.wrapper_symbol], "object": obj,
             "ir": overload.library.ir_text, "constants": dict(info.py_constants),
-            "callees": sorted(callees)}, callees
+            "process": sorted(info.bindings), "callees": sorted(callees)}, callees
 
 
 class CachedLibrary:
