@@ -65,15 +65,21 @@ class RawAddress(NamedTuple):
 
 # --- resolvers -------------------------------------------------------------------------------
 
+def _numpy_core() -> Any:
+    """numpy._core._multiarray_umath (numpy.core's in NumPy 1.x), imported."""
+    import importlib
+
+    try:
+        return importlib.import_module("numpy._core._multiarray_umath")
+    except ImportError:
+        return importlib.import_module("numpy.core._multiarray_umath")
+
+
 def numpy_api_table() -> int:
     """The address of NumPy's C API table (the `_ARRAY_API` capsule's pointer)."""
-    try:
-        from numpy._core import _multiarray_umath  # type: ignore[attr-defined]
-    except ImportError:  # NumPy 1.x
-        from numpy.core import _multiarray_umath  # type: ignore[no-redef]
     get = ctypes.pythonapi.PyCapsule_GetPointer
     get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    return int(get(_multiarray_umath._ARRAY_API, None))
+    return int(get(_numpy_core()._ARRAY_API, None))
 
 
 def random_key() -> int:
@@ -101,11 +107,7 @@ def blas_function(name: str) -> int:
     PyInit does the same in C (targets/aotglue.py, resolve_blas).
     """
     try:
-        from numpy._core import _multiarray_umath
-    except ImportError:  # NumPy 1.x
-        from numpy.core import _multiarray_umath  # type: ignore[no-redef]
-    try:
-        lib = ctypes.CDLL(_multiarray_umath.__file__, mode=os.RTLD_LAZY | _RTLD_NOLOAD)
+        lib = ctypes.CDLL(_numpy_core().__file__, mode=os.RTLD_LAZY | _RTLD_NOLOAD)
         return int(ctypes.cast(getattr(lib, BLAS_SYMBOLS[name]), ctypes.c_void_p).value or 0)
     except (OSError, AttributeError):
         return 0
