@@ -59,7 +59,12 @@ STATS = runtime.STATS  # the allocation counters, one definition per loaded imag
 
 
 def _cstring(module: ir.Module, text: str, name: str = "jc.aot.str") -> ir.Value:
-    data = bytearray(text.encode()) + b"\0"
+    return _cbytes(module, text.encode(), name)
+
+
+def _cbytes(module: ir.Module, raw: bytes, name: str = "jc.aot.str") -> ir.Value:
+    """A pointer to a private constant copy of `raw`, NUL-terminated."""
+    data = bytearray(raw) + b"\0"
     gv = ir.GlobalVariable(module, ir.ArrayType(i8, len(data)), module.get_unique_name(name))
     gv.linkage = "private"
     gv.global_constant = True
@@ -193,43 +198,52 @@ class _Binder:
             raise NotImplementedError(f"no AOT form of the process binding {name}")
 
     def object(self, value: Any) -> ir.Value:
-        """A new (immortal) reference to `value`, built or imported at init."""
-        b = self.b
-        if value is None or isinstance(value, bool):
-            name = {None: "_Py_NoneStruct", True: "_Py_TrueStruct", False: "_Py_FalseStruct"}
-            obj = b.bitcast(_external(self.module, name[value], i8), pyobj)
-            self.call("Py_IncRef", ir.VoidType(), [pyobj], [obj])
-            return obj
-        if type(value) is int and -2**63 <= value < 2**63:
-            return self.check(self.call("PyLong_FromLongLong", pyobj, [i64],
-                                        [ir.Constant(i64, value)]))
-        if type(value) is float:
-            return self.check(self.call("PyFloat_FromDouble", pyobj, [f64],
-                                        [ir.Constant(f64, value)]))
-        if type(value) is complex:
-            return self.check(self.call("PyComplex_FromDoubles", pyobj, [f64, f64],
-                                        [ir.Constant(f64, value.real),
-                                         ir.Constant(f64, value.imag)]))
-        if type(value) is str:
-            size = ir.Constant(i64, len(value.encode()))
-            return self.check(self.call("PyUnicode_FromStringAndSize", pyobj, [i8p, i64],
-                                        [_cstring(self.module, value), size]))
-        if type(value) is tuple:
-            tup = self.check(self.call("PyTuple_New", pyobj, [i64],
-                                       [ir.Constant(i64, len(value))]))
-            for i, item in enumerate(value):
-                self.call("PyTuple_SetItem", i32, [pyobj, i64, pyobj],
-                          [tup, ir.Constant(i64, i), self.object(item)])
-            return tup
-        module = getattr(value, "__module__", None)
-        qualname = getattr(value, "__qualname__", None)
-        if not module or not qualname or "<" in qualname:
-            raise NotImplementedError(f"cannot rebuild {value!r} in an extension module")
-        obj = self.import_module(module)
-        for part in qualname.split("."):
+        """A new (immortal) reference to `value`, found at init from the plain data that
+        describes it in the cache too (targets/bindings.py's describe_object)."""
+        try:
+            desc = bindings.describe_object(value)
+        except bindings.NotRebindable as exc:
+            raise NotImplementedError(f"cannot rebuild {value!r} in an extension module: "
+                                      f"{exc}") from None
+        if desc["kind"] == "const":
+            return self.constant(desc["value"])
+        obj = self.import_module(desc["module"])
+        for part in desc["qualname"].split("."):
             obj = self.check(self.call("PyObject_GetAttrString", pyobj, [pyobj, i8p],
                                        [obj, _cstring(self.module, part)]))
         return obj
+
+    def constant(self, data: Any) -> ir.Value:
+        """A new reference to the constant `data` describes (bindings' const encoding)."""
+        b = self.b
+        if data is None or isinstance(data, bool):
+            name = {None: "_Py_NoneStruct", True: "_Py_TrueStruct", False: "_Py_FalseStruct"}
+            obj = b.bitcast(_external(self.module, name[data], i8), pyobj)
+            self.call("Py_IncRef", ir.VoidType(), [pyobj], [obj])
+            return obj
+        ((kind, value),) = data.items()
+        if kind == "int":  # any size, from its decimal text
+            return self.check(self.call("PyLong_FromString", pyobj, [i8p, i8p, i32],
+                                        [_cstring(self.module, value), ir.Constant(i8p, None),
+                                         ir.Constant(i32, 10)]))
+        if kind == "float":
+            return self.check(self.call("PyFloat_FromDouble", pyobj, [f64],
+                                        [ir.Constant(f64, float(value))]))
+        if kind == "complex":
+            return self.check(self.call("PyComplex_FromDoubles", pyobj, [f64, f64],
+                                        [ir.Constant(f64, float(value[0])),
+                                         ir.Constant(f64, float(value[1]))]))
+        if kind in ("str", "bytes"):
+            raw = value.encode() if kind == "str" else bytes.fromhex(value)
+            make = "PyUnicode_FromStringAndSize" if kind == "str" else "PyBytes_FromStringAndSize"
+            return self.check(self.call(make, pyobj, [i8p, i64],
+                                        [_cbytes(self.module, raw), ir.Constant(i64, len(raw))]))
+        assert kind == "tuple", kind
+        tup = self.check(self.call("PyTuple_New", pyobj, [i64], [ir.Constant(i64, len(value))]))
+        for i, item in enumerate(value):
+            self.call("PyTuple_SetItem", i32, [pyobj, i64, pyobj],
+                      [tup, ir.Constant(i64, i), self.constant(item)])
+        return tup
 
 
 def _scalar_rank(e: Any) -> int:
