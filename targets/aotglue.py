@@ -94,8 +94,8 @@ def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
     """The extension's PyInit and entries; `used`: the process bindings the code reads."""
     module = ir.Module(f"jc.aot.{name}.init")
     runtime.define_stats(module)
-    used = sorted(set(used or []) | {bindings.NUMPY_API})  # the entries check arrays with it
-    cells = _define_cells(module, used)
+    read = set(used or [])
+    cells = _define_cells(module, sorted(read | {bindings.NUMPY_API}))  # entries check arrays
     by_name: dict[str, list[Any]] = {}
     for e in sorted(exports, key=_scalar_rank):  # the narrowest signature is tried first
         by_name.setdefault(e.name, []).append(e)
@@ -107,8 +107,8 @@ def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
     binder = _Binder(module, b, fail)
     arrays = any(isinstance(a, t.Array) for e in exports for a in [*e.argtypes, e.ret])
     for cell_name, cell in cells.items():
-        if cell_name != bindings.NUMPY_API or arrays or cell_name in (used or []):
-            binder.process(cell_name, cell)
+        if cell_name in read or cell_name == bindings.NUMPY_API and arrays:
+            binder.process(cell_name, cell)  # NumPy is imported only when something needs it
     for gname, value in constants.items():
         b.store(binder.object(value), _external(module, gname, pyobj))
     b.ret(b.call(_declare(module, "PyModule_Create2", pyobj, [pyobj, i32]),

@@ -7,9 +7,10 @@
 A cache hit must cost milliseconds, and importing llvmlite.binding alone costs ~40 ms,
 so objects are loaded here by a small ELF linker: sections are copied into fresh
 pages, relocations applied, symbols resolved against (1) objects this loader
-already loaded, (2) the shared runtime cell `jc.rt.stats`, (3) modules in the MCJIT
-engine when LLVM is loaded, (4) the process (CPython's C API, libm, libc, BLAS once
-made global). The JIT target machine uses the large code model, so MCJIT objects
+already loaded, (2) the process bindings of targets/bindings.py (NumPy's API table,
+BLAS, the random generator's key, the thread pool, the counters `jc.rt.stats`), (3)
+modules in the MCJIT engine when LLVM is loaded, (4) the process (CPython's C API,
+libm, libc). The JIT target machine uses the large code model, so MCJIT objects
 relocate with absolute 64-bit words (R_X86_64_64) and section-relative PC64 words;
 the PC32 / GOT forms of small-model code are handled too. Other machines or object
 formats fall back to LLVM's own loader (`ExecutionEngine.add_object_file`).
