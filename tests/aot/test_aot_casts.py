@@ -19,7 +19,8 @@ FUNCTIONS = [("to_int8", "int8_t", "double", "%d"), ("to_uint8", "uint8_t", "dou
              ("to_int32", "int32_t", "double", "%d"), ("to_uint32", "uint32_t", "double", "%u"),
              ("to_int64", "int64_t", "double", "%lld"),
              ("to_uint64", "uint64_t", "double", "%llu"),
-             ("f32_to_int8", "int8_t", "float", "%d"), ("f32_to_uint32", "uint32_t", "float", "%u")]
+             ("f32_to_int8", "int8_t", "float", "%d"),
+             ("f32_to_uint32", "uint32_t", "float", "%u")]
 VALUES = ["300.0", "-300.0", "1e10", "-1e10", "NAN", "INFINITY", "-INFINITY", "-1.0", "70000.5",
           "-70000.5", "4e9", "-4e9", "1e20", "-1e20", "3e9", "9.3e18", "1.5e19", "0.0"]
 
