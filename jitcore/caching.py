@@ -15,7 +15,8 @@ callee transitively, the argument types, options, the jitcore sources, Python, N
 llvmlite (LLVM) and the CPU. An entry holds the object code of the function and of its
 callees, and, per object, how to bind its globals in a new process: Python objects by
 module and qualified name or as JSON constants, process addresses by name (NumPy's
-API table, the random generator's key), and runtime pieces to set up first (BLAS).
+API table, the random generator's key, BLAS, the thread pool) by their names in
+targets/bindings.py's table.
 Nothing is unpickled or executed on load but the relocation of the object code.
 
 The file itself (format, HMAC with the user's key, ownership, directories) is
@@ -283,69 +284,15 @@ def decode_type(data: Any) -> t.Type:
 # --- Python objects bound into code ----------------------------------------------------------
 
 def describe_binding(global_name: str, obj: Any) -> dict[str, Any]:
-    """Plain data telling a new process what to bind global `global_name` to."""
-    from jitcore.lowering.context import RawAddress
+    """Plain data telling a new process what to bind global `global_name` to (a Python
+    object: targets/bindings.py's describe_object). Process bindings are not described:
+    an entry lists their names (targets/objcache.py, "process")."""
+    from jitcore.targets.bindings import NotRebindable, describe_object
 
-    if isinstance(obj, RawAddress):
-        for prefix, piece in RAW_ADDRESSES.items():
-            if global_name.startswith(prefix):
-                return {"kind": "raw", "name": piece}
-        raise Unstable(f"no way to rebind process address {global_name}")
     try:
-        return {"kind": "const", "value": _encode_const(obj)}
-    except Unstable:
-        pass
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if module and qualname and "<" not in qualname:
-        try:
-            found = _import_object(module, qualname)
-        except Exception:  # anything but the very object means "not by name"
-            found = None
-        if found is obj:
-            return {"kind": "import", "module": module, "qualname": qualname}
-    raise Unstable(f"the code refers to {obj!r}, which cannot be found again by name")
-
-
-# prefixes of globals holding process addresses (lowering.context, lowering.impls.nprandom)
-RAW_ADDRESSES = {"jc.numpy.api.": "numpy_api", "jc.random.key.": "random_key"}
-
-
-def _encode_const(obj: Any) -> Any:
-    if obj is None or isinstance(obj, bool):
-        return obj
-    if type(obj) is int:
-        return {"int": str(obj)}
-    if type(obj) is float:
-        return {"float": repr(obj)}
-    if type(obj) is complex:
-        return {"complex": [repr(obj.real), repr(obj.imag)]}
-    if type(obj) is str:
-        return {"str": obj}
-    if type(obj) is bytes:
-        return {"bytes": obj.hex()}
-    if type(obj) is tuple:
-        return {"tuple": [_encode_const(x) for x in obj]}
-    raise Unstable(type(obj).__name__)
-
-
-def _decode_const(data: Any) -> Any:
-    if data is None or isinstance(data, bool):
-        return data
-    ((kind, value),) = data.items()
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
-    if kind == "complex":
-        return complex(float(value[0]), float(value[1]))
-    if kind == "str":
-        return str(value)
-    if kind == "bytes":
-        return bytes.fromhex(value)
-    if kind == "tuple":
-        return tuple(_decode_const(x) for x in value)
-    raise CorruptEntry(f"unknown constant kind {kind!r}")
+        return describe_object(obj)
+    except NotRebindable as exc:
+        raise Unstable(str(exc)) from None
 
 
 def _import_object(module: str, qualname: str) -> Any:
@@ -359,49 +306,13 @@ def _import_object(module: str, qualname: str) -> Any:
 
 def resolve_binding(desc: dict[str, Any]) -> tuple[Any, int]:
     """(object to keep alive, the word to store) for a binding from `describe_binding`."""
-    kind = desc["kind"]
-    if kind == "raw":
-        return None, raw_address(desc["name"])
-    if kind == "const":
-        obj = _decode_const(desc["value"])
-    elif kind == "import":
-        obj = _import_object(desc["module"], desc["qualname"])
-    else:
-        raise CorruptEntry(f"unknown binding kind {kind!r}")
+    from jitcore.targets.bindings import resolve_object
+
+    try:
+        obj = resolve_object(desc)
+    except (ValueError, KeyError) as exc:
+        raise CorruptEntry(str(exc)) from None
     return obj, id(obj)
-
-
-def raw_address(name: str) -> int:
-    if name == "numpy_api":
-        from jitcore.lowering.context import numpy_api_table
-
-        return int(numpy_api_table().address)
-    if name == "random_key":
-        import ctypes
-
-        from jitcore.lowering.impls.nprandom import _key_cell
-
-        return ctypes.addressof(_key_cell())
-    raise CorruptEntry(f"unknown process address {name!r}")
-
-
-# runtime pieces an object needs set up first, found by the symbol names it refers to
-RUNTIME_MARKS = {"blas": b"scipy_cblas_", "pool": b"jc.pool."}
-
-
-def ensure_runtime_piece(name: str) -> None:
-    """Set up, in this process, what loaded objects expect to find by symbol."""
-    if name == "pool":  # prange: the thread pool's functions (jc.pool.run, ...)
-        from jitcore.targets.threadpool import ensure_pool
-
-        ensure_pool()
-    elif name == "blas":
-        from jitcore.lowering.impls.linalg import blas_prefix
-
-        if blas_prefix() is None:
-            raise CorruptEntry("the entry calls BLAS, which NumPy does not provide here")
-    else:
-        raise CorruptEntry(f"unknown runtime piece {name!r}")
 
 
 # --- checking an entry before anything in it is used ----------------------------------------
@@ -415,7 +326,7 @@ IMPORTABLE = frozenset({"builtins", "math", "cmath", "numpy", "numpy.linalg", "n
 
 _ENTRY_FIELDS = {"format", "key", "module", "function", "signature", "argtypes", "return_type",
                  "symbol", "wrapper", "objects", "environment", "blobs"}
-_RECORD_FIELDS = {"symbols", "bindings", "callees", "runtime", "blob", "ir"}
+_RECORD_FIELDS = {"symbols", "bindings", "callees", "process", "blob", "ir"}
 
 
 def check_entry(meta: dict[str, Any], n_blobs: int) -> None:
@@ -449,9 +360,11 @@ def _check_record(record: Any, n_blobs: int) -> None:
         index = record[field]
         if type(index) is not int or not 0 <= index < n_blobs:
             raise CorruptEntry(f"{field} {index!r} is not the index of a blob")
-    runtime = record["runtime"]
-    if not isinstance(runtime, list) or any(p not in RUNTIME_MARKS for p in runtime):
-        raise CorruptEntry(f"unknown runtime pieces {runtime!r}")
+    from jitcore.targets.bindings import PROCESS
+
+    process = record["process"]  # names of targets/bindings.py's table
+    if not isinstance(process, list) or any(p not in PROCESS for p in process):
+        raise CorruptEntry(f"unknown process bindings {str(process)[:60]!r}")
     bindings = record["bindings"]
     if not isinstance(bindings, dict):
         raise CorruptEntry("bindings is not a dict")
@@ -461,17 +374,15 @@ def _check_record(record: Any, n_blobs: int) -> None:
 
 
 def check_binding(desc: Any) -> None:
-    """A binding description is one of the three kinds `describe_binding` writes; an
+    """A binding description is one of the two kinds `describe_binding` writes; an
     import names an allowed or already imported module and a plain attribute path."""
+    from jitcore.targets.bindings import resolve_object
+
     kind = desc.get("kind") if isinstance(desc, dict) else None
-    if kind == "raw":
-        _check_fields(desc, {"kind", "name"}, "a raw binding")
-        if desc["name"] not in RAW_ADDRESSES.values():
-            raise CorruptEntry(f"unknown process address {str(desc['name'])[:60]!r}")
-    elif kind == "const":
+    if kind == "const":
         _check_fields(desc, {"kind", "value"}, "a constant binding")
         try:
-            _decode_const(desc["value"])
+            resolve_object(desc)  # a constant: decoded, nothing imported
         except Exception:  # a malformed or oversized constant
             raise CorruptEntry("a constant binding is malformed") from None
     elif kind == "import":
@@ -697,8 +608,7 @@ def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
         if "bindings" not in record:  # compiled here: describe its Python objects
             record["bindings"] = {name: describe_binding(name, value)
                                   for name, value in record.pop("constants").items()}
-        runtime = [piece for piece, mark in RUNTIME_MARKS.items() if mark in obj]
-        records.append({**record, "runtime": runtime, "blob": len(blobs), "ir": len(blobs) + 1})
+        records.append({**record, "blob": len(blobs), "ir": len(blobs) + 1})
         blobs.extend([obj, zlib.compress(ir_text.encode(), 1)])
 
     add(overload.symbol)
@@ -713,6 +623,7 @@ def _serialize(overload: Any, key: str, dispatcher: Any) -> bytes:
 
 def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
     from jitcore.compiler import Overload, Typed
+    from jitcore.targets.bindings import UnknownBinding
     from jitcore.targets.objcache import CachedLibrary, load_records
 
     meta, blobs = decode(data)
@@ -722,7 +633,10 @@ def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
     if meta["argtypes"] != [str(a) for a in argtypes]:
         raise CorruptEntry("the file belongs to another signature")
     sig = t.Signature(decode_type(meta["return_type"]), argtypes)
-    load_records(meta["objects"], blobs, resolve_binding, ensure_runtime_piece)
+    try:
+        load_records(meta["objects"], blobs, resolve_binding)
+    except UnknownBinding as exc:  # names a binding this jitcore does not have
+        raise CorruptEntry(str(exc)) from None
     own = next(r for r in meta["objects"] if meta["symbol"] in r["symbols"])
     library = CachedLibrary(blobs[own["ir"]])
     return Overload(sig, meta["symbol"], meta["wrapper"], Typed(None, sig),  # type: ignore

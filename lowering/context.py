@@ -8,7 +8,10 @@
 Python objects the code needs (exception classes, their arguments) are not
 embedded as addresses: each becomes a named global `jc.obj.<symbol>.<n>`
 that the target binds when it loads the code, so object code stays
-relocatable and cacheable (see `Context.py_constants`).
+relocatable and cacheable (see `Context.py_constants`). What belongs to the
+running process (NumPy's C API table, the random generator's thread key, BLAS)
+is read from an external global named in targets/bindings.py's table
+(`Context.process_global`); lowering never computes an address.
 """
 from __future__ import annotations
 
@@ -21,17 +24,10 @@ from jitcore.frontend.errors import LoweringError
 from jitcore.frontend.fastmath import llvm_flags
 from jitcore.typeinfer import types as t
 
-from .models import DUMMY, f64, i1, i32, is_compile_time_only, llvm_type, pyobj
+from .models import DUMMY, f64, i1, i8p, i32, is_compile_time_only, llvm_type, pyobj
 from .refcount import STRUCTS, holds_memory, parts
 
 _I32_ONE = ir.Constant(i32, 1)
-
-
-@dataclass(frozen=True)
-class RawAddress:
-    """A process-specific address (NumPy's C API table) for the target to bind to a global."""
-
-    address: int
 
 
 @dataclass
@@ -40,6 +36,8 @@ class ModuleInfo:
 
     # global name -> Python object, bound by the target when the code is loaded
     py_constants: dict[str, Any] = field(default_factory=dict)
+    # process bindings the code reads (names of targets/bindings.py's table)
+    bindings: set[str] = field(default_factory=set)
     # native symbols of other jitted functions this module calls
     called_symbols: set[str] = field(default_factory=set)
     # some function has alias versions (lowering/aliasing.py): worth unroll-and-jam
@@ -97,6 +95,17 @@ class Context:
             gv.initializer = ir.Constant(pyobj, None)
             self.py_constants[name] = obj
         return self.b.load(self.module.globals[name], name="pyconst")
+
+    def process_global(self, name: str) -> ir.GlobalVariable:
+        """The external global `name` of targets/bindings.py's table: a word (i8*) the
+        loader binds in each process. Recorded in `ModuleInfo.bindings`."""
+        self.info.bindings.add(name)
+        return process_global(self.module, name)
+
+    def process_function(self, name: str, ret: ir.Type, args: list[ir.Type]) -> ir.Function:
+        """A function the process provides under a binding name (the thread pool's)."""
+        self.info.bindings.add(name)
+        return self.declare(name, ret, args)
 
     # --- values ----------------------------------------------------------------------------
 
@@ -320,32 +329,25 @@ class Context:
 
 
 
+def process_global(module: ir.Module, name: str) -> ir.GlobalVariable:
+    """Declare (once) the external word `name`, defined by whoever loads the module."""
+    gv = module.globals.get(name)
+    if gv is None:
+        gv = ir.GlobalVariable(module, i8p, name)  # no initializer: `external global`
+    return gv  # type: ignore[no-any-return]
+
+
+NUMPY_API_GLOBAL = "jc.numpy.api"  # targets/bindings.py: NUMPY_API
 # NumPy's C API table: slot numbers from numpy/__multiarray_api.h (stable across 1.x and 2.x).
 NUMPY_API = {"PyArray_Type": 2, "PyArray_DescrFromType": 45, "PyArray_NewFromDescr": 94,
              "PyArray_SetBaseObject": 282}
 
 
 def numpy_api(ctx: Context, name: str, fnty: ir.FunctionType | None = None) -> ir.Value:
-    """Slot `name` of NumPy's C API table, read through a global bound when the code loads."""
+    """Slot `name` of NumPy's C API table, read through the process binding jc.numpy.api."""
     b = ctx.b
-    table_name = f"jc.numpy.api.{ctx.module.name}"  # one per module: globals must not collide
-    gv = ctx.module.globals.get(table_name)
-    if gv is None:
-        gv = ir.GlobalVariable(ctx.module, pyobj.as_pointer(), table_name)
-        gv.initializer = ir.Constant(pyobj.as_pointer(), None)
-        ctx.py_constants[table_name] = numpy_api_table()
-    table = b.load(gv, name="npy_api")
+    table = b.bitcast(b.load(ctx.process_global(NUMPY_API_GLOBAL)), pyobj.as_pointer(),
+                      name="npy_api")
     slot = b.load(b.gep(table, [ir.Constant(ir.IntType(64), NUMPY_API[name])], inbounds=True),
                   name=name)
     return b.bitcast(slot, fnty.as_pointer()) if fnty is not None else slot
-
-
-def numpy_api_table() -> Any:
-    """The address of NumPy's C API table (`_ARRAY_API`), wrapped for binding at load time."""
-    import ctypes
-
-    from numpy._core import _multiarray_umath  # type: ignore[attr-defined]
-
-    get = ctypes.pythonapi.PyCapsule_GetPointer
-    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    return RawAddress(get(_multiarray_umath._ARRAY_API, None))

@@ -67,13 +67,13 @@ def write_extension(machine: Any, lowered: Lowered, exports: list[Export], out: 
     """The CPython extension module `name` (and its object file) in `out`."""
     from . import aotglue
 
-    gemm = aotglue.gemm_names(lowered.modules)
-    glue = aotglue.python_glue(name, exports, lowered.constants, gemm)
+    used = aotglue.bindings_used(lowered.modules)
+    glue = aotglue.python_glue(name, exports, lowered.constants, used)
     obj = out / f"{name}.pyext.o"
     obj.write_bytes(emit_object(machine, [*lowered.modules, glue, *_pool(machine, lowered)],
                                 exported={f"PyInit_{name}"}, jam=lowered.alias_versions,
                                 strided=lowered.strided_versions))
-    libs = ["-ldl"] if gemm else []  # dlopen before glibc 2.34
+    libs = ["-ldl"] if used else []  # dlopen before glibc 2.34
     if lowered.uses_pool:
         libs.append("-lpthread")
     return {"extension": link(machine, obj, out / (name + extension_suffix(machine)),

@@ -1,20 +1,24 @@
 """Generated glue of ahead-of-time outputs (see targets.aot), as LLVM IR.
 
 Python extension module:
-    PyObject *PyInit_<name>(void)          binds every global the code reads (imports
-                                           classes by module and qualified name, builds
-                                           constants, fetches NumPy's _ARRAY_API capsule,
-                                           creates the random generator's pthread key),
-                                           then PyModule_Create2 with one METH_FASTCALL
+    PyObject *PyInit_<name>(void)          binds every global the code reads: Python
+                                           objects (imports classes by module and
+                                           qualified name, builds constants) and the
+                                           process bindings of targets/bindings.py's
+                                           table, defined here as cells (NumPy's
+                                           _ARRAY_API capsule, the random generator's
+                                           pthread key, NumPy's cblas), then
+                                           PyModule_Create2 with one METH_FASTCALL
                                            method per exported name
     PyObject *jc.aot.entry.<f>(self, args, nargs)
                                            checks array arguments (dtype, ndim, layout,
                                            writability) and, with several signatures, picks
                                            one; then calls the JIT's own wrapper
 BLAS (np.dot / @ on float32/float64):
-    scipy_cblas_?gemm64_                   defined here: the extension calls the OpenBLAS
-                                           NumPy bundles (found at PyInit), the C library
-                                           (and the extension without it) our own kernel
+    jc.blas.dgemm / jc.blas.sgemm          cells defined here: the extension's PyInit stores
+                                           scipy_cblas_?gemm64_ of the OpenBLAS NumPy bundles;
+                                           the C library (and the extension without it)
+                                           keeps our own kernel
 C library:
     int <f>(<args; arrays and complex by pointer>, <ret> *result)   0 = ok
     const char *<name>_error_type(void), *<name>_error_message(void)
@@ -29,12 +33,12 @@ from typing import Any
 
 from llvmlite import ir
 
-from jitcore.lowering.context import RawAddress
 from jitcore.lowering.emit import native_function_type
 from jitcore.lowering import runtime
 from jitcore.lowering.models import f64, i1, i8, i8p, i32, i64, llvm_type, pyobj
 from jitcore.typeinfer import types as t
 
+from . import bindings
 from .nativecall import (
     _ALIASES,
     _ALIGNED,
@@ -55,7 +59,12 @@ STATS = runtime.STATS  # the allocation counters, one definition per loaded imag
 
 
 def _cstring(module: ir.Module, text: str, name: str = "jc.aot.str") -> ir.Value:
-    data = bytearray(text.encode()) + b"\0"
+    return _cbytes(module, text.encode(), name)
+
+
+def _cbytes(module: ir.Module, raw: bytes, name: str = "jc.aot.str") -> ir.Value:
+    """A pointer to a private constant copy of `raw`, NUL-terminated."""
+    data = bytearray(raw) + b"\0"
     gv = ir.GlobalVariable(module, ir.ArrayType(i8, len(data)), module.get_unique_name(name))
     gv.linkage = "private"
     gv.global_constant = True
@@ -81,35 +90,27 @@ def _external(module: ir.Module, name: str, ty: ir.Type) -> ir.GlobalVariable:
 # --- the Python extension module -------------------------------------------------------------
 
 def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
-                gemm: list[str] | None = None) -> ir.Module:
-    """The extension's PyInit and entries; `gemm`: the cblas functions the code calls."""
+                used: list[str] | None = None) -> ir.Module:
+    """The extension's PyInit and entries; `used`: the process bindings the code reads."""
     module = ir.Module(f"jc.aot.{name}.init")
     runtime.define_stats(module)
-    blas_cells = blas_glue(module, gemm or [], lookup=True)
-    api = ir.GlobalVariable(module, pyobj.as_pointer(), "jc.numpy.api.jc.aot.glue")
-    api.initializer = ir.Constant(pyobj.as_pointer(), None)
+    read = set(used or [])
+    cells = _define_cells(module, sorted(read | {bindings.NUMPY_API}))  # entries check arrays
     by_name: dict[str, list[Any]] = {}
     for e in sorted(exports, key=_scalar_rank):  # the narrowest signature is tried first
         by_name.setdefault(e.name, []).append(e)
+    api = cells[bindings.NUMPY_API]
     entries = {n: _entry(module, n, sigs, api) for n, sigs in by_name.items()}
     fn = ir.Function(module, ir.FunctionType(pyobj, []), f"PyInit_{name}")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     fail = fn.append_basic_block("fail")
     binder = _Binder(module, b, fail)
-    needs_numpy = any(isinstance(v, RawAddress) and n.startswith("jc.numpy.api.")
-                      for n, v in constants.items()) or any(
-        isinstance(a, t.Array) for e in exports for a in e.argtypes)
-    table = binder.numpy_api() if needs_numpy else None
-    if table is not None:
-        b.store(table, api)
-    if blas_cells:
-        resolve_blas(binder, blas_cells)
+    arrays = any(isinstance(a, t.Array) for e in exports for a in [*e.argtypes, e.ret])
+    for cell_name, cell in cells.items():
+        if cell_name in read or cell_name == bindings.NUMPY_API and arrays:
+            binder.process(cell_name, cell)  # NumPy is imported only when something needs it
     for gname, value in constants.items():
-        slot = _external(module, gname, i8p if isinstance(value, RawAddress) else pyobj)
-        if isinstance(value, RawAddress):
-            b.store(b.bitcast(binder.raw(gname, table), slot.value_type), slot)
-        else:
-            b.store(binder.object(value), slot)
+        b.store(binder.object(value), _external(module, gname, pyobj))
     b.ret(b.call(_declare(module, "PyModule_Create2", pyobj, [pyobj, i32]),
                  [b.bitcast(_module_def(module, name, entries), pyobj),
                   ir.Constant(i32, _PYTHON_API_VERSION)]))
@@ -118,13 +119,39 @@ def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
     return module
 
 
+def bindings_used(modules: list[ir.Module]) -> list[str]:
+    """The process bindings (targets/bindings.py) the lowered modules read."""
+    used = set()
+    for mod in modules:
+        for name in bindings.PROCESS:
+            value = mod.globals.get(name)
+            if isinstance(value, ir.Function) and value.is_declaration or isinstance(
+                    value, ir.GlobalVariable) and value.initializer is None:
+                used.add(name)
+    return sorted(used)
+
+
+def _define_cells(module: ir.Module, names: list[str]) -> dict[str, ir.GlobalVariable]:
+    """The cells of the cell bindings in `names`, defined here: null, or our own cblas
+    kernel for BLAS (PyInit may store NumPy's instead)."""
+    cells = {}
+    for name in names:
+        if not bindings.PROCESS[name].cell:
+            continue
+        cell = ir.GlobalVariable(module, i8p, name)
+        gemm = _GEMM.get(name)
+        cell.initializer = (_own_gemm(module, f"jc.aot.gemm.{name}", gemm).bitcast(i8p)
+                            if gemm is not None else ir.Constant(i8p, None))
+        cells[name] = cell
+    return cells
+
+
 class _Binder:
     """Emits, inside PyInit, the code that produces each bound value (NULL -> fail)."""
 
     def __init__(self, module: ir.Module, b: ir.IRBuilder, fail: ir.Block) -> None:
         self.module, self.b, self.fail = module, b, fail
         self.imported: dict[str, ir.Value] = {}
-        self.key_cell: ir.GlobalVariable | None = None
 
     def check(self, value: ir.Value) -> ir.Value:
         b = self.b
@@ -158,62 +185,65 @@ class _Binder:
                                      [capsule, ir.Constant(i8p, None)]))
         return b.bitcast(table, pyobj.as_pointer())
 
-    def raw(self, gname: str, table: ir.Value | None) -> ir.Value:
-        if gname.startswith("jc.numpy.api."):
-            assert table is not None
-            return self.b.bitcast(table, i8p)
-        if gname.startswith("jc.random.key."):
-            return self.b.bitcast(self.random_key(), i8p)
-        raise NotImplementedError(gname)
-
-    def random_key(self) -> ir.Value:
-        if self.key_cell is None:
-            self.key_cell = ir.GlobalVariable(self.module, i32, "jc.aot.random_key")
-            self.key_cell.initializer = ir.Constant(i32, 0)
-            self.key_cell.linkage = "internal"
-            free = _declare(self.module, "free", ir.VoidType(), [i8p])
-            self.call("pthread_key_create", i32, [i32.as_pointer(), i8p],
-                      [self.key_cell, self.b.bitcast(free, i8p)])
-        return self.key_cell
+    def process(self, name: str, cell: ir.GlobalVariable) -> None:
+        """Store in `cell` what targets/bindings.py's resolver for `name` computes."""
+        b = self.b
+        if name == bindings.NUMPY_API:
+            b.store(b.bitcast(self.numpy_api(), i8p), cell)
+        elif name == bindings.RANDOM_KEY:
+            b.store(_new_random_key(self.module, b), cell)
+        elif name in bindings.BLAS_SYMBOLS:
+            resolve_blas(self, cell, bindings.BLAS_SYMBOLS[name])
+        else:
+            raise NotImplementedError(f"no AOT form of the process binding {name}")
 
     def object(self, value: Any) -> ir.Value:
-        """A new (immortal) reference to `value`, built or imported at init."""
-        b = self.b
-        if value is None or isinstance(value, bool):
-            name = {None: "_Py_NoneStruct", True: "_Py_TrueStruct", False: "_Py_FalseStruct"}
-            obj = b.bitcast(_external(self.module, name[value], i8), pyobj)
-            self.call("Py_IncRef", ir.VoidType(), [pyobj], [obj])
-            return obj
-        if type(value) is int and -2**63 <= value < 2**63:
-            return self.check(self.call("PyLong_FromLongLong", pyobj, [i64],
-                                        [ir.Constant(i64, value)]))
-        if type(value) is float:
-            return self.check(self.call("PyFloat_FromDouble", pyobj, [f64],
-                                        [ir.Constant(f64, value)]))
-        if type(value) is complex:
-            return self.check(self.call("PyComplex_FromDoubles", pyobj, [f64, f64],
-                                        [ir.Constant(f64, value.real),
-                                         ir.Constant(f64, value.imag)]))
-        if type(value) is str:
-            size = ir.Constant(i64, len(value.encode()))
-            return self.check(self.call("PyUnicode_FromStringAndSize", pyobj, [i8p, i64],
-                                        [_cstring(self.module, value), size]))
-        if type(value) is tuple:
-            tup = self.check(self.call("PyTuple_New", pyobj, [i64],
-                                       [ir.Constant(i64, len(value))]))
-            for i, item in enumerate(value):
-                self.call("PyTuple_SetItem", i32, [pyobj, i64, pyobj],
-                          [tup, ir.Constant(i64, i), self.object(item)])
-            return tup
-        module = getattr(value, "__module__", None)
-        qualname = getattr(value, "__qualname__", None)
-        if not module or not qualname or "<" in qualname:
-            raise NotImplementedError(f"cannot rebuild {value!r} in an extension module")
-        obj = self.import_module(module)
-        for part in qualname.split("."):
+        """A new (immortal) reference to `value`, found at init from the plain data that
+        describes it in the cache too (targets/bindings.py's describe_object)."""
+        try:
+            desc = bindings.describe_object(value)
+        except bindings.NotRebindable as exc:
+            raise NotImplementedError(f"cannot rebuild {value!r} in an extension module: "
+                                      f"{exc}") from None
+        if desc["kind"] == "const":
+            return self.constant(desc["value"])
+        obj = self.import_module(desc["module"])
+        for part in desc["qualname"].split("."):
             obj = self.check(self.call("PyObject_GetAttrString", pyobj, [pyobj, i8p],
                                        [obj, _cstring(self.module, part)]))
         return obj
+
+    def constant(self, data: Any) -> ir.Value:
+        """A new reference to the constant `data` describes (bindings' const encoding)."""
+        b = self.b
+        if data is None or isinstance(data, bool):
+            name = {None: "_Py_NoneStruct", True: "_Py_TrueStruct", False: "_Py_FalseStruct"}
+            obj = b.bitcast(_external(self.module, name[data], i8), pyobj)
+            self.call("Py_IncRef", ir.VoidType(), [pyobj], [obj])
+            return obj
+        ((kind, value),) = data.items()
+        if kind == "int":  # any size, from its decimal text
+            return self.check(self.call("PyLong_FromString", pyobj, [i8p, i8p, i32],
+                                        [_cstring(self.module, value), ir.Constant(i8p, None),
+                                         ir.Constant(i32, 10)]))
+        if kind == "float":
+            return self.check(self.call("PyFloat_FromDouble", pyobj, [f64],
+                                        [ir.Constant(f64, float(value))]))
+        if kind == "complex":
+            return self.check(self.call("PyComplex_FromDoubles", pyobj, [f64, f64],
+                                        [ir.Constant(f64, float(value[0])),
+                                         ir.Constant(f64, float(value[1]))]))
+        if kind in ("str", "bytes"):
+            raw = value.encode() if kind == "str" else bytes.fromhex(value)
+            make = "PyUnicode_FromStringAndSize" if kind == "str" else "PyBytes_FromStringAndSize"
+            return self.check(self.call(make, pyobj, [i8p, i64],
+                                        [_cbytes(self.module, raw), ir.Constant(i64, len(raw))]))
+        assert kind == "tuple", kind
+        tup = self.check(self.call("PyTuple_New", pyobj, [i64], [ir.Constant(i64, len(value))]))
+        for i, item in enumerate(value):
+            self.call("PyTuple_SetItem", i32, [pyobj, i64, pyobj],
+                      [tup, ir.Constant(i64, i), self.constant(item)])
+        return tup
 
 
 def _scalar_rank(e: Any) -> int:
@@ -287,7 +317,8 @@ def _accepts(module: ir.Module, b: ir.IRBuilder, obj: ir.Value, ty: t.Type,
     if isinstance(ty, t.Array):
         import numpy as np
 
-        array_type = b.load(b.gep(b.load(api), [ir.Constant(i64, 2)]))
+        table = b.bitcast(b.load(api), pyobj.as_pointer())
+        array_type = b.load(b.gep(table, [ir.Constant(i64, 2)]))
         subtype = _declare(module, "PyType_IsSubtype", i32, [pyobj, pyobj])
         is_array = b.or_(b.icmp_unsigned("==", ob_type, array_type),
                          b.icmp_signed("!=", b.call(subtype, [ob_type, array_type]),
@@ -363,20 +394,17 @@ def c_glue(name: str, exports: list[Any], lowered: Any) -> ir.Module:
             gv = mod.globals.get(gname)
             if not isinstance(gv, ir.GlobalVariable) or gv.initializer is None:
                 continue  # declared here, defined (and bound) by the module that owns it
-            if isinstance(value, RawAddress):
-                if gname.startswith("jc.random.key."):
-                    gv.initializer = _external(mod, "jc.aot.random_key", i32)
-                continue  # NumPy's table: only array boxing reads it, never in C
             gv.initializer = _cstring(mod, _c_text(value), "jc.aot.cname")
-    cell = ir.GlobalVariable(module, i32, "jc.aot.random_key")
-    cell.initializer = ir.Constant(i32, 0)
-    _random_key_constructor(module, cell)
+    # process bindings: NumPy's table stays null (only array boxing reads it, never in C),
+    # BLAS is our own kernel, the random key is made by a constructor
+    cells = _define_cells(module, bindings_used(lowered.modules))
+    if bindings.RANDOM_KEY in cells:
+        _random_key_constructor(module, cells[bindings.RANDOM_KEY])
     _error_record(module, name)
     if lowered.uses_pool:
         _pool_stubs(module)
     for e in exports:
         _c_shim(module, e)
-    blas_glue(module, gemm_names(lowered.modules), lookup=False)  # no NumPy: our kernel
     return module
 
 
@@ -389,13 +417,21 @@ def _c_text(value: Any) -> str:
     return repr(value)
 
 
+def _new_random_key(module: ir.Module, b: ir.IRBuilder) -> ir.Value:
+    """pthread_key_create(&key, free), as targets/bindings.py's random_key: the key as a word."""
+    key = b.alloca(i32, name="random.key")
+    b.store(ir.Constant(i32, 0), key)
+    free = _declare(module, "free", ir.VoidType(), [i8p])
+    b.call(_declare(module, "pthread_key_create", i32, [i32.as_pointer(), i8p]),
+           [key, b.bitcast(free, i8p)])
+    return b.inttoptr(b.zext(b.load(key), i64), i8p)
+
+
 def _random_key_constructor(module: ir.Module, cell: ir.GlobalVariable) -> None:
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), []), "jc.aot.init")
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    free = _declare(module, "free", ir.VoidType(), [i8p])
-    b.call(_declare(module, "pthread_key_create", i32, [i32.as_pointer(), i8p]),
-           [cell, b.bitcast(free, i8p)])
+    b.store(_new_random_key(module, b), cell)
     b.ret_void()
     entry_ty = ir.LiteralStructType([i32, fn.type, i8p])
     ctors = ir.GlobalVariable(module, ir.ArrayType(entry_ty, 1), "llvm.global_ctors")
@@ -596,51 +632,10 @@ def c_header(name: str, exports: list[Any]) -> str:
 
 # --- BLAS: np.dot / @ in ahead-of-time outputs ----------------------------------------------
 
-# cblas_?gemm with 64-bit integers, as lowering.impls.linalg calls it (NumPy's scipy-openblas).
-_GEMM_NAMES = {"scipy_cblas_dgemm64_": f64, "scipy_cblas_sgemm64_": ir.FloatType()}
+# the element type of each BLAS binding's cblas_?gemm (lowering.impls.linalg calls it)
+_GEMM = {bindings.BLAS_DGEMM: f64, bindings.BLAS_SGEMM: ir.FloatType()}
 _NO_TRANS = 111
 _RTLD_LAZY, _RTLD_NOLOAD = 0x1, 0x4
-
-
-def gemm_names(modules: list[ir.Module]) -> list[str]:
-    """The BLAS functions the lowered code calls (declared, not defined, in `modules`)."""
-    used = set()
-    for mod in modules:
-        for name in _GEMM_NAMES:
-            fn = mod.globals.get(name)
-            if isinstance(fn, ir.Function) and fn.is_declaration:
-                used.add(name)
-    return sorted(used)
-
-
-def blas_glue(module: ir.Module, names: list[str], lookup: bool) -> list[ir.GlobalVariable]:
-    """Define each cblas function in `names` in `module`, as the code calls it.
-
-    With `lookup` (the extension module), a call goes to the library NumPy itself uses,
-    whose address PyInit stores in the returned pointer globals (`resolve_blas`); where
-    it is not found, and always in the C library, to `jc.aot.gemm.<name>`, a kernel of
-    our own (row-major i-k-j loops that LLVM vectorises; no blocking).
-    """
-    cells = []
-    for name in names:
-        fty = _GEMM_NAMES[name]
-        fnty = _gemm_type(fty)
-        own = _own_gemm(module, f"jc.aot.gemm.{name}", fty)
-        fn = ir.Function(module, fnty, name)
-        b = ir.IRBuilder(fn.append_basic_block("entry"))
-        if lookup:
-            cell = ir.GlobalVariable(module, fnty.as_pointer(), f"jc.aot.blas.{name}")
-            cell.initializer = ir.Constant(cell.value_type, None)
-            cell.linkage = "internal"
-            cells.append(cell)
-            target = b.load(cell, name="blas")
-            found = b.icmp_unsigned("!=", target, ir.Constant(target.type, None))
-            with b.if_then(found, likely=True):
-                b.call(target, fn.args)
-                b.ret_void()
-        b.call(own, fn.args)
-        b.ret_void()
-    return cells
 
 
 def _gemm_type(fty: ir.Type) -> ir.FunctionType:
@@ -713,13 +708,14 @@ class _loop:
         b.position_at_end(self.exit)
 
 
-def resolve_blas(binder: _Binder, cells: list[ir.GlobalVariable]) -> None:
-    """In PyInit: find each cblas function in the libraries NumPy's core module links.
+def resolve_blas(binder: _Binder, cell: ir.GlobalVariable, symbol: str) -> None:
+    """In PyInit: find `symbol` in the libraries NumPy's core module links; store it in `cell`.
 
     dlopen(RTLD_NOLOAD) of numpy._core._multiarray_umath's own file gives a handle on the
     loaded module; dlsym through it searches its dependencies, among them the OpenBLAS
-    NumPy bundles (loaded RTLD_LOCAL, so invisible to a plain dlsym). Anything missing
-    leaves the cell null: calls then use our own kernel. Never fails the import.
+    NumPy bundles (loaded RTLD_LOCAL, so invisible to a plain dlsym), as
+    targets/bindings.py's blas_function does in the JIT. Anything missing leaves the cell
+    as it was: calls then use our own kernel. Never fails the import.
     """
     b, module = binder.b, binder.module
     imp = _declare(module, "PyImport_ImportModule", pyobj, [i8p])
@@ -744,11 +740,10 @@ def resolve_blas(binder: _Binder, cells: list[ir.GlobalVariable]) -> None:
     b.position_at_end(has_text)  # (dlopen(NULL) would be the main program)
     handle = binder.call("dlopen", i8p, [i8p, i32],
                          [path, ir.Constant(i32, _RTLD_LAZY | _RTLD_NOLOAD)])
-    for cell in cells:
-        symbol = cell.name[len("jc.aot.blas."):]
-        with b.if_then(b.icmp_unsigned("!=", handle, ir.Constant(i8p, None))):
-            found = binder.call("dlsym", i8p, [i8p, i8p], [handle, _cstring(module, symbol)])
-            b.store(b.bitcast(found, cell.value_type), cell)
+    with b.if_then(b.icmp_unsigned("!=", handle, ir.Constant(i8p, None))):
+        found = binder.call("dlsym", i8p, [i8p, i8p], [handle, _cstring(module, symbol)])
+        b.store(b.select(b.icmp_unsigned("!=", found, ir.Constant(i8p, None)), found,
+                         b.load(cell)), cell)
     b.branch(done)
     b.position_at_end(done)
     binder.call("PyErr_Clear", ir.VoidType(), [], [])  # a missing module or path: no BLAS

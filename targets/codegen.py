@@ -8,7 +8,9 @@ A callee's optimised IR is linked into its caller as `available_externally`
 copies, so LLVM can inline small jitted functions (a call in a hot loop
 costs nothing) while the callee's own code is emitted once, by its module.
 Python constants named by the module (`ModuleInfo.py_constants`) are bound
-to their globals right after code generation, before anything runs.
+to their globals right after code generation, before anything runs; the
+process bindings it reads (`ModuleInfo.bindings`, targets/bindings.py) are
+given to LLVM by name before the module is added.
 """
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ import llvmlite.binding as llvm
 from llvmlite import ir
 
 from jitcore.frontend.errors import CompilerBug
-from jitcore.lowering.context import ModuleInfo, RawAddress
+from jitcore.lowering.context import ModuleInfo
 
+from . import bindings
+from .bindings import RawAddress
 from .machine import host_cpu, host_target_machine, jit_engine, lock
 from .specialise import specialise
 
@@ -158,7 +162,7 @@ def load_module(module: ir.Module, info: ModuleInfo, opt: int,
     _ensure_runtime()
     mod = parse(module, list(inline_from))
     optimise(mod, opt, jam=info.alias_versions, strided=info.strided_versions)
-    defines = _check_resolvable(mod)
+    defines = _check_resolvable(mod, info)
     lib = LoadedModule(mod, info, ir_text=str(mod), defines=defines)
     with lock():
         jit_engine().add_module(mod)
@@ -197,10 +201,12 @@ def discard_pending() -> None:
         _promised.clear()
 
 
-def _check_resolvable(mod: Any) -> set[str]:
+def _check_resolvable(mod: Any, info: ModuleInfo) -> set[str]:
     """LLVM aborts the process on an unresolved symbol; refuse such modules instead.
 
-    Returns the names the module defines.
+    Process bindings (targets/bindings.py) the module reads are published to LLVM first;
+    an external global that is not one is a compiler bug. Returns the names the module
+    defines.
     """
     own: set[str] = set()
     needed: list[str] = []
@@ -208,8 +214,18 @@ def _check_resolvable(mod: Any) -> set[str]:
         name = fn.name
         if not fn.is_declaration:
             own.add(name)
+        elif name in bindings.PROCESS:
+            info.bindings.add(name)
         elif not name.startswith("llvm."):
             needed.append(name)
+    for gv in mod.global_variables:
+        if not gv.is_declaration:
+            own.add(gv.name)
+        elif gv.name in bindings.PROCESS:
+            info.bindings.add(gv.name)
+        elif gv.name not in _defined:
+            needed.append(gv.name)
+    bindings.publish(info.bindings)
     for name in needed:
         if name in own or name in _defined or name in _promised:
             continue

@@ -7,9 +7,10 @@
 A cache hit must cost milliseconds, and importing llvmlite.binding alone costs ~40 ms,
 so objects are loaded here by a small ELF linker: sections are copied into fresh
 pages, relocations applied, symbols resolved against (1) objects this loader
-already loaded, (2) the shared runtime cell `jc.rt.stats`, (3) modules in the MCJIT
-engine when LLVM is loaded, (4) the process (CPython's C API, libm, libc, BLAS once
-made global). The JIT target machine uses the large code model, so MCJIT objects
+already loaded, (2) the process bindings of targets/bindings.py (NumPy's API table,
+BLAS, the random generator's key, the thread pool, the counters `jc.rt.stats`), (3)
+modules in the MCJIT engine when LLVM is loaded, (4) the process (CPython's C API,
+libm, libc). The JIT target machine uses the large code model, so MCJIT objects
 relocate with absolute 64-bit words (R_X86_64_64) and section-relative PC64 words;
 the PC32 / GOT forms of small-model code are handled too. Other machines or object
 formats fall back to LLVM's own loader (`ExecutionEngine.add_object_file`). Either
@@ -30,6 +31,8 @@ from _thread import RLock  # threading.RLock, without importing threading (cache
 from collections.abc import Callable
 from functools import cache
 from typing import Any
+
+from . import bindings
 
 STATS = "jc.rt.stats"  # lowering.runtime.STATS, repeated to keep this module light
 _lock = RLock()
@@ -115,8 +118,8 @@ def load_libmvec() -> bool:
 
 def process_symbol(name: str) -> int:
     """The address of a symbol of the process (C API, libc, libm, global libraries)."""
-    if name == STATS:
-        return stats_address()
+    if name in bindings.PROCESS:  # NumPy's API table, BLAS, the pool, jc.rt.stats, ...
+        return bindings.address(name)
     if name.startswith("_ZGV"):  # glibc's vector math (fastmath code): loaded on first use
         load_libmvec()
     try:
@@ -444,16 +447,17 @@ def is_defined(symbol: str) -> bool:
 
 
 def load_records(records: list[dict[str, Any]], blobs: list[bytes],
-                 resolve_binding: Callable[[dict[str, Any]], tuple[Any, int]],
-                 ensure_piece: Callable[[str], None]) -> None:
+                 resolve_binding: Callable[[dict[str, Any]], tuple[Any, int]]) -> None:
     """Load the objects of a cache entry that this process does not have yet, and bind
-    their globals. Everything that can fail runs before any object is loaded."""
+    their globals. Everything that can fail runs before any object is loaded: the process
+    bindings each object reads ("process": names of targets/bindings.py's table, which
+    raises UnknownBinding for another name) are resolved first."""
     todo = [r for r in records if not is_defined(r["symbols"][0])]
     for record in todo:  # no runtime piece is set up for an object no loader may take
         check_object(blobs[record["blob"]])
     for record in todo:
-        for piece in record["runtime"]:
-            ensure_piece(piece)
+        for name in record["process"]:
+            bindings.address(name)
     values = [{name: resolve_binding(desc) for name, desc in r["bindings"].items()}
               for r in todo]
     addresses = load_objects([(blobs[r["blob"]], [*r["symbols"], *r["bindings"]])
@@ -470,8 +474,9 @@ def load_records(records: list[dict[str, Any]], blobs: list[bytes],
 def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
     """What a cache entry needs to hold for the code of `symbol`, and the callees it calls.
 
-    The record has "symbols", "object", "ir" and either "constants" (objects to
-    describe) or "bindings" (already described, for code that came from the cache).
+    The record has "symbols", "object", "ir", "process" (the process bindings the code
+    reads, by name) and either "constants" (objects to describe) or "bindings" (already
+    described, for code that came from the cache).
     """
     import zlib
 
@@ -479,7 +484,8 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
 
     if symbol in _records:
         record, obj, ir_blob = _records[symbol]
-        rec = {k: v for k, v in record.items() if k in ("symbols", "bindings", "callees")}
+        rec = {k: v for k, v in record.items()
+               if k in ("symbols", "bindings", "process", "callees")}
         return {**rec, "object": obj, "ir": zlib.decompress(ir_blob).decode()}, set(
             record.get("callees", ()))
     compiler = sys.modules.get("jitcore.compiler")
@@ -491,7 +497,7 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
     callees = set(info.called_symbols)
     return {"symbols": [symbol, overload.wrapper_symbol], "object": obj,
             "ir": overload.library.ir_text, "constants": dict(info.py_constants),
-            "callees": sorted(callees)}, callees
+            "process": sorted(info.bindings), "callees": sorted(callees)}, callees
 
 
 class CachedLibrary:

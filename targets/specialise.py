@@ -8,6 +8,11 @@ one. This module gives them that form, before LLVM optimises (and inlines) the m
 - int(float): lowering emits the truncation and its out-of-range test as a small
   internal, always-inlined function with a portable body; on x86-64 the body becomes
   cvttsd2si and one integer compare. Both compute exactly the same thing.
+- np.int8(x) and its siblings on a float: lowering emits C's cast as a small internal,
+  always-inlined function per type pair (lowering/impls/npscalars.py) whose portable body
+  saturates, as AArch64's fcvtzs/fcvtzu do; on x86-64 the body becomes what C compilers
+  emit there, whose out-of-range answer is cvttsd2si's INT_MIN (NumPy's answers on each
+  machine: these differ where C leaves the result undefined).
 - Math functions under fastmath (calls carrying `afn`): each call site is told, with the
   `vector-function-abi-variant` attribute, which of glibc's libmvec functions computes
   4 or 8 of them at once (_ZGVdN4v_exp on AVX2, _ZGVeN8v_exp on AVX-512), so the loop
@@ -23,7 +28,7 @@ from functools import cache
 
 from llvmlite import ir
 
-from jitcore.lowering.impls.builtins import TRUNCATE_HELPER
+from jitcore.lowering.impls.builtins import CAST_HELPER, TRUNCATE_HELPER
 
 from .objcache import load_libmvec
 
@@ -55,6 +60,9 @@ def specialise(module: ir.Module, triple: str, features: str = "") -> None:
         helper = module.globals.get(f"{TRUNCATE_HELPER}.{suffix}")
         if isinstance(helper, ir.Function) and helper.blocks:
             _x86_truncate(module, helper, vector, intrinsic)
+    for fn in list(module.functions):
+        if fn.name.startswith(f"{CAST_HELPER}.") and fn.blocks:
+            _x86_numpy_cast(fn)
 
 
 def _x86_truncate(module: ir.Module, helper: ir.Function, vector: ir.VectorType,
@@ -77,6 +85,41 @@ def _x86_truncate(module: ir.Module, helper: ir.Function, vector: ir.VectorType,
     pair = helper.function_type.return_type
     out = b.insert_value(ir.Constant(pair, ir.Undefined), result, 0)
     b.ret(b.insert_value(out, suspect, 1))
+
+
+def _x86_numpy_cast(helper: ir.Function) -> None:
+    """C's cast of a float to `jc.npcast.<src>.<int type>` as x86-64 compilers emit it.
+
+    To int8..int32, uint8 and uint16 through a signed 32-bit truncation, to int64 and
+    uint32 through a 64-bit one, to uint64 through the unsigned sequence (below 2**63 a
+    signed conversion; from 2**63 on, convert x - 2**63 and set the top bit back). A value
+    outside the intermediate range, and nan, becomes cvttsd2si's INT_MIN before narrowing:
+    np.int32(nan) is -2**31, np.int8(1e10) is 0, np.uint64(-1.0) is 2**64 - 1. LLVM's
+    fptosi is poison out of range, so each conversion guards it and yields INT_MIN itself.
+    """
+    dst = helper.name.rsplit(".", 1)[1]
+    signed, bits = not dst.startswith("u"), int(dst.rsplit("int", 1)[1])
+    helper.blocks = []
+    b = ir.IRBuilder(helper.append_basic_block("entry"))
+    (x,) = helper.args
+    if bits == 64 and not signed:
+        top = ir.Constant(x.type, 2.0 ** 63)
+        high = b.xor(_cvtt(b, b.fsub(x, top), 64), ir.Constant(_i64, 1 << 63))
+        b.ret(b.select(b.fcmp_ordered(">=", x, top), high, _cvtt(b, x, 64)))
+        return
+    via = 32 if bits < 32 or bits == 32 and signed else 64
+    value = _cvtt(b, x, via)
+    b.ret(b.trunc(value, ir.IntType(bits)) if bits < via else value)
+
+
+def _cvtt(b: ir.IRBuilder, x: ir.Value, bits: int) -> ir.Value:
+    """cvttsd2si: `x` truncated to a signed `bits`-bit integer, INT_MIN when out of range."""
+    limit = 2.0 ** (bits - 1)  # exact in float32 and float64
+    in_range = b.and_(b.fcmp_ordered(">=", x, ir.Constant(x.type, -limit)),
+                      b.fcmp_ordered("<", x, ir.Constant(x.type, limit)))
+    safe = b.select(in_range, x, ir.Constant(x.type, 0.0))
+    ity = ir.IntType(bits)
+    return b.select(in_range, b.fptosi(safe, ity), ir.Constant(ity, -(1 << (bits - 1))))
 
 
 def _vector_math(module: ir.Module, isas: list[tuple[str, str, int]]) -> None:

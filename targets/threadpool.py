@@ -481,6 +481,12 @@ def ensure_pool() -> None:
         _loaded = True
 
 
+def pool_address(name: str) -> int:
+    """The address of an entry point generated code calls (RUN, NCHUNKS), pool loaded."""
+    ensure_pool()
+    return _addresses[name]
+
+
 def _load_cached() -> dict[str, int]:
     """The pool's object code from the user cache (built once per machine, keyed by the
     environment and this file's text), loaded by targets/objcache.py: no LLVM on a hit.

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from llvmlite import ir
 
 from jitcore.lowering import arraymodel as am
-from jitcore.lowering.context import ModuleInfo, RawAddress
+from jitcore.lowering.context import ModuleInfo
 from jitcore.lowering.emit import native_function_type
 from jitcore.lowering.models import i1, i8, i8p, i32, i64, llvm_type, void
 from jitcore.typeinfer import types as t
 
 from . import threadpool
+from .bindings import RawAddress
 
 LOOP_TYPE = ir.FunctionType(void, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
 BODY_TYPE = ir.FunctionType(i32, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])

@@ -136,6 +136,8 @@ def len_(ctx: Context, sig: t.Signature, obj: ir.Value) -> ir.Value:
 # --- numeric builtins ------------------------------------------------------------------------
 
 TRUNCATE_HELPER = "jc.fptosi.checked"  # + ".f64" / ".f32"; targets/specialise.py knows it
+# np.int8(x) of a float x and its siblings (npscalars.py), + ".f64.int8" etc.; likewise
+CAST_HELPER = "jc.npcast"
 
 
 def float_to_int(ctx: Context, x: ir.Value, dst: ir.Type = i64, nonneg: bool = False) -> ir.Value:

@@ -1,23 +1,20 @@
 """Products and norms: np.dot and @ through the BLAS NumPy already loaded, np.linalg.norm.
 
-    a @ b   (float32/float64)  cblas_?gemm of NumPy's scipy-openblas (ILP64 symbols such as
-                               scipy_cblas_dgemm64_), called by name: operands whose memory
-                               is row- or column-major with a usable leading dimension go
-                               straight in (transposed if need be), others are copied first
+    a @ b   (float32/float64)  cblas_?gemm of NumPy's scipy-openblas (ILP64, such as
+                               scipy_cblas_dgemm64_), called through the process binding
+                               jc.blas.dgemm / jc.blas.sgemm: operands whose memory is row-
+                               or column-major with a usable leading dimension go straight
+                               in (transposed if need be), others are copied first; where
+                               the binding is null (no such BLAS here), the triple loop
     a @ b   (other dtypes)     a triple loop in the result dtype
 
 Every case is a matrix product: a 1-d left operand is a 1 x k row, a 1-d right operand
-a k x 1 column, and the result drops those axes. The library is found among NumPy's
-own files and made global with dlopen(RTLD_GLOBAL), so the JIT resolves its symbols
-like libm's; no address is embedded in the code.
+a k x 1 column, and the result drops those axes. Which library provides the function is
+the loader's business (targets/bindings.py); the code reads its address from the binding.
 """
 from __future__ import annotations
 
-import ctypes
-import glob
-import os
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -37,30 +34,8 @@ from .reductions import arith
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
-@cache
-def blas_prefix() -> str | None:
-    """The symbol prefix of NumPy's CBLAS once its library is global ('scipy_cblas_'), or None."""
-    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    candidates = sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so*")))
-    candidates += _loaded_blas()
-    for path in candidates:
-        try:
-            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
-        except OSError:
-            continue
-        if hasattr(lib, "scipy_cblas_dgemm64_") and hasattr(lib, "scipy_cblas_sgemm64_"):
-            return "scipy_cblas_"
-    return None
-
-
-def _loaded_blas() -> list[str]:
-    """Paths of openblas libraries mapped into this process (NumPy from elsewhere)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas64_" in line}
-    except OSError:
-        return []
-    return sorted(p for p in paths if p.startswith("/"))
+# process bindings (targets/bindings.py): the cblas function's address, or null
+BLAS_GEMM = {t.float64: "jc.blas.dgemm", t.float32: "jc.blas.sgemm"}
 
 
 @dataclass
@@ -121,8 +96,14 @@ def product(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.Array, bv
     size = _itemsize(dtype)
     C = Matrix(c_data, A.rows, B.cols, b.mul(B.cols, ir.Constant(i64, size)),
                ir.Constant(i64, size))
-    if dtype in (t.float32, t.float64) and a_ty.dtype == dtype == b_ty.dtype and blas_prefix():
-        _gemm(ctx, dtype, A, B, C)
+    if dtype in BLAS_GEMM and a_ty.dtype == dtype == b_ty.dtype:
+        gemm = b.load(ctx.process_global(BLAS_GEMM[dtype]), name="gemm")
+        with b.if_else(b.icmp_unsigned("!=", gemm, ir.Constant(i8p, None)),
+                       likely=True) as (blas, loops):
+            with blas:
+                _gemm(ctx, dtype, gemm, A, B, C)
+            with loops:
+                _loop_product(ctx, a_ty.dtype, b_ty.dtype, dtype, A, B, C)
     else:
         _loop_product(ctx, a_ty.dtype, b_ty.dtype, dtype, A, B, C)
     if out is not None:
@@ -218,7 +199,9 @@ def _fits(b: ir.IRBuilder, stride: ir.Value, count: ir.Value, isz: ir.Value) -> 
     return b.and_(whole, b.icmp_signed(">=", stride, b.mul(count, isz)))
 
 
-def _gemm(ctx: Context, dtype: t.Type, A: Matrix, B: Matrix, C: Matrix) -> None:
+def _gemm(ctx: Context, dtype: t.Type, gemm: ir.Value, A: Matrix, B: Matrix,
+          C: Matrix) -> None:
+    """C = A B through cblas_?gemm at address `gemm` (row-major, 64-bit integers)."""
     b = ctx.b
     size = _itemsize(dtype)
     fty = f64 if dtype == t.float64 else f32
@@ -234,10 +217,9 @@ def _gemm(ctx: Context, dtype: t.Type, A: Matrix, B: Matrix, C: Matrix) -> None:
             pa, ta, lda, tmp_a = _blas_operand(ctx, A, size, dtype)
             pb, tb, ldb, tmp_b = _blas_operand(ctx, B, size, dtype)
             fp = fty.as_pointer()
-            name = f"{blas_prefix()}{'d' if dtype == t.float64 else 's'}gemm64_"
-            gemm = ctx.declare(name, ir.VoidType(), [i32, i32, i32, i64, i64, i64, fty, fp,
-                                                     i64, fp, i64, fty, fp, i64])
-            b.call(gemm, [ir.Constant(i32, ROW_MAJOR), ta, tb, A.rows, B.cols, A.cols,
+            fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, fty, fp, i64,
+                                                   fp, i64, fty, fp, i64])
+            b.call(b.bitcast(gemm, fnty.as_pointer()), [ir.Constant(i32, ROW_MAJOR), ta, tb, A.rows, B.cols, A.cols,
                           ir.Constant(fty, 1.0), b.bitcast(pa, fp), lda, b.bitcast(pb, fp),
                           ldb, ir.Constant(fty, 0.0), b.bitcast(C.data, fp),
                           _max1(b, C.cols)])

@@ -4,18 +4,16 @@
     x = jc.random.next(state)      ; xoshiro256**, 64 random bits
     u = (x >> 11) * 2**-53         ; a double in [0, 1)
 
-The pthread key is created once per process from Python (with `free` as destructor,
-so a thread's state goes with it) and reaches the code through a global bound when
-it loads, like NumPy's API table. np.random.seed(s) reseeds the calling thread's
+The pthread key is created once per process (with `free` as destructor, so a
+thread's state goes with it) by whoever loads the code, and read from the process
+binding jc.random.key (targets/bindings.py), like NumPy's API table. np.random.seed(s) reseeds the calling thread's
 state through splitmix64; a thread that never seeds starts from its clock and address.
 The stream differs from NumPy's; the distributions are the same: normal values by
 Box-Muller, integers by rejection (no modulo bias).
 """
 from __future__ import annotations
 
-import ctypes
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from llvmlite import ir
 from jitcore.typeinfer import types as t
 
 from .. import arraymodel as am
-from ..context import Context, RawAddress
+from ..context import Context
 from ..models import f64, i8p, i32, i64
 from ..registry import lower
 from .arraycreate import allocate
@@ -32,17 +30,7 @@ from .arrayloops import counted_loop
 from .reductions import _bind as bind
 
 _I64P = i64.as_pointer()
-
-
-@cache
-def _key_cell() -> ctypes.c_uint32:
-    """A process-wide pthread key for the generator state (created once)."""
-    libc = ctypes.CDLL(None)
-    cell = ctypes.c_uint32(0)
-    free = ctypes.cast(libc.free, ctypes.c_void_p)
-    if libc.pthread_key_create(ctypes.byref(cell), free) != 0:
-        raise RuntimeError("cannot create the thread-local key of np.random")
-    return cell
+RANDOM_KEY = "jc.random.key"  # targets/bindings.py: the thread key, a word
 
 
 def _helper(ctx: Context, name: str, ret: ir.Type, args: list[ir.Type]) -> tuple[
@@ -81,13 +69,7 @@ def _state(ctx: Context) -> ir.Value:
     fn, new = _helper(ctx, "jc.random.state", _I64P, [])
     if new:
         b = ir.IRBuilder(fn.append_basic_block("entry"))
-        name = f"jc.random.key.{ctx.module.name}"
-        gv = ctx.module.globals.get(name)
-        if gv is None:
-            gv = ir.GlobalVariable(ctx.module, i32.as_pointer(), name)
-            gv.initializer = ir.Constant(i32.as_pointer(), None)
-            ctx.py_constants[name] = RawAddress(ctypes.addressof(_key_cell()))
-        key = b.load(b.load(gv))
+        key = b.trunc(b.ptrtoint(b.load(ctx.process_global(RANDOM_KEY)), i64), i32, name="key")
         get = ctx.declare("pthread_getspecific", i8p, [i32])
         found = b.call(get, [key])
         fresh = fn.append_basic_block("fresh")

@@ -38,8 +38,8 @@ lower(prange)(range_)
 
 def pool_functions(ctx: Context) -> tuple[ir.Function, ir.Function]:
     """jc.pool.nchunks and jc.pool.run, defined by the process's thread pool."""
-    nchunks = ctx.declare("jc.pool.nchunks", i64, [i64])
-    run = ctx.declare("jc.pool.run", i32, [CHUNK_FN.as_pointer(), i8p, i64, i64])
+    nchunks = ctx.process_function("jc.pool.nchunks", i64, [i64])
+    run = ctx.process_function("jc.pool.run", i32, [CHUNK_FN.as_pointer(), i8p, i64, i64])
     return nchunks, run
 
 

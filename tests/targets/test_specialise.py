@@ -163,3 +163,69 @@ def test_cached_code_finds_libmvec_in_a_new_process():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert run.stdout.strip() == "True"
+
+
+# np.<int>(float) as C casts on AArch64 (fcvtzs / fcvtzu: saturating, nan -> 0), then narrowed:
+# what aarch64-linux-gnu-gcc's code gives under qemu (tests/aot/test_aot_casts.py checks it).
+AARCH64_CASTS = {  # x: (int8, uint8, int32, uint32, int64, uint64)
+    1e10: (-1, 255, 2**31 - 1, 2**32 - 1, 10**10, 10**10),
+    -1e10: (0, 0, -2**31, 0, -10**10, 0),
+    math.nan: (0, 0, 0, 0, 0, 0),
+    -1.0: (-1, 0, -1, 0, -1, 0),
+    300.0: (44, 44, 300, 300, 300, 300),
+    1e20: (-1, 255, 2**31 - 1, 2**32 - 1, 2**63 - 1, 2**64 - 1),
+}
+# ... and as x86-64 compilers emit them (cvttsd2si's INT_MIN out of range): NumPy here.
+X86_CASTS = {
+    1e10: (0, 0, -2**31, 1410065408, 10**10, 10**10),
+    -1e10: (0, 0, -2**31, 2884901888, -10**10, 2**64 - 10**10),
+    math.nan: (0, 0, -2**31, 0, -2**63, 2**63),
+    -1.0: (-1, 255, -1, 2**32 - 1, -1, 2**64 - 1),
+    300.0: (44, 44, 300, 300, 300, 300),
+    1e20: (0, 0, -2**31, 0, -2**63, 0),
+}
+
+
+def casts(x):
+    return (np.int8(x), np.uint8(x), np.int32(x), np.uint32(x), np.int64(x), np.uint64(x))
+
+
+def _cast_module(triple: str) -> str:
+    from llvmlite import ir
+
+    from jitcore.lowering.context import Context, ModuleInfo
+    from jitcore.lowering.impls.npscalars import float_to_int
+    from jitcore.targets.specialise import specialise
+    from jitcore.typeinfer import types as t
+
+    module = ir.Module()
+    fn = ir.Function(module, ir.FunctionType(ir.IntType(32), [ir.IntType(8).as_pointer(),
+                                                              ir.DoubleType()]), "f")
+    ctx = Context(module, fn, ModuleInfo(), None, {})
+    ctx.b.ret(ctx.b.trunc(float_to_int(ctx, fn.args[1], t.uint64), ir.IntType(32)))
+    specialise(module, triple)
+    return str(module)
+
+
+def test_numpy_casts_are_the_targets_own():
+    aarch64 = _cast_module("aarch64-unknown-linux-gnu")
+    assert 'call i64 @"llvm.fptoui.sat.i64.f64"' in aarch64
+    x86 = _cast_module("x86_64-unknown-linux-gnu")
+    assert 'call i64 @"llvm.fptoui' not in x86  # the signed sequence of x86 compilers
+    assert "fptosi double" in x86
+
+
+@pytest.mark.skipif(not on_x86_64(), reason="NumPy's x86-64 answers")
+def test_numpy_casts_jit_as_numpy_here():
+    fn = njit(casts)
+    for x, want in X86_CASTS.items():
+        assert fn(x) == want, x
+        with np.errstate(invalid="ignore", over="ignore"):
+            assert casts(np.float64(x)) == want, x
+
+
+def test_portable_numpy_casts_saturate_as_on_aarch64(monkeypatch):
+    monkeypatch.setattr(codegen, "specialise", lambda module, triple, features="": None)
+    fn = njit(casts)
+    for x, want in AARCH64_CASTS.items():
+        assert fn(x) == want, x
