@@ -453,7 +453,7 @@ def load_records(records: list[dict[str, Any]], blobs: list[bytes],
     bindings each object reads ("process": names of targets/bindings.py's table, which
     raises UnknownBinding for another name) are resolved first."""
     todo = [r for r in records if not is_defined(r["symbols"][0])]
-    for record in todo:  # no runtime piece is set up for an object no loader may take
+    for record in todo:  # nothing is resolved for an object no loader may take
         check_object(blobs[record["blob"]])
     for record in todo:
         for name in record["process"]:
