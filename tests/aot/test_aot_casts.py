@@ -81,7 +81,7 @@ def _numpy() -> list[list[int]]:
 @pytest.mark.skipif(not (shutil.which("gcc") and np.dtype(np.intp).itemsize == 8),
                     reason="needs gcc")
 def test_host_library_casts_as_numpy(tmp_path: Path) -> None:
-    from jitcore.targets.aot import compile_module_file
+    from jitcore.aot import compile_module_file
 
     build = compile_module_file(HERE / "aot_casts.py", tmp_path, kind="c")
     got = _run(["gcc"], [], _driver(True), tmp_path, build, "lib")
@@ -93,7 +93,7 @@ def test_host_library_casts_as_numpy(tmp_path: Path) -> None:
                     reason="needs Debian's gcc-aarch64-linux-gnu and qemu-user "
                            "(apt-get install gcc-aarch64-linux-gnu qemu-user)")
 def test_aarch64_library_casts_as_c_does_there(tmp_path: Path) -> None:
-    from jitcore.targets.aot import compile_module_file
+    from jitcore.aot import compile_module_file
 
     build = compile_module_file(HERE / "aot_casts.py", tmp_path, kind="c",
                                 target="aarch64-linux-gnu")

@@ -150,14 +150,12 @@ def _meta() -> dict[str, Any]:
             "signature": "(int64,) -> int64", "argtypes": ["int64"], "return_type": "int64",
             "symbol": "jc.f", "wrapper": "jc.f.wrap", "environment": ["python 3"],
             "blobs": [[0, 1], [1, 1]],
-            "objects": [{"symbols": ["jc.f", "jc.f.wrap"], "callees": [], "runtime": [],
+            "objects": [{"symbols": ["jc.f", "jc.f.wrap"], "callees": [], "process": ["jc.numpy.api"],
                          "blob": 0, "ir": 1,
                          "bindings": {"jc.obj.f.0": {"kind": "import", "module": "builtins",
                                                      "qualname": "ValueError"},
                                       "jc.obj.f.1": {"kind": "const",
-                                                     "value": {"tuple": [{"str": "m"}]}},
-                                      "jc.numpy.api.f": {"kind": "raw",
-                                                         "name": "numpy_api"}}}]}
+                                                     "value": {"tuple": [{"str": "m"}]}}}}]}
 
 
 def test_a_well_formed_entry_passes() -> None:
@@ -175,11 +173,11 @@ def test_a_well_formed_entry_passes() -> None:
     (lambda m: m.update(symbol="jc.g"), "no object defines jc.g"),
     (lambda m: m["objects"][0].update(blob=2), "blob 2 is not the index of a blob"),
     (lambda m: m["objects"][0].update(ir=True), "ir True is not the index of a blob"),
-    (lambda m: m["objects"][0].update(runtime=["gpu"]), "unknown runtime pieces"),
+    (lambda m: m["objects"][0].update(process=["libc_system"]), "unknown process bindings"),
     (lambda m: m["objects"][0].update(symbols=[]), "defines no symbol"),
     (lambda m: m["objects"][0]["bindings"].update(x={"kind": "pickle"}), "unknown binding"),
     (lambda m: m["objects"][0]["bindings"].update(
-        x={"kind": "raw", "name": "libc_system"}), "unknown process address"),
+        x={"kind": "raw", "name": "numpy_api"}), "unknown binding"),
     (lambda m: m["objects"][0]["bindings"].update(
         x={"kind": "const", "value": {"int": "9" * 5000}}), "constant binding is malformed"),
     (lambda m: m["objects"][0]["bindings"].update(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from jitcore import caching
+from jitcore.targets.cachefiles import KEY_FILE, Mac, private_dir
 
 from .procs import entries, env_for, run, write
 
@@ -22,12 +25,15 @@ report(out=noisy_product(a).tolist(), info=noisy_product.cache_info())
 """
 
 
-def test_entries_list_their_process_bindings_by_name(tmp_path: Path) -> None:
+def test_entries_list_their_process_bindings_by_name(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     script = write(tmp_path / "bound.py", PROGRAM)
     env = env_for(tmp_path / "cache")
     first, _ = run(script, env)
     (entry,) = entries(tmp_path / "cache")
-    meta = caching.read_header(entry)
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])  # the program's key
+    key = (private_dir() / KEY_FILE).read_bytes()
+    meta = caching.decode(entry.read_bytes(), Mac(key))[0]
     (record,) = [r for r in meta["objects"] if meta["symbol"] in r["symbols"]]
     assert {"jc.numpy.api", "jc.random.key", "jc.blas.dgemm"} <= set(record["process"])
     assert all(d["kind"] in ("const", "import") for d in record["bindings"].values())
