@@ -244,6 +244,8 @@ class _Gen:
             a = rng.choice(arrs)
             if rng.random() < 0.6:
                 e = self.element(a)
+            elif a.dtype != "f8" and self.on("ufuncs", 0.3):
+                e = f"np.sum({self.typed_array_expr(a)})"  # stays int64 / float32
             else:
                 e = self.reduction(a)
             return e if a.dtype == "f8" else f"float({e})"
@@ -375,6 +377,17 @@ class _Gen:
         if fn.startswith("np"):
             return f"np.{fn[2:]}({target})"
         return f"{target}.{fn}()"
+
+    def typed_array_expr(self, a: _Arr) -> str:
+        """An array of a's dtype and shape: int64 stays bounded, float32 stays float32."""
+        rng = self.rng
+        if a.dtype == "i8":
+            return rng.choice([f"({a.name} * {rng.randint(-3, 3)} + {a.name}) % 1000",
+                               f"np.abs({a.name}) // {rng.randint(1, 4)}",
+                               f"({a.name} ^ {rng.randint(0, 7)})", f"(-{a.name})"])
+        return rng.choice([f"({a.name} * np.float32({rng.choice(_FLOAT_LITERALS)}))",
+                           f"({a.name} + {a.name})", f"np.abs({a.name})",
+                           f"np.sqrt(np.abs({a.name}))"])
 
     def f8_1d(self) -> list[_Arr]:
         return [a for a in self.scope.arrays if a.dtype == "f8" and a.ndim == 1]
@@ -597,6 +610,11 @@ class _Gen:
 
     def s_inplace(self) -> None:
         rng = self.rng
+        others = [a for a in self.scope.arrays if a.dtype != "f8"]
+        if others and rng.random() < 0.3:
+            a = rng.choice(others)
+            self.emit(f"{a.name}[:] = {self.typed_array_expr(a)}")
+            return None
         arrs = self.f8_1d()
         if not arrs:
             return self.s_store()
