@@ -44,11 +44,12 @@ FEATURES = (
     "inplace",            # a += ..., a[:] = ..., slice stores
     "dtypes",             # int64 and float32 arrays next to float64
     "layouts",            # Fortran-ordered and non-contiguous parameters
+    "specials",           # inf, -inf, nan, -0.0, 1e300 and 2**40 among the arguments
 )
 
 PROFILES: dict[str, dict[str, float]] = {
     "scalar": {"int_ops": 3, "float_ops": 3, "math": 2, "branching_operands": 2,
-               "control": 1, "tuples": 1, "displays": 1},
+               "control": 1, "tuples": 1, "displays": 1, "specials": 1},
     "control": {"int_ops": 2, "float_ops": 2, "branching_operands": 1, "control": 3,
                 "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3},
     "calls": {"int_ops": 2, "float_ops": 2, "math": 1, "branching_operands": 2, "calls": 3,
@@ -66,7 +67,10 @@ PROFILES: dict[str, dict[str, float]] = {
 #     TypingError ("undefined has no attribute 'shape'": the annotator types the loop exit
 #     before the back edge brings cur's type), and `return cur` a SystemError (issue 13's
 #     reference counting of values carried across loop edges).
-DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined"})
+#   specials: math functions at inf/nan do not raise as CPython does, e.g.
+#     `def f(x0): return math.sin(x0)` with x0 = math.inf returns nan (CPython: ValueError:
+#     math domain error).
+DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined", "specials"})
 
 _FLOAT_LITERALS = ("0.0", "0.5", "1.5", "-2.25", "3.0", "0.001", "100.0", "-1.0", "2.5")
 
@@ -240,6 +244,8 @@ class _Gen:
             a = rng.choice(arrs)
             if rng.random() < 0.6:
                 e = self.element(a)
+            elif a.dtype != "f8" and self.on("ufuncs", 0.3):
+                e = f"np.sum({self.typed_array_expr(a)})"  # stays int64 / float32
             else:
                 e = self.reduction(a)
             return e if a.dtype == "f8" else f"float({e})"
@@ -371,6 +377,17 @@ class _Gen:
         if fn.startswith("np"):
             return f"np.{fn[2:]}({target})"
         return f"{target}.{fn}()"
+
+    def typed_array_expr(self, a: _Arr) -> str:
+        """An array of a's dtype and shape: int64 stays bounded, float32 stays float32."""
+        rng = self.rng
+        if a.dtype == "i8":
+            return rng.choice([f"({a.name} * {rng.randint(-3, 3)} + {a.name}) % 1000",
+                               f"np.abs({a.name}) // {rng.randint(1, 4)}",
+                               f"({a.name} ^ {rng.randint(0, 7)})", f"(-{a.name})"])
+        return rng.choice([f"({a.name} * np.float32({rng.choice(_FLOAT_LITERALS)}))",
+                           f"({a.name} + {a.name})", f"np.abs({a.name})",
+                           f"np.sqrt(np.abs({a.name}))"])
 
     def f8_1d(self) -> list[_Arr]:
         return [a for a in self.scope.arrays if a.dtype == "f8" and a.ndim == 1]
@@ -593,6 +610,11 @@ class _Gen:
 
     def s_inplace(self) -> None:
         rng = self.rng
+        others = [a for a in self.scope.arrays if a.dtype != "f8"]
+        if others and rng.random() < 0.3:
+            a = rng.choice(others)
+            self.emit(f"{a.name}[:] = {self.typed_array_expr(a)}")
+            return None
         arrs = self.f8_1d()
         if not arrs:
             return self.s_store()
@@ -699,6 +721,8 @@ class _Gen:
 # Values of the scalar parameters and of array elements.
 _INTS = (0, 1, -1, 2, 3, 5, -7, 11, 13, 100, -50)
 _FLOATS = (0.0, 0.5, -0.5, 1.5, -2.25, 3.0, 10.0, 1e-3, -7.75)
+_SPECIAL_FLOATS = ("math.inf", "-math.inf", "math.nan", "-0.0", "1e300", "-1e300", "5e-324")
+_SPECIAL_INTS = ("2**40", "-(2**40)", "2**31", "-1")
 
 
 def _array_src(rng: random.Random, a: _Arr, length: int, shape2: tuple[int, int]) -> str:
@@ -738,10 +762,15 @@ def generate(seed: int, profile: str = "mixed",
     # Parameters: scalars, then arrays.
     params: list[tuple[str, str]] = []
     arg_srcs: list[str] = []
+    specials = "specials" in g.w and rng.random() < 0.5
     for i in range(rng.randint(1, 3)):
         ty = rng.choice(["int", "float"])
         params.append((f"x{i}", ty))
-        arg_srcs.append(repr(rng.choice(_INTS if ty == "int" else _FLOATS)))
+        pool = _INTS if ty == "int" else _FLOATS
+        if specials and rng.random() < 0.5:
+            pool = _SPECIAL_INTS if ty == "int" else _SPECIAL_FLOATS
+        value = pool[rng.randrange(len(pool))]
+        arg_srcs.append(value if isinstance(value, str) else repr(value))
     if rng.random() < 0.3:
         params.append(("flag", "bool"))
         arg_srcs.append(repr(rng.random() < 0.5))

@@ -101,7 +101,7 @@ def _load(source: str, args_src: str, compiled: bool) -> tuple[Callable[..., Any
         for name in sorted(n for n in ns if n.startswith("h") and callable(ns[n])):
             ns[name] = njit(ns[name])
         ns["f"] = njit(ns["f"])
-    args = eval(args_src, {"np": np})
+    args = eval(args_src, {"np": np, "math": math})
     return ns["f"], args
 
 

@@ -32,7 +32,7 @@ def test_programs_are_valid_and_terminate_in_cpython(profile):
         prog = generate(seed, profile)
         ns = {"np": np, "math": math}
         exec(compile(prog.source, "<fuzz>", "exec"), ns)  # noqa: S102 - generated here
-        args = eval(prog.args_src, {"np": np})
+        args = eval(prog.args_src, {"np": np, "math": math})
         try:
             with np.errstate(all="ignore"):
                 ns["f"](*args)
@@ -69,7 +69,7 @@ def test_reducer_keeps_the_failure_and_shrinks():
     def check(source, args_src):  # a stand-in failure: any program calling math.sin
         ns = {"np": np, "math": math}
         exec(source, ns)  # noqa: S102 - generated here
-        ns["f"](*eval(args_src, {"np": np}))
+        ns["f"](*eval(args_src, {"np": np, "math": math}))
         return Outcome("wrong" if "math.sin(" in source else "ok")
 
     small = reduce_program(prog, Outcome("wrong"), check)
