@@ -186,9 +186,10 @@ def private_dir() -> Path:
                 pass
             st = os.stat(root)
         if not stat.S_ISDIR(st.st_mode):
-            raise NoKey(f"{root} is not a directory")
+            raise NoKey(f"the private cache directory {root} is not a directory")
         if st.st_uid != os.geteuid():
-            raise NoKey(f"{root} is owned by uid {st.st_uid}, not by you (uid {os.geteuid()})")
+            raise NoKey(f"the private cache directory {root} is owned by uid {st.st_uid}, "
+                        f"not by you (uid {os.geteuid()})")
         if st.st_mode & 0o077:  # made by an older jitcore, or by hand: make it private
             os.chmod(root, 0o700)
     except OSError as exc:

@@ -242,6 +242,21 @@ def test_an_old_private_directory_is_made_private(tmp_path: Path) -> None:
     assert home.stat().st_mode & 0o777 == 0o700
 
 
+def test_a_private_directory_owned_by_another_user_is_not_used(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a directory away")
+    home = tmp_path / "xdg" / "jitcore"
+    home.mkdir(parents=True, mode=0o700)
+    os.chown(home, 65534, 65534)
+    script = write(tmp_path / "app.py", VICTIM)
+    result, stderr = run(script, env_for(tmp_path / "cache"))
+    assert result["value"] == 6 and result["info"]["stores"] == 0
+    assert stderr.count("CacheWarning") == 1
+    assert (f"jitcore: the private cache directory {home} is owned by uid 65534, not by you "
+            "(uid 0); compiling without caching") in stderr
+    assert entries(tmp_path / "cache") == []
+
+
 def test_a_key_others_can_read_is_not_used(tmp_path: Path) -> None:
     script = write(tmp_path / "app.py", VICTIM)
     env = env_for(tmp_path / "cache")
