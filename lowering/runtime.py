@@ -15,6 +15,7 @@ from llvmlite import ir
 from .models import i8, i8p, i64
 
 HEADER_BYTES = 64  # the data starts one cache line after the count, aligned for SIMD
+MAX_BYTES = (1 << 63) - 1 - HEADER_BYTES - 63  # the largest size whose padded block fits
 _ONE = ir.Constant(i64, 1)
 
 
@@ -78,13 +79,22 @@ def decref(module: ir.Module) -> ir.Function:
 
 
 def alloc(module: ir.Module) -> ir.Function:
-    """jc.rt.alloc(nbytes) -> meminfo, or null when memory is exhausted."""
+    """jc.rt.alloc(nbytes) -> meminfo, or null when memory is exhausted or nbytes is
+    negative or too big to pad."""
     fn, new = _function(module, "jc.rt.alloc", i8p, [i64])
     if new:
         aligned_alloc = module.globals.get("aligned_alloc") or ir.Function(
             module, ir.FunctionType(i8p, [i64, i64]), "aligned_alloc")
-        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        entry = fn.append_basic_block("entry")
+        fits = fn.append_basic_block("fits")
+        refused = fn.append_basic_block("refused")
+        b = ir.IRBuilder(entry)
         (nbytes,) = fn.args
+        # Padding must not wrap a huge (or negative) size around to a small block.
+        b.cbranch(b.icmp_unsigned("<=", nbytes, ir.Constant(i64, MAX_BYTES)), fits, refused)
+        b.position_at_end(refused)
+        b.ret(ir.Constant(i8p, None))
+        b.position_at_end(fits)
         # aligned_alloc wants a multiple of the alignment
         padded = b.and_(b.add(nbytes, ir.Constant(i64, HEADER_BYTES + 63)), ir.Constant(i64, -64))
         block = b.call(aligned_alloc, [ir.Constant(i64, 64), padded])
