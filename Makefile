@@ -51,3 +51,9 @@ bench-cache: $(BENCH_STAMP)
 
 bench-parallel: $(BENCH_STAMP)
 	$(BENCH_VENV)/bin/python benchmarks/parallel_bench.py $(BENCH_ARGS)
+
+# The tests under the memory audit (targets/memcheck.py): every test's native memory must
+# balance, with no double release, release of an unknown block, or write after release.
+.PHONY: memcheck
+memcheck: $(STAMP)
+	$(PY) -m pytest tests -n 2 --memcheck

@@ -7,6 +7,11 @@
 Counts are atomic so that arrays may be shared by threads running without the GIL.
 The helpers are emitted into each module that uses them, with internal linkage,
 so they inline and no module depends on another for them.
+
+Blocks come from `jc.rt.raw_alloc(align, size)` and go back to `jc.rt.raw_free`,
+symbols the target binds when it loads the code: to libc's aligned_alloc and free,
+or to the checked allocator of the memory audit (JITCORE_MEMCHECK=1, see
+targets/memcheck.py), so the same object code runs either way.
 """
 from __future__ import annotations
 
@@ -32,6 +37,17 @@ def _function(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type]) -
 
 
 STATS = "jc.rt.stats"  # [allocations, frees], defined once per process by the target
+RAW_ALLOC = "jc.rt.raw_alloc"  # void* (i64 alignment, i64 size): aligned_alloc's contract
+RAW_FREE = "jc.rt.raw_free"  # void (void*)
+
+
+def _raw(module: ir.Module, name: str) -> ir.Function:
+    existing = module.globals.get(name)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    fnty = (ir.FunctionType(i8p, [i64, i64]) if name == RAW_ALLOC
+            else ir.FunctionType(ir.VoidType(), [i8p]))
+    return ir.Function(module, fnty, name)
 
 
 def _stats(module: ir.Module) -> ir.Value:
@@ -65,8 +81,7 @@ def incref(module: ir.Module) -> ir.Function:
 def decref(module: ir.Module) -> ir.Function:
     fn, new = _function(module, "jc.rt.decref", ir.VoidType(), [i8p])
     if new:
-        free = module.globals.get("free") or ir.Function(
-            module, ir.FunctionType(ir.VoidType(), [i8p]), "free")
+        free = _raw(module, RAW_FREE)
         b = ir.IRBuilder(fn.append_basic_block("entry"))
         (meminfo,) = fn.args
         with b.if_then(b.icmp_unsigned("!=", meminfo, ir.Constant(i8p, None))):
@@ -83,8 +98,7 @@ def alloc(module: ir.Module) -> ir.Function:
     negative or too big to pad."""
     fn, new = _function(module, "jc.rt.alloc", i8p, [i64])
     if new:
-        aligned_alloc = module.globals.get("aligned_alloc") or ir.Function(
-            module, ir.FunctionType(i8p, [i64, i64]), "aligned_alloc")
+        aligned_alloc = _raw(module, RAW_ALLOC)
         entry = fn.append_basic_block("entry")
         fits = fn.append_basic_block("fits")
         refused = fn.append_basic_block("refused")
@@ -112,9 +126,19 @@ def data_pointer(b: ir.IRBuilder, meminfo: ir.Value) -> ir.Value:
 
 
 def define_stats(module: ir.Module) -> None:
-    """The one definition of the counters, in the process's runtime module."""
+    """The one definition of the counters, and of the allocator the runtime calls, in a
+    module linked ahead of time (the JIT binds both to the process instead)."""
     gv = ir.GlobalVariable(module, ir.ArrayType(i64, 2), STATS)
     gv.initializer = ir.Constant(ir.ArrayType(i64, 2), [0, 0])
+    for name, libc in ((RAW_ALLOC, "aligned_alloc"), (RAW_FREE, "free")):
+        fn = _raw(module, name)
+        target = module.globals.get(libc) or ir.Function(module, fn.function_type, libc)
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        result = b.call(target, list(fn.args))
+        if name == RAW_FREE:
+            b.ret_void()
+        else:
+            b.ret(result)
 
 
 __all__ = ["alloc", "incref", "decref", "data_pointer", "define_stats", "i8"]
