@@ -58,3 +58,9 @@ N ?= 10000
 .PHONY: fuzz
 fuzz: $(STAMP)
 	$(PY) -m tests.fuzz --n $(N) $(FUZZ_ARGS)
+
+# The tests under the memory audit (targets/memcheck.py): every test's native memory must
+# balance, with no double release, release of an unknown block, or write after release.
+.PHONY: memcheck
+memcheck: $(STAMP)
+	$(PY) -m pytest tests -n 2 --memcheck

@@ -140,7 +140,9 @@ class Context:
             return llv  # a layout or read-only change: the same data model
         b = self.b
         if isinstance(src, t.Undefined):
-            return ir.Constant(llvm_type(dst), ir.Undefined)
+            # A local not assigned on this path. Memory it would hold is null, not undef:
+            # the block argument receiving it is released when rebound or at the exit.
+            return ir.Constant(llvm_type(dst), None if holds_memory(dst) else ir.Undefined)
         if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
             out = ir.Constant(llvm_type(dst), ir.Undefined)
             for i, (s, d) in enumerate(zip(src.items, dst.items)):
@@ -233,8 +235,11 @@ class Context:
                     self._refcount(self.b.extract_value(llv, k), part, which)
         elif isinstance(ty, t.ArrayIter):  # the iterator state on the stack holds the array
             i32_ = ir.IntType(32)
-            inner = self.b.gep(llv, [ir.Constant(i32_, 0), ir.Constant(i32_, 1)], inbounds=True)
-            self._refcount(self.b.load(inner), ty.array, which)
+            # null: an iterator in a local not assigned on every path (see cast)
+            with self.b.if_then(self.b.icmp_unsigned("!=", llv, ir.Constant(llv.type, None))):
+                inner = self.b.gep(llv, [ir.Constant(i32_, 0), ir.Constant(i32_, 1)],
+                                   inbounds=True)
+                self._refcount(self.b.load(inner), ty.array, which)
 
     # --- exceptions --------------------------------------------------------------------------
 

@@ -15,6 +15,11 @@ along a link or returning it hands its reference over (a borrowed value, or
 one passed twice, is increfed first). Because values cross blocks only through
 links, the analysis is local to each block and linear in the graph's size.
 
+A local assigned on some paths only (`jump block1(UNDEFINED)`) reaches its block
+argument as a null reference (`Context.cast` from `undefined`), which incref and
+decref skip: the argument is owned like any other and released when rebound or at
+the exit, whether or not a path assigned it.
+
 An exception raised in the middle of a block releases, before returning, the
 references live at that point (`live_during`: owned values defined before the op
 and not yet released), so raising in a loop over native arrays leaks nothing.
@@ -102,11 +107,19 @@ def _borrowed(fn: ir.Function) -> set[int]:
     while changed:
         changed = False
         for pid in list(candidates):
-            if any(id(a) != pid and id(a) not in borrowed and id(a) not in candidates
-                   or isinstance(a, ir.Constant) for a in feeds[pid]):
+            if any(_owned_feed(a, pid, borrowed, candidates) for a in feeds[pid]):
                 candidates.discard(pid)
                 changed = True
     return borrowed | candidates
+
+
+def _owned_feed(arg: ir.Value, pid: int, borrowed: set[int], candidates: set[int]) -> bool:
+    """Whether `arg`, fed to the block argument `pid`, may bring a reference of its own."""
+    if isinstance(arg.type, t.Undefined):
+        return False  # a local missing on this path arrives as null: nothing to count
+    if isinstance(arg, ir.Constant):
+        return True
+    return id(arg) != pid and id(arg) not in borrowed and id(arg) not in candidates
 
 
 def _plan_block(block: ir.Block, plan: RefcountPlan, borrowed: set[int]) -> None:

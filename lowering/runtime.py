@@ -7,6 +7,11 @@
 Counts are atomic so that arrays may be shared by threads running without the GIL.
 The helpers are emitted into each module that uses them, with internal linkage,
 so they inline and no module depends on another for them.
+
+Blocks come from `jc.rt.raw_alloc(align, size)` and go back to `jc.rt.raw_free`,
+symbols the target binds when it loads the code: to libc's aligned_alloc and free,
+or to the checked allocator of the memory audit (JITCORE_MEMCHECK=1, see
+targets/memcheck.py), so the same object code runs either way.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from llvmlite import ir
 from .models import i8, i8p, i64
 
 HEADER_BYTES = 64  # the data starts one cache line after the count, aligned for SIMD
+MAX_BYTES = (1 << 63) - 1 - HEADER_BYTES - 63  # the largest size whose padded block fits
 _ONE = ir.Constant(i64, 1)
 
 
@@ -31,6 +37,17 @@ def _function(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type]) -
 
 
 STATS = "jc.rt.stats"  # [allocations, frees], defined once per process by the target
+RAW_ALLOC = "jc.rt.raw_alloc"  # void* (i64 alignment, i64 size): aligned_alloc's contract
+RAW_FREE = "jc.rt.raw_free"  # void (void*)
+
+
+def _raw(module: ir.Module, name: str) -> ir.Function:
+    existing = module.globals.get(name)
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
+    fnty = (ir.FunctionType(i8p, [i64, i64]) if name == RAW_ALLOC
+            else ir.FunctionType(ir.VoidType(), [i8p]))
+    return ir.Function(module, fnty, name)
 
 
 def _stats(module: ir.Module) -> ir.Value:
@@ -64,8 +81,7 @@ def incref(module: ir.Module) -> ir.Function:
 def decref(module: ir.Module) -> ir.Function:
     fn, new = _function(module, "jc.rt.decref", ir.VoidType(), [i8p])
     if new:
-        free = module.globals.get("free") or ir.Function(
-            module, ir.FunctionType(ir.VoidType(), [i8p]), "free")
+        free = _raw(module, RAW_FREE)
         b = ir.IRBuilder(fn.append_basic_block("entry"))
         (meminfo,) = fn.args
         with b.if_then(b.icmp_unsigned("!=", meminfo, ir.Constant(i8p, None))):
@@ -78,13 +94,21 @@ def decref(module: ir.Module) -> ir.Function:
 
 
 def alloc(module: ir.Module) -> ir.Function:
-    """jc.rt.alloc(nbytes) -> meminfo, or null when memory is exhausted."""
+    """jc.rt.alloc(nbytes) -> meminfo, or null when memory is exhausted or nbytes is
+    negative or too big to pad."""
     fn, new = _function(module, "jc.rt.alloc", i8p, [i64])
     if new:
-        aligned_alloc = module.globals.get("aligned_alloc") or ir.Function(
-            module, ir.FunctionType(i8p, [i64, i64]), "aligned_alloc")
-        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        aligned_alloc = _raw(module, RAW_ALLOC)
+        entry = fn.append_basic_block("entry")
+        fits = fn.append_basic_block("fits")
+        refused = fn.append_basic_block("refused")
+        b = ir.IRBuilder(entry)
         (nbytes,) = fn.args
+        # Padding must not wrap a huge (or negative) size around to a small block.
+        b.cbranch(b.icmp_unsigned("<=", nbytes, ir.Constant(i64, MAX_BYTES)), fits, refused)
+        b.position_at_end(refused)
+        b.ret(ir.Constant(i8p, None))
+        b.position_at_end(fits)
         # aligned_alloc wants a multiple of the alignment
         padded = b.and_(b.add(nbytes, ir.Constant(i64, HEADER_BYTES + 63)), ir.Constant(i64, -64))
         block = b.call(aligned_alloc, [ir.Constant(i64, 64), padded])
@@ -102,9 +126,19 @@ def data_pointer(b: ir.IRBuilder, meminfo: ir.Value) -> ir.Value:
 
 
 def define_stats(module: ir.Module) -> None:
-    """The one definition of the counters, in the process's runtime module."""
+    """The one definition of the counters, and of the allocator the runtime calls, in a
+    module linked ahead of time (the JIT binds both to the process instead)."""
     gv = ir.GlobalVariable(module, ir.ArrayType(i64, 2), STATS)
     gv.initializer = ir.Constant(ir.ArrayType(i64, 2), [0, 0])
+    for name, libc in ((RAW_ALLOC, "aligned_alloc"), (RAW_FREE, "free")):
+        fn = _raw(module, name)
+        target = module.globals.get(libc) or ir.Function(module, fn.function_type, libc)
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        result = b.call(target, list(fn.args))
+        if name == RAW_FREE:
+            b.ret_void()
+        else:
+            b.ret(result)
 
 
 __all__ = ["alloc", "incref", "decref", "data_pointer", "define_stats", "i8"]

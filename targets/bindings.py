@@ -37,6 +37,8 @@ BLAS_SGEMM = "jc.blas.sgemm"
 STATS = "jc.rt.stats"
 POOL_RUN = "jc.pool.run"
 POOL_NCHUNKS = "jc.pool.nchunks"
+RAW_ALLOC = "jc.rt.raw_alloc"  # lowering.runtime's block allocator
+RAW_FREE = "jc.rt.raw_free"
 
 
 class UnknownBinding(LookupError):
@@ -119,6 +121,12 @@ def _stats() -> int:
     return stats_address()
 
 
+def _runtime(name: str) -> int:
+    from .objcache import runtime_symbols
+
+    return runtime_symbols()[name]
+
+
 def _pool_entry(name: str) -> int:
     from .threadpool import pool_address
 
@@ -133,6 +141,10 @@ PROCESS: dict[str, Binding] = {b.name: b for b in (
     Binding(BLAS_SGEMM, lambda: blas_function(BLAS_SGEMM), True,
             "scipy_cblas_sgemm64_ of NumPy's OpenBLAS, or null (the code loops instead)"),
     Binding(STATS, _stats, False, "the native memory counters [allocations, frees]"),
+    Binding(RAW_ALLOC, lambda: _runtime(RAW_ALLOC), False,
+            "the runtime's aligned_alloc: libc's, or the memory audit's (JITCORE_MEMCHECK=1)"),
+    Binding(RAW_FREE, lambda: _runtime(RAW_FREE), False,
+            "the runtime's free: libc's, or the memory audit's (JITCORE_MEMCHECK=1)"),
     Binding(POOL_RUN, lambda: _pool_entry(POOL_RUN), False,
             "the thread pool's run(chunk, env, n, k) (loads the pool)"),
     Binding(POOL_NCHUNKS, lambda: _pool_entry(POOL_NCHUNKS), False,

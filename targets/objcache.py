@@ -8,7 +8,8 @@ A cache hit must cost milliseconds, and importing llvmlite.binding alone costs ~
 so objects are loaded here by a small ELF linker: sections are copied into fresh
 pages, relocations applied, symbols resolved against (1) objects this loader
 already loaded, (2) the process bindings of targets/bindings.py (NumPy's API table,
-BLAS, the random generator's key, the thread pool, the counters `jc.rt.stats`), (3)
+BLAS, the random generator's key, the thread pool, the runtime's counters and
+allocator), (3)
 modules in the MCJIT engine when LLVM is loaded, (4) the process (CPython's C API,
 libm, libc). The JIT target machine uses the large code model, so MCJIT objects
 relocate with absolute 64-bit words (R_X86_64_64) and section-relative PC64 words;
@@ -57,6 +58,29 @@ def memory_stats() -> tuple[int, int]:
     return _stats_cell[0], _stats_cell[1]
 
 
+XX
+_runtime: dict[str, int] = {}
+
+
+def runtime_symbols() -> dict[str, int]:
+    """The runtime's bindings: its counters, and its allocator (libc's, or the checked one
+    of the memory audit when JITCORE_MEMCHECK=1, chosen once per process)."""
+    with _lock:
+        if not _runtime:
+            symbols = {STATS: stats_address(), RAW_ALLOC: _libc_address("aligned_alloc"),
+                       RAW_FREE: _libc_address("free")}
+            if os.environ.get("JITCORE_MEMCHECK", "") not in ("", "0"):
+                from . import memcheck
+
+                symbols.update(memcheck.install())
+            _runtime.update(symbols)
+    return _runtime
+
+
+def _libc_address(name: str) -> int:
+    return ctypes.cast(getattr(_process, name), ctypes.c_void_p).value or 0
+
+
 # --- capture from MCJIT --------------------------------------------------------------------
 
 def capture_objects(engine: Any) -> None:
@@ -93,10 +117,7 @@ def publish_to_llvm() -> None:
     if llvm is None:
         return
     with _lock:
-        if STATS not in _published:
-            llvm.add_symbol(STATS, stats_address())
-            _published.add(STATS)
-        for name, addr in _defined.items():
+        for name, addr in [*runtime_symbols().items(), *_defined.items()]:
             if name not in _published:
                 llvm.add_symbol(name, addr)
                 _published.add(name)

@@ -11,6 +11,36 @@ import pytest
 os.environ.setdefault("JITCORE_CHECK_IR", "1")
 
 
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption("--memcheck", action="store_true",
+                     help="audit native memory (JITCORE_MEMCHECK=1): fail a test that leaks, "
+                          "releases twice, releases an unknown block or writes a freed one")
+
+
+def pytest_configure(config: Any) -> None:
+    if config.getoption("--memcheck"):
+        os.environ["JITCORE_MEMCHECK"] = "1"  # before the first compilation; workers inherit
+
+
+@pytest.fixture(autouse=True)
+def _memory_audit() -> Any:
+    """Under the audit, each test's native memory must balance and stay uncorrupted."""
+    if os.environ.get("JITCORE_MEMCHECK", "") in ("", "0"):
+        yield
+        return
+    import gc
+
+    from jitcore.targets import memcheck
+
+    gc.collect()
+    before = memcheck.snapshot()
+    yield
+    gc.collect()
+    problems = (memcheck.snapshot() - before).errors
+    if problems:
+        pytest.fail("memory audit: " + "; ".join(problems), pytrace=False)
+
+
 def same(a: Any, b: Any) -> bool:
     """Equal values of equal Python types; nan equals nan; -0.0 differs from 0.0."""
     if isinstance(a, tuple) and isinstance(b, tuple):

@@ -139,10 +139,11 @@ class _Annotator:
         if op.result is not None and ty is not None and op.result.type != ty:
             op.result.type = ty
 
-    def _type_op(self, op: ir.Op) -> None:
+    def _type_op(self, op: ir.Op, final: bool = False) -> None:
         try:
             types = [self._type_of(v) for v in op.sources()]
-            if any(ty is None for ty in types):
+            # A local assigned later in a loop is `undefined` until the back edge is typed.
+            if any(ty is None or not final and isinstance(ty, t.Undefined) for ty in types):
                 self.pending_calls = True
                 return
             handler = _OP_TYPERS[type(op)]
@@ -177,9 +178,12 @@ class _Annotator:
 
     def _check_complete(self) -> None:
         for block in self.fn.blocks():
+            if any(v.type is None for v in block.inputargs):
+                continue
             for op in block.ops:
-                if op.result is not None and op.result.type is None and all(
-                        v.type is not None for v in block.inputargs):
+                if any(isinstance(v.type, t.Undefined) for v in op.sources()):
+                    self._type_op(op, final=True)  # the typer's own error for an undefined
+                if op.result is not None and op.result.type is None:
                     raise TypingError(
                         f"cannot infer the type of this expression in {self.fn.name}()", op.loc,
                         "a recursive function needs a return path that does not recurse")

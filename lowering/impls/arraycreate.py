@@ -21,20 +21,39 @@ from ..models import i8, i8p, i64, llvm_type
 from ..registry import lower
 
 
+TOO_BIG = ("array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum "
+           "possible size.")
+
+
 def allocate(ctx: Context, ty: t.Array, dims: list[ir.Value]) -> ir.Value:
-    """A new C-contiguous array of `ty` with shape `dims`, owning one reference."""
+    """A new C-contiguous array of `ty` with shape `dims`, owning one reference.
+
+    As NumPy does, the byte size of the non-zero dimensions must fit in an int64
+    (ValueError otherwise, even when another dimension is zero), and memory the
+    allocator refuses is a MemoryError.
+    """
     b = ctx.b
-    zero = ir.Constant(i64, 0)
-    nitems: ir.Value = ir.Constant(i64, 1)
+    zero, one = ir.Constant(i64, 0), ir.Constant(i64, 1)
+    per_item = am.itemsize(ty)
+    nitems: ir.Value = one
+    nbytes_nonzero: ir.Value = ir.Constant(i64, per_item)
+    overflow: ir.Value = ir.Constant(ir.IntType(1), 0)
     for size in dims:
         with b.if_then(b.icmp_signed("<", size, zero), likely=False):
             ctx.raise_exception(ValueError, ("negative dimensions are not allowed",))
         nitems = b.mul(nitems, size)
-    per_item = am.itemsize(ty)
-    nbytes = b.mul(nitems, ir.Constant(i64, per_item))
+        factor = b.select(b.icmp_signed("==", size, zero), one, size)
+        product = b.smul_with_overflow(nbytes_nonzero, factor)
+        nbytes_nonzero = b.extract_value(product, 0)
+        overflow = b.or_(overflow, b.extract_value(product, 1))
+    if dims:
+        with b.if_then(overflow, likely=False):
+            ctx.raise_exception(ValueError, (TOO_BIG,))
+    nbytes = b.mul(nitems, ir.Constant(i64, per_item), flags=["nsw", "nuw"])
     meminfo = b.call(runtime.alloc(ctx.module), [nbytes], name="meminfo")
     with b.if_then(b.icmp_unsigned("==", meminfo, ir.Constant(i8p, None)), likely=False):
-        ctx.raise_exception(MemoryError, ("cannot allocate an array",))
+        ctx.raise_formatted(MemoryError, "Unable to allocate %lld bytes for an array with "
+                            f"{ty.ndim} dimension(s) and data type {ty.dtype}", nbytes)
     data = b.bitcast(runtime.data_pointer(b, meminfo), am.storage_type(ty.dtype).as_pointer())
     out = ir.Constant(llvm_type(ty), ir.Undefined)
     for index, value in ((am.MEMINFO, meminfo), (am.PARENT, ir.Constant(i8p, None)),

@@ -206,11 +206,14 @@ def reshape_dims(ctx: Context, size: ir.Value, given: list[ir.Value]) -> list[ir
     unknown: ir.Value = ir.Constant(i64, -1)
     negatives: ir.Value = loops.ZERO
     known: ir.Value = loops.ONE
+    overflow: ir.Value = ir.Constant(ir.IntType(1), 0)  # a wrapped product never fits
     for k, dim in enumerate(given):
         neg = b.icmp_signed("<", dim, loops.ZERO)
         negatives = b.add(negatives, b.zext(neg, i64))
         unknown = b.select(neg, ir.Constant(i64, k), unknown)
-        known = b.mul(known, b.select(neg, loops.ONE, dim))
+        product = b.smul_with_overflow(known, b.select(neg, loops.ONE, dim))
+        known = b.extract_value(product, 0)
+        overflow = b.or_(overflow, b.extract_value(product, 1))
     with b.if_then(b.icmp_signed(">", negatives, loops.ONE), likely=False):
         ctx.raise_exception(ValueError, ("can only specify one unknown dimension",))
     has_unknown = b.icmp_signed("==", negatives, loops.ONE)
@@ -220,7 +223,7 @@ def reshape_dims(ctx: Context, size: ir.Value, given: list[ir.Value]) -> list[ir
                     b.and_(b.icmp_signed("!=", known, loops.ZERO),
                            b.icmp_signed("==", b.srem(size, safe_known), loops.ZERO)),
                     b.icmp_signed("==", known, size))
-    with b.if_then(b.not_(fits), likely=False):
+    with b.if_then(b.or_(overflow, b.not_(fits)), likely=False):
         _raise_with_format(ctx, _reshape_format(ctx, unknown, len(given)), size, given, unknown)
     return [b.select(b.icmp_signed("==", unknown, ir.Constant(i64, k)), inferred, dim)
             for k, dim in enumerate(given)]

@@ -23,7 +23,7 @@ from .. import arrayloops as loops
 from .. import arraymodel as am
 from ..context import Context
 from ..models import i1, i64
-from .slicing import slice_parts, fix_index, slice_bounds
+from .slicing import fix_index, is_unsigned64, slice_bounds, slice_parts
 
 _TABLE = t.Array(t.int64, 2, "C")
 _COLUMN = t.Array(t.int64, 1, "A")
@@ -67,7 +67,8 @@ def select(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Tuple,
             sel.base = b.add(sel.base, b.mul(start, stride))
             basic.append((length, b.mul(stride, step)))
         elif kind == "int":
-            i = fix_index(ctx, size, axis, value, check=True, cleanup=lambda: sel.release(ctx))
+            i = fix_index(ctx, size, axis, value, check=True, cleanup=lambda: sel.release(ctx),
+                          unsigned=is_unsigned64(item))
             sel.base = b.add(sel.base, b.mul(i, stride))
         elif isinstance(item, t.Array) and isinstance(item.dtype, t.Boolean):
             for k, column in enumerate(_nonzero(ctx, sel, arr, axis, item, value)):

@@ -49,7 +49,11 @@ def arange(ctx: Context, sig: t.Signature, *args: ir.Value,
         ceil = ctx.intrinsic("llvm.ceil", f64)
         span = b.call(ceil, [b.fdiv(b.fsub(stop, start), step)])
         span = b.select(b.fcmp_unordered("uno", span, span), zero, span)
+        with b.if_then(b.fcmp_ordered(">=", span, ir.Constant(f64, 2.0 ** 63)), likely=False):
+            ctx.raise_exception(ValueError, ("Maximum allowed size exceeded",))
         count = b.fptosi(b.select(b.fcmp_ordered("<", span, zero), zero, span), i64)
+    elif calc.signed and calc.bitwidth == 64:  # type: ignore[attr-defined]
+        count = _int_arange_count(ctx, start, stop, step)
     else:
         with b.if_then(b.icmp_signed("==", step, zero), likely=False):
             ctx.raise_exception(ZeroDivisionError, ("division by zero",))
@@ -69,6 +73,23 @@ def arange(ctx: Context, sig: t.Signature, *args: ir.Value,
         am.store_element(b, ret, b.gep(data, [i], inbounds=True),
                          ctx.cast(value, calc, ret.dtype))
     return out
+
+
+def _int_arange_count(ctx: Context, start: ir.Value, stop: ir.Value,
+                      step: ir.Value) -> ir.Value:
+    """ceil((stop - start) / step) without overflow: the distance is taken unsigned in
+    the direction of the step, and a count past int64 is NumPy's ValueError."""
+    b = ctx.b
+    with b.if_then(b.icmp_signed("==", step, ZERO), likely=False):
+        ctx.raise_exception(ZeroDivisionError, ("division by zero",))
+    up = b.icmp_signed(">", step, ZERO)
+    nonempty = b.select(up, b.icmp_signed("<", start, stop), b.icmp_signed(">", start, stop))
+    distance = b.select(up, b.sub(stop, start), b.sub(start, stop))
+    stride = b.select(up, step, b.sub(ZERO, step))
+    count = b.add(b.udiv(b.sub(distance, ONE), b.select(nonempty, stride, ONE)), ONE)
+    with b.if_then(b.and_(nonempty, b.icmp_signed("<", count, ZERO)), likely=False):
+        ctx.raise_exception(ValueError, ("Maximum allowed size exceeded",))
+    return b.select(nonempty, count, ZERO)
 
 
 @lower(np.linspace)

@@ -41,18 +41,39 @@ def make_slice(ctx: Context, sig: t.Signature, *parts: ir.Value) -> ir.Value:
                                                                                 parts[0])]
     out = ir.Constant(llvm_type(ty), [ir.Constant(i64, 0)] * 3)
     for k, (part_ty, llv) in enumerate(given):
+        if is_unsigned64(part_ty):  # a bound past int64 clips as any bound past the end
+            llv = ctx.b.select(ctx.b.icmp_signed("<", llv, loops.ZERO),
+                               ir.Constant(i64, _INT64_MAX), llv)
         if not isinstance(part_ty, t.NoneType):
             out = ctx.b.insert_value(out, llv, k)
     return out
 
 
+def is_unsigned64(ty: t.Type | None) -> bool:
+    """A uint64 index: its values past 2**63 are huge, not negative."""
+    return isinstance(ty, t.Integer) and ty.bitwidth == 64 and not ty.signed
+
+
 def fix_index(ctx: Context, size: ir.Value, axis: int, idx: ir.Value, check: bool = False,
-              cleanup: Callable[[], None] | None = None) -> ir.Value:
+              cleanup: Callable[[], None] | None = None, unsigned: bool = False) -> ir.Value:
     """Wrap a negative index; check bounds when asked to (or with boundscheck).
 
-    `cleanup` releases what the caller holds before the IndexError returns.
+    An `unsigned` (uint64) index never wraps: one past int64 is NumPy's OverflowError,
+    checked or not. `cleanup` releases what the caller holds before an error returns.
     """
     b = ctx.b
+    if unsigned:
+        with b.if_then(b.icmp_signed("<", idx, loops.ZERO), likely=False):
+            if cleanup is not None:
+                cleanup()
+            ctx.raise_exception(OverflowError, ("Python int too large to convert to C long",))
+        if check or ctx.options.get("boundscheck") or config.BOUNDSCHECK:
+            with b.if_then(b.icmp_unsigned(">=", idx, size), likely=False):
+                if cleanup is not None:
+                    cleanup()
+                ctx.raise_formatted(IndexError, "index %llu is out of bounds for axis %d with "
+                                    "size %lld", idx, ir.Constant(i32, axis), size)
+        return idx
     wrapped = b.select(b.icmp_signed("<", idx, loops.ZERO), b.add(idx, size), idx)
     if check or ctx.options.get("boundscheck") or config.BOUNDSCHECK:
         out = b.icmp_unsigned(">=", wrapped, size)  # negative after wrapping is huge unsigned
@@ -125,7 +146,7 @@ def basic_view(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Type,
             continue
         size, stride = am.shape(b, arr, axis), am.stride(b, arr, axis)
         if kind == "int":
-            idx = fix_index(ctx, size, axis, value)
+            idx = fix_index(ctx, size, axis, value, unsigned=is_unsigned64(item))
             offset = b.add(offset, b.mul(idx, stride))
         else:
             parts = [None, None, None] if item is None else slice_parts(ctx, item, value)
@@ -157,7 +178,9 @@ def _element(ctx: Context, arr_ty: t.Array, arr: ir.Value, index_ty: t.Type,
     b = ctx.b
     values = ([b.extract_value(index, k) for k in range(len(index_ty.items))]
               if isinstance(index_ty, t.Tuple) else [index])
-    idx = [fix_index(ctx, am.shape(b, arr, axis), axis, v) for axis, v in enumerate(values)]
+    items = index_items(index_ty)
+    idx = [fix_index(ctx, am.shape(b, arr, axis), axis, v, unsigned=is_unsigned64(item))
+           for axis, (item, v) in enumerate(zip(items, values))]
     return am.element_pointer(b, arr_ty, arr, idx)
 
 

@@ -49,7 +49,7 @@ def slice_call(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None
     if not all(isinstance(p, (Integer, Boolean, NoneType)) for p in parts):
         return None
     present = tuple(not isinstance(p, NoneType) for p in parts)
-    converted = tuple(int64 if not isinstance(a, NoneType) else a for a in args)
+    converted = tuple(_as_index(a) if not isinstance(a, NoneType) else a for a in args)
     return Signature(Slice(present), converted)  # type: ignore[arg-type]
 
 
@@ -85,8 +85,13 @@ def index_items(index: Type) -> tuple[Type, ...]:
 def convert_index(index: Type) -> Type:
     """The index with its integers converted to int64 (what the lowering receives)."""
     if isinstance(index, Tuple):
-        return Tuple(tuple(int64 if isinstance(i, Integer) else i for i in index.items))
-    return int64 if isinstance(index, Integer) else index
+        return Tuple(tuple(_as_index(i) if isinstance(i, Integer) else i for i in index.items))
+    return _as_index(index) if isinstance(index, Integer) else index
+
+
+def _as_index(ty: Type) -> Type:
+    """int64, except uint64 stays: its values past 2**63 must not wrap to negatives."""
+    return ty if isinstance(ty, Integer) and ty.bitwidth == 64 and not ty.signed else int64
 
 
 def _slice_shape(ty: Type) -> str:
