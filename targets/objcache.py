@@ -58,7 +58,7 @@ def memory_stats() -> tuple[int, int]:
     return _stats_cell[0], _stats_cell[1]
 
 
-XX
+RAW_ALLOC, RAW_FREE = bindings.RAW_ALLOC, bindings.RAW_FREE  # lowering.runtime's allocator
 _runtime: dict[str, int] = {}
 
 
