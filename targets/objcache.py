@@ -475,6 +475,9 @@ def load_records(records: list[dict[str, Any]], blobs: list[bytes],
     raises UnknownBinding for another name) are resolved first."""
     todo = [r for r in records if not is_defined(r["symbols"][0])]
     for record in todo:  # nothing is resolved for an object no loader may take
+        unknown = [name for name in record["process"] if name not in bindings.PROCESS]
+        if unknown:
+            raise bindings.UnknownBinding(f"{unknown[0]!r} is not a process binding")
         check_object(blobs[record["blob"]])
     for record in todo:
         for name in record["process"]:
