@@ -341,7 +341,8 @@ class _Gen:
             return f"({self.int_expr(d)} % 2 == 0)"
         if self.scope.arrays and self.on("arrays", 1.0):
             a = rng.choice(self.scope.arrays)
-            return f"({self.element(a)} > {self.float_leaf()})"
+            e = self.element(a) if a.dtype == "f8" else f"float({self.element(a)})"
+            return f"({e} > {self.float_leaf()})"
         return rng.choice(["True", "False"])
 
     # --- arrays ----------------------------------------------------------------------
