@@ -29,7 +29,10 @@ def fuse_array_expressions(fn: ir.Function) -> None:
 
 def _ufunc_of(op: ir.Op) -> Any:
     """The ufunc an elementwise op applies, or None if it is not elementwise on arrays."""
-    if op.result is None or not isinstance(op.result.type, t.Array):
+    if op.result is None:
+        return None
+    if not isinstance(op.result.type, t.Array) and not any(  # a scalar from 0-d arrays
+            isinstance(v.type, t.Array) and v.type.ndim == 0 for v in op.sources()):
         return None
     import numpy as np
 

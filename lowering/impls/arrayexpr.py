@@ -299,10 +299,16 @@ for _u in (*UFUNCS, np.where, np.clip):
 # --- the loops -------------------------------------------------------------------------
 
 def emit_array_expr(ctx: Context, op: jir.ArrayExpr, leaf_values: list[ir.Value]) -> ir.Value:
-    """The result array of `op` (a new reference), computed in one pass."""
+    """The result array of `op` (a new reference), computed in one pass; or the scalar
+    an expression of 0-d arrays and scalars gives."""
     out_ty = op.result.type  # type: ignore[union-attr]
-    assert isinstance(out_ty, t.Array)
     leaf_types = [v.type for v in op.leaves]
+    if not isinstance(out_ty, t.Array):
+        elements = [am.load_element(ctx.b, ty, am.data(ctx.b, v)) if isinstance(ty, t.Array)
+                    else v for v, ty in zip(leaf_values, leaf_types)]
+        return _numpy_semantics(ctx, lambda: ctx.cast(
+            _evaluate(ctx, op.tree, elements, leaf_types), _tree_type(op.tree, leaf_types),
+            out_ty))
     dims = _broadcast_shape(ctx, out_ty.ndim, leaf_values, leaf_types)
     copies: list[ir.Value] = []
     if op.inplace:

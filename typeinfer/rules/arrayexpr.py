@@ -92,8 +92,10 @@ def numpy_loop_signature(ufunc: Any, operands: tuple[Type, ...]) -> Signature | 
 
 
 def result_type(operands: tuple[Type, ...], element: Type) -> Type:
+    """An array of the broadcast rank; a scalar when every array is 0-d, as NumPy's ufuncs
+    return (np.array(2.5) + 1 is np.float64(3.5))."""
     arrays = [o for o in operands if isinstance(o, Array)]
-    if not arrays:
+    if not arrays or max(a.ndim for a in arrays) == 0:
         return element
     return Array(element, max(a.ndim for a in arrays), "C")
 
@@ -183,7 +185,9 @@ def where(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     loop = loop_signature(np.add, args[1:])  # result_type of x and y (weak scalars)
     if loop is None or not isinstance(element_type(args[0]), (Boolean, Integer, Float)):
         return None
-    return Signature(result_type(args, loop.args[0]), args)
+    arrays = [a.ndim for a in args if isinstance(a, Array)]
+    element = loop.args[0]  # np.where returns an array even of 0-d operands
+    return Signature(Array(element, max(arrays), "C") if arrays else element, args)
 
 
 @call_rule(np.clip)
