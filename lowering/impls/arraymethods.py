@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .. import arrayloops as loops
 from .. import arraymodel as am
 from ..context import Context
 from ..models import DUMMY, i1, i8p, i32, i64, llvm_type
-from ..registry import lower
+from ..registry import Impl, lower
 from .arraycreate import copied, fortran_order, order_arg
 
 _METHODS = ("copy", "reshape", "ravel", "flatten", "transpose", "astype", "fill")
@@ -48,9 +49,9 @@ def dtype(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
     return DUMMY  # a compile-time constant
 
 
-def _any_arity(key: str, most: int = 8) -> Any:
+def _any_arity(key: str, most: int = 8) -> Callable[[Impl], Impl]:
     """Register a method taking up to `most` arguments after the receiver."""
-    def decorator(fn: Any) -> Any:
+    def decorator(fn: Impl) -> Impl:
         for count in range(most + 1):
             lower(key, t.Array, *[t.Type] * count)(fn)
         return fn

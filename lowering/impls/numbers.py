@@ -30,7 +30,8 @@ def _zero(llv: ir.Value) -> ir.Constant:
 
 
 def _python_errors(ctx: Context) -> bool:
-    return ctx.options.get("error_model", "python") == "python"
+    error_model: str = ctx.options.get("error_model", "python")
+    return error_model == "python"
 
 
 # --- integers -----------------------------------------------------------------------------
