@@ -78,7 +78,7 @@ def _capsule_destructor(ctx: Context) -> ir.Function:
     name = "jc.rt.capsule_dtor"
     existing = ctx.module.globals.get(name)
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     fn = ir.Function(ctx.module, ir.FunctionType(ir.VoidType(), [pyobj]), name)
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))
