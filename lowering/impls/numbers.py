@@ -11,7 +11,8 @@ Complex numbers live in lowering/impls/complexes.py.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from llvmlite import ir
 

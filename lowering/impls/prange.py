@@ -142,7 +142,7 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
     c = b.phi(i64, name="c")
     c.add_incoming(ir.Constant(i64, 0), before)
     accs: list[ir.Value] = []
-    for (value, red), target in zip(reds, targets):
+    for (value, _), target in zip(reds, targets):
         if target is not None:
             accs.append(target)
             continue
