@@ -16,8 +16,9 @@ ops. Globals and closure cells are read once and frozen into constants.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from types import FunctionType
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from jitcore.frontend import ir
 from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
