@@ -102,7 +102,7 @@ def _borrowed(fn: ir.Function) -> set[int]:
     while changed:
         changed = False
         for pid in list(candidates):
-            if any(id(a) != pid and id(a) not in borrowed and id(a) not in candidates
+            if any((id(a) != pid and id(a) not in borrowed and id(a) not in candidates)
                    or isinstance(a, ir.Constant) for a in feeds[pid]):
                 candidates.discard(pid)
                 changed = True

@@ -107,4 +107,4 @@ def define_stats(module: ir.Module) -> None:
     gv.initializer = ir.Constant(ir.ArrayType(i64, 2), [0, 0])
 
 
-__all__ = ["alloc", "incref", "decref", "data_pointer", "define_stats", "i8"]
+__all__ = ["alloc", "data_pointer", "decref", "define_stats", "i8", "incref"]

@@ -80,9 +80,9 @@ def _permuted(ctx: Context, ty: t.Array, arr: ir.Value, out_ty: t.Array,
 
 @lower("getattr.T", t.Array)
 def attr_t(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
-    ty = sig.args[0]
-    assert isinstance(ty, t.Array)
-    out = _permuted(ctx, ty, arr, sig.return_type, list(reversed(range(ty.ndim))))  # type: ignore
+    ty, out_ty = sig.args[0], sig.return_type
+    assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
+    out = _permuted(ctx, ty, arr, out_ty, list(reversed(range(ty.ndim))))
     ctx.incref(out, sig.return_type)
     return out
 

@@ -47,7 +47,7 @@ def float_to_int(ctx: Context, x: ir.Value, dst: t.Integer) -> ir.Value:
         top = ir.Constant(x.type, 2.0 ** 63)
         high = b.xor(truncate(ctx, b.fsub(x, top), 64), ir.Constant(dst_ll, 1 << 63))
         return b.select(b.fcmp_ordered(">=", x, top), high, truncate(ctx, x, 64))
-    via = 32 if dst.bitwidth < 32 or dst.bitwidth == 32 and dst.signed else 64
+    via = 32 if dst.bitwidth < 32 or (dst.bitwidth == 32 and dst.signed) else 64
     value = truncate(ctx, x, via)
     return b.trunc(value, dst_ll) if dst.bitwidth < via else value
 
