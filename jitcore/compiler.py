@@ -109,7 +109,8 @@ class Callees:
 
             promise(frames.compiling[key])
             return frames.compiling[key]
-        return dispatcher.compile_overload(argtypes).symbol
+        symbol: str = dispatcher.compile_overload(argtypes).symbol
+        return symbol
 
     def library(self, name: str) -> Any:
         """The jitted routine `name` ("module.function") of jitcore.library."""
