@@ -10,12 +10,24 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test bench bench-cache bench-parallel fuzz
+.PHONY: demo test lint bench bench-cache bench-parallel fuzz
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: $(STAMP) cross-tools
 	$(PY) -m pytest tests -n 2
+
+# Static checks: ruff, and mypy --strict on the whole package as installed (tools/typecheck.py
+# lays it out under build/typecheck: mypy cannot follow setuptools' package-dir mapping).
+LINT_STAMP := $(VENV)/.lint-installed
+
+$(LINT_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,lint]'
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) tools/typecheck.py
 
 # Optional: the AArch64 cross compiler and qemu for tests/aot. Installed when apt-get can
 # (as root or through password-less sudo); otherwise that one test is skipped with a reason.

@@ -34,8 +34,9 @@ import subprocess
 import sys
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -230,7 +231,7 @@ def measure_case(impls: Implementations, case: Any, quick: bool, repeats: int,
             start = time.perf_counter()
             result = func(*args)
             row["first_call"][impl] = time.perf_counter() - start
-        except Exception as exc:  # reported in the table, the run goes on
+        except Exception as exc:  # noqa: BLE001  (reported in the table, the run goes on)
             row["errors"][impl] = _first_line(exc)
             continue
         problem = case.check(expected, case.observed(args, result))

@@ -21,8 +21,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's jitcore
@@ -134,7 +135,7 @@ def bench_kernels(impls: list[str], repeats: int, quick: bool) -> list[dict[str,
             if reference is None:
                 reference = result
             check_close(result, reference)
-        times: dict[tuple[str, bool], float] = {key: math.inf for key in variants}
+        times: dict[tuple[str, bool], float] = dict.fromkeys(variants, math.inf)
         keys = list(variants)
         for r in range(repeats):
             for key in keys[r % len(keys):] + keys[:r % len(keys)]:  # rotate the order
@@ -216,10 +217,12 @@ def report(rows: list[dict[str, Any]], nogil: list[dict[str, Any]], impls: list[
                       f"{r['numba_ser'] / r['numba_par']:.2f}x",
                       f"{r['jitcore_par'] / r['numba_par']:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "| nogil kernel twice | one thread | two threads | speed-up |", "|---|---|---|---|"]
+    lines += ["", "| nogil kernel twice | one thread | two threads | speed-up |",
+              "|---|---|---|---|"]
     for r in nogil:
+        speedup = r["one_thread"] / r["two_threads"]
         lines.append(f"| {r['impl']} | {r['one_thread'] * ms:.1f} ms | "
-                     f"{r['two_threads'] * ms:.1f} ms | {r['one_thread'] / r['two_threads']:.2f}x |")
+                     f"{r['two_threads'] * ms:.1f} ms | {speedup:.2f}x |")
     return "\n".join(lines)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 TARGETS = {"steady": 1.1, "compile": 1.0, "import": 1.0, "call": 1.5}
 COLORS = {"steady": "#4c72b0", "compile": "#55a868", "import": "#8172b2", "call": "#c44e52"}
@@ -57,7 +57,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     rows = ratios(results)[::-1]  # first measurement on top
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.4))
     floor = 1e-5
-    for y, (label, group, value) in enumerate(rows):
+    for y, (_, group, value) in enumerate(rows):
         if value is None:
             ax.text(1.0, y, "  unsupported", va="center", fontsize=8, color="gray")
             continue

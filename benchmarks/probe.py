@@ -14,7 +14,8 @@ import json
 import linecache
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # A tiny function and a 30-line one (loops, branches, ints and floats, tuples).
 TINY = """

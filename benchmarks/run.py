@@ -31,8 +31,9 @@ import sys
 import time
 import timeit
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 for _var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -78,7 +79,7 @@ def steady_state(quick: bool, repeats: int, budget_s: float) -> dict[str, Any]:
             func = jitted[impl][kernel]
             try:
                 row["results"][impl] = func(*args)  # compiles
-            except Exception as exc:  # report it, keep going with the rest
+            except Exception as exc:  # noqa: BLE001  (report it, keep going with the rest)
                 row["errors"][impl] = _first_line(exc)
                 continue
             once = _time_calls(func, args, 1)

@@ -10,12 +10,13 @@ are taken round-robin over the implementations, so they share the machine's nois
 with a pause before each (--pause) so the thread pools that spin after a run (Numba's
 OpenMP or TBB workers, jitcore's) are asleep again; each figure is the minimum over
 the repeats. Prints a Markdown table; the issue's targets: jitcore serial <= Numba
-serial, jitcore parallel >= 1.8x jitcore serial (on 2 idle cores, for the 16 M rows). The parallel targets' thread pools are started by
-the warm-up calls, so the figures time the pool's runs, not thread creation; 10 000
-elements is below jitcore's threshold (loops under 2 x 16 384 elements run inline,
-without waking the pool). The last column is how the parallel target's CPU time
-divides among the process's threads (from /proc). The header says how loaded the
-machine was: the load average and how many cores a two-process spin test found free.
+serial, jitcore parallel >= 1.8x jitcore serial (on 2 idle cores, for the 16 M rows).
+The parallel targets' thread pools are started by the warm-up calls, so the figures time
+the pool's runs, not thread creation; 10 000 elements is below jitcore's threshold (loops
+under 2 x 16 384 elements run inline, without waking the pool). The last column is how
+the parallel target's CPU time divides among the process's threads (from /proc). The
+header says how loaded the machine was: the load average and how many cores a
+two-process spin test found free.
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ def measure(impls: dict[str, Callable[..., Any]], args: tuple[np.ndarray, ...],
         if reference is None:
             reference = got
         np.testing.assert_allclose(got, reference, rtol=1e-9, err_msg=name)
-    best = {name: math.inf for name in impls}
+    best = dict.fromkeys(impls, math.inf)
     for _ in range(repeats):
         for name, f in impls.items():
             time.sleep(pause)  # the previous sample's pool threads (both spin) go to sleep

@@ -42,6 +42,10 @@ CALL_PROBES: tuple[tuple[t.Type, ...], ...] = (
     (t.float64, t.float64), (t.int64, t.float64), (t.int64, t.int64, t.int64), (t.boolean,))
 # Where callees are looked for first, and how they are written in the page.
 MODULES = ("builtins", "math", "cmath", "operator", "numpy", "numpy.random", "numpy.linalg")
+# Callees a user can name: found in these modules. The others (markers the compiler's own
+# passes insert, such as parallel_loop or check_assigned, and callees of bound methods) are
+# the compiler's business, not features, and are left out of the page.
+USER_MODULES = (*MODULES, "jitcore")
 OTHER_OPS = {"iter": "`iter(x)`: the start of a `for` loop over x",
              "iternext": "the next step of a `for` loop"}
 ITERABLES: tuple[t.Type, ...] = (t.Range(t.int64), t.UniTuple(t.int64, 3),
@@ -118,7 +122,7 @@ def _unary(typed: list[Any]) -> str:
 
 
 def _calls(typed: list[Any], lowered: list[Any]) -> str:
-    keys = [k for k in _unique(typed + lowered) if not isinstance(k, str)]
+    keys = [k for k in _unique(typed + lowered) if not isinstance(k, str) and _user_facing(k)]
     entries = sorted((_callee_name(k), k) for k in keys)
     rows = []
     for (module, name), key in entries:
@@ -185,7 +189,7 @@ def _bytecodes() -> str:
     handled = sorted(n for n in dir(builder) if n.isupper()) if builder else []
     refused = getattr(flow, "_UNSUPPORTED", {})
     lines = ["## Python 3.11 bytecodes", "",
-             "Handled by the front end (`jitcore/flow.py`): " +
+             "Handled by the front end (`jitcore/frontend/flow.py`): " +
              ", ".join(f"`{n}`" for n in handled) + ".", "",
              "Refused with an `UnsupportedError` that says what to do instead:", ""]
     lines += [f"- `{op}`: {what}" + (f" ({note})" if note else "")
@@ -195,8 +199,8 @@ def _bytecodes() -> str:
 
 
 def _consistency(typed: list[Any], lowered: list[Any]) -> str:
-    only_typed = sorted(_display(k) for k in typed if k not in lowered)
-    only_lowered = sorted(_display(k) for k in lowered if k not in typed
+    only_typed = sorted(_display(k) for k in typed if k not in lowered and _user_facing(k))
+    only_lowered = sorted(_display(k) for k in lowered if k not in typed and _user_facing(k)
                           and not (isinstance(k, str) and k.startswith("getattr.")))
     lines = ["## Registry consistency", ""]
     lines.append("Typing rules without any implementation: "
@@ -235,6 +239,11 @@ def _find_in(module_name: str, key: Any, public: bool) -> tuple[str, str] | None
             _OBJECTS[key] = value
             return ("builtins" if module is builtins else module_name, attr)
     return None
+
+
+def _user_facing(key: Any) -> bool:
+    """An operation (a string key), or a callee found under a module a user imports."""
+    return isinstance(key, str) or _callee_name(key)[0] in USER_MODULES
 
 
 def _display(key: Any) -> str:

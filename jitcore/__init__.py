@@ -19,8 +19,8 @@ from typing import Any
 from jitcore.decorators import export, jit, njit
 from jitcore.frontend import config
 from jitcore.frontend.markers import prange
+from jitcore.version import __version__ as __version__
 
-from jitcore.version import __version__
 __all__ = ["config", "errors", "export", "get_num_threads", "guvectorize", "jit", "memory_stats",
            "njit", "prange", "set_num_threads", "types", "vectorize"]
 

@@ -122,7 +122,7 @@ class _Fingerprinter:
         if getattr(v, "_jitcore_dispatcher", False):
             return "jit:" + self.function(v)
         info = getattr(v, "_jitcore_ufunc", None)
-        if info is not None:  # @vectorize: compiled code calls its scalar kernel, typed by its loops
+        if info is not None:  # @vectorize: compiled code calls its scalar kernel, typed by loops
             loops = "dynamic" if info.dynamic else getattr(v, "types", None)
             return (f"jitufunc:{info.parallel}:{loops}:"
                     + self.function(info.kernel.dispatcher))
@@ -639,7 +639,7 @@ def _materialize(data: bytes, key: str, argtypes: tuple[t.Type, ...]) -> Any:
         raise CorruptEntry(str(exc)) from None
     own = next(r for r in meta["objects"] if meta["symbol"] in r["symbols"])
     library = CachedLibrary(blobs[own["ir"]])
-    return Overload(sig, meta["symbol"], meta["wrapper"], Typed(None, sig),  # type: ignore
+    return Overload(sig, meta["symbol"], meta["wrapper"], Typed(None, sig),  # type: ignore[arg-type]
                     library, returnable=True, extra={"cached": True})
 
 

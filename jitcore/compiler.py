@@ -187,7 +187,8 @@ class Callees:
 
                 promise(s.compiling[key])
                 return s.compiling[key]
-        return dispatcher.compile_overload(argtypes).symbol
+        symbol: str = dispatcher.compile_overload(argtypes).symbol
+        return symbol
 
     def library(self, name: str) -> Any:
         """The jitted routine `name` ("module.function") of jitcore.library."""

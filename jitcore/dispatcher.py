@@ -49,6 +49,8 @@ class Dispatcher:
 
     __slots__ = ("__dict__", "__weakref__", "_jc_miss", "_jc_table")
     _jitcore_dispatcher = True
+    __name__: str  # the function's, set by functools.update_wrapper
+    __qualname__: str
 
     def __init__(self, py_func: Callable[..., Any], options: dict[str, Any],
                  signatures: list[Any] | None = None) -> None:
@@ -333,7 +335,7 @@ class Dispatcher:
                 ids = [_fast_type_id(ty, variant) for ty in argtypes]
                 if all(ids) and (ov.wrapper_address, ids) not in entries:
                     entries.append((ov.wrapper_address, ids))
-        self._jc_table = build_table(entries)  # type: ignore[arg-type]
+        self._jc_table = build_table(entries)
         np = sys.modules.get("numpy")
         if np is not None:
             note_ndarray_type(id(np.ndarray))
@@ -354,7 +356,7 @@ class Dispatcher:
         """With cache=True: hits, misses, stores, directory and why caching did not apply."""
         if self._cache is None:
             return {"reason": "cache=True was not given"}
-        return self._cache.info()  # type: ignore[no-any-return]
+        return self._cache.info()
 
     @property
     def stats(self) -> Any:
@@ -402,7 +404,7 @@ class Dispatcher:
         return label_asm(ov.library.asm(), self._section_labels(ov))
 
     def _section_labels(self, ov: Overload) -> dict[str, str]:
-        from jitcore.lowering.aliasing import MAYALIAS, NOALIAS  # only when inspecting: loads llvmlite
+        from jitcore.lowering.aliasing import MAYALIAS, NOALIAS  # inspecting only: loads llvmlite
 
         name = f"{self.__qualname__}({', '.join(map(str, ov.signature.args))})"
         return {ov.symbol: f"{name}: the function, as compiled code calls it",

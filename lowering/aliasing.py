@@ -99,7 +99,9 @@ def emit_versions(llfn: ir.Function, argtypes: tuple[t.Type, ...],
     for w, o in pairs:
         for k in (w, o):
             if k not in extents:
-                extents[k] = _extent(b, argtypes[k], args[k])
+                ty = argtypes[k]
+                assert isinstance(ty, t.Array)  # only array arguments are accessed
+                extents[k] = _extent(b, ty, args[k])
         next_block = llfn.append_basic_block("apart")
         b.cbranch(_apart(b, extents[w], extents[o]), next_block, slow_block)
         b.position_at_end(next_block)
@@ -143,6 +145,7 @@ def _apart(b: ir.IRBuilder, x: tuple[ir.Value, ...], y: tuple[ir.Value, ...]) ->
 # --- marking the accesses ------------------------------------------------------------------
 
 _Origins = frozenset[int] | None  # argument positions a pointer may point into; None: unknown
+_Leaned = frozenset[tuple[int, bool]]  # the open phis (memo keys) an answer depends on
 
 
 def _mark_accesses(fn: ir.Function,
@@ -198,7 +201,7 @@ class _Provenance:
     def of(self, pointer: ir.Value) -> _Origins:
         return self._of(pointer, False)[0]
 
-    def _of(self, value: ir.Value, field: bool) -> tuple[_Origins, frozenset]:
+    def _of(self, value: ir.Value, field: bool) -> tuple[_Origins, _Leaned]:
         """(origins, the open phis the answer leaned on); `field`: about an array struct's
         data field rather than the value itself."""
         key = (id(value), field)
@@ -219,7 +222,7 @@ class _Provenance:
             self.memo[key] = result
         return result, leaned
 
-    def _trace(self, value: ir.Value, field: bool) -> tuple[_Origins, frozenset]:
+    def _trace(self, value: ir.Value, field: bool) -> tuple[_Origins, _Leaned]:
         if isinstance(value, ir.Argument):
             k = self.arrays.get(id(value))
             return (frozenset((k,)) if field and k is not None else None), frozenset()
@@ -241,9 +244,9 @@ class _Provenance:
             return self._of(value.aggregate, True)
         return None, frozenset()
 
-    def _all(self, parts: list[tuple[ir.Value, bool]]) -> tuple[_Origins, frozenset]:
+    def _all(self, parts: list[tuple[ir.Value, bool]]) -> tuple[_Origins, _Leaned]:
         out: set[int] = set()
-        leaned: frozenset = frozenset()
+        leaned: _Leaned = frozenset()
         for value, field in parts:
             origins, more = self._of(value, field)
             if origins is None:

@@ -50,7 +50,7 @@ def _data_global(module: ir.Module, raw: bytes, dtype: str) -> ir.GlobalVariable
     name = f"jc.const.{sha1(dtype.encode() + raw).hexdigest()[:20]}"
     existing = module.globals.get(name)
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     header_ty = ir.ArrayType(i64, HEADER_BYTES // 8)
     body_ty = ir.ArrayType(i8, len(raw))
     glob = ir.GlobalVariable(module, ir.LiteralStructType([header_ty, body_ty]), name)

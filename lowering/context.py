@@ -71,7 +71,7 @@ class Context:
         """A function of this module or an external one (C API, libm), declared once."""
         existing = self.module.globals.get(name)
         if existing is not None:
-            return existing  # type: ignore[no-any-return]
+            return existing
         return ir.Function(self.module, ir.FunctionType(ret, args, var_arg=varargs), name)
 
     def intrinsic(self, name: str, ty: ir.Type, nargs: int = 1) -> ir.Function:
@@ -86,7 +86,7 @@ class Context:
 
     def py_constant(self, obj: Any) -> ir.Value:
         """A PyObject* for a Python object, loaded from a global bound at load time."""
-        for name, existing in self.py_constants.items():
+        for name, existing in self.py_constants.items():  # noqa: B007 (used after the loop)
             if existing is obj:
                 break
         else:
@@ -258,7 +258,7 @@ class Context:
         name = "jc.rt.set_error"
         existing = self.module.globals.get(name)
         if existing is not None:
-            return existing  # type: ignore[no-any-return]
+            return existing
         fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), [pyobj, pyobj]), name)
         fn.linkage = "internal"
         for attr in ("noinline", "cold", "nounwind"):

@@ -93,8 +93,8 @@ class _Emitter:
                                       else ctx.b.phi(llvm_type(v.type), name=v.name))
         for block in blocks:
             ctx.b.position_at_end(self.llblocks[id(block)])
-            for v in self.refs.at_block_start.get(id(block), ()):
-                ctx.decref(self.value(v), v.type)
+            for dead in self.refs.at_block_start.get(id(block), ()):
+                ctx.decref(self.value(dead), dead.type)
             for op in block.ops:
                 ctx.live_references = [(self.value(v), v.type)
                                        for v in self.refs.live_during.get(id(op), ())]
@@ -102,8 +102,8 @@ class _Emitter:
                     self.emit_op(op)
                 except LoweringError as exc:
                     raise with_loc(exc, op.loc) from None
-                for v in self.refs.after_op.get(id(op), ()):
-                    ctx.decref(self.value(v), v.type)
+                for dead in self.refs.after_op.get(id(op), ()):
+                    ctx.decref(self.value(dead), dead.type)
             assert block.exit is not None
             self.current = block
             self.emit_exit(block.exit)

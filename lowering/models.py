@@ -10,7 +10,7 @@ functions, none) have no run-time content and are represented by an `i8 0`.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from llvmlite import ir
 
@@ -28,7 +28,7 @@ pyobj = i8p  # PyObject*: opaque to generated code
 DUMMY = ir.Constant(i8, 0)  # the value of a type with no run-time content
 
 
-@lru_cache(maxsize=None)
+@cache
 def llvm_type(ty: t.Type) -> ir.Type:
     """The LLVM type holding a value of `ty` in a register."""
     if isinstance(ty, t.Boolean):

@@ -31,8 +31,9 @@ Nested loops stay inside the body; an inner prange runs serially in its chunk.
 from __future__ import annotations
 
 import builtins
+import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from jitcore.frontend import ir
 from jitcore.frontend.errors import Loc, UnsupportedError
@@ -41,7 +42,15 @@ from jitcore.typeinfer import types as t
 _ADD = {"add": "add", "iadd": "add", "sub": "add", "isub": "add", "mul": "mul", "imul": "mul"}
 _COMPARE = ("lt", "le", "gt", "ge")
 _NONE = -1  # origin of a value that is not a copy of any header argument
-_UNKNOWN = object()  # a block argument the copy analysis has not reached yet
+
+
+class _Unknown(enum.Enum):
+    """The root of a block argument the copy analysis has not reached yet."""
+
+    UNKNOWN = enum.auto()
+
+
+_UNKNOWN: Final = _Unknown.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -233,8 +242,8 @@ class _Region:
                 for j, v in enumerate(blk.inputargs):
                     if id(v) in self.roots and self.roots[id(v)] is None:
                         continue
-                    known = [self._root(link.args[j]) for link in self.incoming[id(blk)]]
-                    known = [r for r in known if r is not _UNKNOWN]
+                    roots = [self._root(link.args[j]) for link in self.incoming[id(blk)]]
+                    known = [r for r in roots if r is not _UNKNOWN]
                     if not known:
                         continue
                     new = known[0] if all(r is known[0] for r in known) else None
@@ -245,7 +254,7 @@ class _Region:
                         self.roots[id(v)] = new
                         changed = True
 
-    def _root(self, v: ir.Value) -> Any:
+    def _root(self, v: ir.Value) -> ir.Value | _Unknown:
         if id(v) in self.params:
             r = self.roots.get(id(v), _UNKNOWN)
             return v if r is None else r
@@ -253,7 +262,7 @@ class _Region:
 
     def root(self, v: ir.Value) -> ir.Value:
         r = self._root(v)
-        return v if r is _UNKNOWN else r  # type: ignore[no-any-return]
+        return v if r is _UNKNOWN else r
 
     def is_merge(self, v: ir.Value) -> bool:
         return id(v) in self.params and self.roots.get(id(v), _UNKNOWN) in (None, _UNKNOWN)
@@ -473,7 +482,8 @@ def _check_reads(region: _Region, chains: dict[int, set[int]], allowed: set[int]
     """A reduction variable may only be updated: reading it would see a partial value."""
     for blk in region.body:
         assert blk.exit is not None
-        for op in [*blk.ops, blk.exit]:
+        users: list[ir.Op | ir.Exit] = [*blk.ops, blk.exit]
+        for op in users:
             if id(op) in allowed:
                 continue
             for v in op.sources():
@@ -599,14 +609,15 @@ def _replace_loop(pre: ir.Block, getiter: ir.GetIter, call: ir.Call, loop: Paral
     j = 0
     env_k = [k for k in range(len(head.inputargs)) if k != it_pos]
     for pos, k in enumerate(env_k):
-        if loop.reductions[pos] is None:
+        reduction = loop.reductions[pos]
+        if reduction is None:
             after[id(head.inputargs[k])] = env_values[pos]
         else:
-            item = _var(_name(head.inputargs[k]), loop.reductions[pos].type)  # type: ignore[union-attr]
+            item = _var(_name(head.inputargs[k]), reduction.type)
             pre.ops.append(ir.TupleItem(item, loc, result, j))
             after[id(head.inputargs[k])] = item
             j += 1
-    args = []
+    args: list[ir.Value] = []
     for a in exit_link.args:
         if isinstance(a, ir.Constant):
             args.append(a)

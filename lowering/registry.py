@@ -12,7 +12,8 @@ same key and classes twice is an error.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jitcore.typeinfer.domains import DomainLoader
 
@@ -62,8 +63,8 @@ def find(key: Any, types: tuple[Any, ...]) -> Impl | None:
     # A method's implementation is registered for its receiver's class; its arguments vary.
     prefix_only = isinstance(key, str) and key.startswith("method.")
     for classes, fn in entries:  # implementations for specific types first
-        if classes and (len(classes) == len(types) or prefix_only and len(classes) < len(types)) \
-                and all(isinstance(ty, c) for ty, c in zip(types, classes)):
+        arity_fits = len(classes) == len(types) or (prefix_only and len(classes) < len(types))
+        if classes and arity_fits and all(isinstance(ty, c) for ty, c in zip(types, classes)):
             return fn
     return next((fn for classes, fn in entries if not classes), None)
 

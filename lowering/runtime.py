@@ -141,4 +141,4 @@ def define_stats(module: ir.Module) -> None:
             b.ret(result)
 
 
-__all__ = ["alloc", "incref", "decref", "data_pointer", "define_stats", "i8"]
+__all__ = ["alloc", "data_pointer", "decref", "define_stats", "i8", "incref"]

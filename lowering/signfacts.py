@@ -63,7 +63,8 @@ class _Graph:
     def __init__(self, fn: jir.Function) -> None:
         self.blocks = list(fn.blocks())
         self.defs: dict[int, jir.Op] = {}
-        self.incoming: dict[int, list[tuple[jir.Block, jir.Link]]] = {id(b): [] for b in self.blocks}
+        self.incoming: dict[int, list[tuple[jir.Block, jir.Link]]] = {
+            id(b): [] for b in self.blocks}
         for block in self.blocks:
             for op in block.ops:
                 if op.result is not None:
@@ -148,9 +149,9 @@ class _Graph:
             links = self.incoming[id(node)]
             if len(links) == 1:
                 pred, link = links[0]
-                exit = pred.exit
-                if isinstance(exit, jir.Branch) and exit.if_true.target is not exit.if_false.target:
-                    facts.extend(self._condition(exit.cond, link is exit.if_true))
+                ex = pred.exit
+                if isinstance(ex, jir.Branch) and ex.if_true.target is not ex.if_false.target:
+                    facts.extend(self._condition(ex.cond, link is ex.if_true))
             parent = self.idom.get(id(node), node)
             if parent is node:
                 return facts
@@ -209,7 +210,8 @@ class _Query:
             self.active.discard(key)
 
     def _by_facts(self, v: jir.Value, positive: bool) -> bool:
-        """Some fact chain c <= ... <= v starts at a value known >= 0 (with a strict step or c > 0)."""
+        """Some fact chain c <= ... <= v starts at a value known >= 0 (with a strict step or
+        c > 0)."""
         return any(self._sign(small, positive and not strict)
                    for small, big, strict in self.facts if big is v)
 

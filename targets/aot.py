@@ -103,7 +103,7 @@ def _pool(machine: Any, lowered: Lowered) -> list[ir.Module]:
     """The thread pool's module, started when the library loads, if the code uses it."""
     if not lowered.uses_pool:
         return []
-    from .threadpool import build_module
+    from .poolir import build_module
 
     return [build_module(machine.triple.startswith(("x86_64", "i686", "i386")),
                          standalone=True)]

@@ -76,7 +76,7 @@ def _declare(module: ir.Module, name: str, ret: ir.Type, args: list[ir.Type],
              varargs: bool = False) -> ir.Function:
     existing = module.globals.get(name)
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     return ir.Function(module, ir.FunctionType(ret, args, var_arg=varargs), name)
 
 
@@ -84,7 +84,7 @@ def _external(module: ir.Module, name: str, ty: ir.Type) -> ir.GlobalVariable:
     gv = module.globals.get(name)
     if gv is None:
         gv = ir.GlobalVariable(module, ty, name)
-    return gv  # type: ignore[no-any-return]
+    return gv
 
 
 # --- the Python extension module -------------------------------------------------------------
@@ -334,7 +334,7 @@ def _accepts(module: ir.Module, b: ir.IRBuilder, obj: ir.Value, ty: t.Type,
         for alias, canonical in _ALIASES.items():
             type_num = b.select(b.icmp_unsigned("==", type_num, ir.Constant(i32, alias)),
                                 ir.Constant(i32, canonical), type_num)
-        want = np.dtype(ty.dtype.name).num
+        want: int = np.dtype(ty.dtype.name).num
         want = _ALIASES.get(want, want)
         order = _field(b, descr, _BYTEORDER_OFFSET, i8)
         flags = _field(b, obj, _FLAGS_OFFSET, i32)

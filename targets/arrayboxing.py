@@ -8,7 +8,7 @@ the duration of the call; `parent` records it for views returned later.
 from __future__ import annotations
 
 import ctypes
-from functools import lru_cache
+from functools import cache
 
 from llvmlite import ir
 
@@ -21,7 +21,7 @@ from jitcore.typeinfer import types as t
 DATA_OFFSET, DIMS_OFFSET, STRIDES_OFFSET = 16, 32, 40
 
 
-@lru_cache(maxsize=None)
+@cache
 def check_layout() -> None:
     """Fail loudly, once, if this NumPy lays out its array objects differently."""
     import numpy as np
@@ -78,7 +78,7 @@ def _capsule_destructor(ctx: Context) -> ir.Function:
     name = "jc.rt.capsule_dtor"
     existing = ctx.module.globals.get(name)
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     fn = ir.Function(ctx.module, ir.FunctionType(ir.VoidType(), [pyobj]), name)
     fn.linkage = "internal"
     b = ir.IRBuilder(fn.append_basic_block("entry"))

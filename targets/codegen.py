@@ -117,7 +117,7 @@ _CONTIGUOUS_JAM_OPTIONS = (("-da-disable-delinearization-checks", "true", "false
 
 
 def _loop_options(on: bool, jam: bool, strided: bool) -> None:
-    options = _LOOP_OPTIONS
+    options: tuple[tuple[str, str, str], ...] = _LOOP_OPTIONS
     if jam:
         options += _JAM_OPTIONS + (() if strided else _CONTIGUOUS_JAM_OPTIONS)
     for option, ours, default in options:

@@ -196,7 +196,7 @@ def _emit_array_code(b: ir.IRBuilder, obj: ir.Value) -> ir.Value:
 
 def slot_offsets(cls: type, table_slot: str, miss_slot: str) -> tuple[int, int]:
     """Byte offsets of two `__slots__` entries, found by looking for known objects."""
-    probe = object.__new__(cls)
+    probe: object = object.__new__(cls)
     marks = object(), object()
     setattr(probe, table_slot, marks[0])
     setattr(probe, miss_slot, marks[1])

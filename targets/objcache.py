@@ -514,12 +514,12 @@ def cached_record(symbol: str) -> tuple[dict[str, Any], set[str]]:
             record.get("callees", ()))
     compiler = sys.modules.get("jitcore.compiler")
     overload = getattr(compiler, "_SYMBOLS", {}).get(symbol)
-    obj = _captured.get(symbol)
-    if overload is None or obj is None or not hasattr(overload.library, "info"):
+    captured = _captured.get(symbol)
+    if overload is None or captured is None or not hasattr(overload.library, "info"):
         raise Unstable(f"the code of {symbol} is not available to store")
     info = overload.library.info
     callees = set(info.called_symbols)
-    return {"symbols": [symbol, overload.wrapper_symbol], "object": obj,
+    return {"symbols": [symbol, overload.wrapper_symbol], "object": captured,
             "ir": overload.library.ir_text, "constants": dict(info.py_constants),
             "process": sorted(info.bindings), "callees": sorted(callees)}, callees
 

@@ -37,10 +37,10 @@ _f32, _f64 = ir.FloatType(), ir.DoubleType()
 
 # libmvec's functions (glibc >= 2.35 for all but exp, log, sin, cos, pow: each is checked
 # in the process before it is used), by the name of the double version and arity.
-_LIBMVEC = {name: 1 for name in (
-    "acos", "acosh", "asin", "asinh", "atan", "atanh", "cbrt", "cos", "cosh", "erf", "erfc",
-    "exp", "exp10", "exp2", "expm1", "log", "log10", "log1p", "log2", "sin", "sinh", "tan",
-    "tanh")} | {"atan2": 2, "hypot": 2, "pow": 2}
+_LIBMVEC = dict.fromkeys(
+    ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cbrt", "cos", "cosh", "erf", "erfc",
+     "exp", "exp10", "exp2", "expm1", "log", "log10", "log1p", "log2", "sin", "sinh", "tan",
+     "tanh"), 1) | {"atan2": 2, "hypot": 2, "pow": 2}
 # ISA letter of the vector ABI, the CPU feature it needs, and the register width in bits.
 _ISAS = (("e", "+avx512f", 512), ("d", "+avx2", 256))
 _ABI_VARIANT = "vector-function-abi-variant"

@@ -87,7 +87,7 @@ def _arrays(loops: list[Loop], nargs: int) -> tuple[Any, Any, Any]:
     data = (ctypes.c_void_p * max(1, len(loops)))(*[lp.data or None for lp in loops])
     codes = [n for lp in loops for n in lp.type_numbers()]
     assert len(codes) == nargs * len(loops), (codes, nargs)
-    types = (ctypes.c_char * max(1, len(codes)))(*codes)
+    types = (ctypes.c_ubyte * max(1, len(codes)))(*codes)  # NumPy's char *types
     _keepalive.extend((functions, data, types))
     return functions, data, types
 
@@ -135,12 +135,13 @@ def add_loop(ufunc: Any, loop: Loop) -> None:
     """Put `loop` first in the ufunc's loop list (NumPy's linear search prefers it)."""
     nargs = ufunc.nargs
     count = _int(ufunc, _NTYPES).value
-    old_functions = ctypes.cast(_word(ufunc, _FUNCTIONS).value, ctypes.POINTER(ctypes.c_void_p))
-    old_data = ctypes.cast(_word(ufunc, _DATA).value, ctypes.POINTER(ctypes.c_void_p))
+    old_functions = ctypes.cast(_word(ufunc, _FUNCTIONS).value or 0,
+                                ctypes.POINTER(ctypes.c_void_p))
+    old_data = ctypes.cast(_word(ufunc, _DATA).value or 0, ctypes.POINTER(ctypes.c_void_p))
     old_types = ctypes.string_at(_word(ufunc, _TYPES).value or 0, count * nargs)
     functions = (ctypes.c_void_p * (count + 1))(loop.address, *old_functions[:count])
     data = (ctypes.c_void_p * (count + 1))(loop.data or None, *old_data[:count])
-    types = (ctypes.c_char * ((count + 1) * nargs))(*loop.type_numbers(), *old_types)
+    types = (ctypes.c_ubyte * ((count + 1) * nargs))(*loop.type_numbers(), *old_types)
     _keepalive.extend((functions, data, types))  # old arrays stay alive too (in _keepalive)
     _word(ufunc, _FUNCTIONS).value = ctypes.addressof(functions)
     _word(ufunc, _DATA).value = ctypes.addressof(data)

@@ -31,6 +31,7 @@ from jitcore.typeinfer import types as t
 
 from . import threadpool
 from .bindings import RawAddress
+from .poolir import CHUNK_FN
 
 LOOP_TYPE = ir.FunctionType(void, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
 BODY_TYPE = ir.FunctionType(i32, [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
@@ -290,7 +291,7 @@ def emit_parallel_loop(module: ir.Module, name: str, nin: int, nout: int, ndims:
     for j, value in enumerate(fn.args):
         b.store(value, _field(b, closure, j))
     run = _declare(module, threadpool.RUN, ir.FunctionType(
-        i32, [threadpool.CHUNK_FN.as_pointer(), i8p, i64, i64]))
+        i32, [CHUNK_FN.as_pointer(), i8p, i64, i64]))
     b.call(run, [chunk, b.bitcast(closure, i8p), n, k])  # a failure is set as PyErr
     b.ret_void()
 
@@ -333,7 +334,7 @@ def _chunk_function(module: ir.Module, name: str, body: ir.Function, nargs: int,
                     ndims: int) -> ir.Function:
     """i32 chunk(closure, lo, hi, c): the body over outer iterations [lo, hi), as the pool
     calls it; a failing body has set this thread's exception, which the pool collects."""
-    fn, b = _entry(module, f"{name}.chunk", threadpool.CHUNK_FN)
+    fn, b = _entry(module, f"{name}.chunk", CHUNK_FN)
     fn.linkage = "internal"
     raw, start, stop, _ = fn.args
     closure = b.bitcast(raw, _CLOSURE.as_pointer())

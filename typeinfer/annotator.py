@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Callable
 from types import FunctionType
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from jitcore.frontend import ir
 from jitcore.frontend.errors import JitError, Loc, TypingError, with_loc

@@ -12,7 +12,8 @@ whose classes match and which returns a signature wins.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jitcore.typeinfer.domains import DomainLoader
 

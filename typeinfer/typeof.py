@@ -8,32 +8,30 @@ frozen into the compiled code as constants.
 """
 from __future__ import annotations
 
+import functools
 import types as pytypes
 from typing import Any
 
 from . import types as t
 
+# Exact types that cannot change meaning (and NumPy's scalar types, below).
 _SCALARS: dict[type, t.Type] = {bool: t.boolean, int: t.int64, float: t.float64,
                                 complex: t.complex128, type(None): t.none}
-# Exact types that cannot change meaning; filled with NumPy's scalar types on first use.
-_numpy_scalars: dict[type, t.Type] | None = None
 
 
+@functools.cache
 def _numpy_scalar_types() -> dict[type, t.Type]:
-    global _numpy_scalars
-    if _numpy_scalars is None:
-        import numpy as np
+    """NumPy's scalar types, exact types that cannot change meaning either (on first use)."""
+    import numpy as np
 
-        names = {ty.name: ty for ty in t.number_types}
-        table = {np.dtype(ty.name).type: ty for ty in t.number_types}
-        # Aliases of the same width (np.longlong next to np.int64 on Linux).
-        for code in np.typecodes["AllInteger"] + np.typecodes["Float"] + np.typecodes[
-                "Complex"]:
-            dtype = np.dtype(code)
-            if dtype.name in names:
-                table.setdefault(dtype.type, names[dtype.name])
-        _numpy_scalars = table
-    return _numpy_scalars
+    names = {ty.name: ty for ty in t.number_types}
+    table: dict[type, t.Type] = {np.dtype(ty.name).type: ty for ty in t.number_types}
+    # Aliases of the same width (np.longlong next to np.int64 on Linux).
+    for code in np.typecodes["AllInteger"] + np.typecodes["Float"] + np.typecodes["Complex"]:
+        dtype = np.dtype(code)
+        if dtype.name in names:
+            table.setdefault(dtype.type, names[dtype.name])
+    return table
 
 
 def class_decides_type(cls: type) -> bool:

@@ -29,6 +29,7 @@ class _Value:
 
     __slots__ = ("_key",)
     __match_args__: tuple[str, ...] = ()
+    _key: tuple[Any, ...]
 
     def _init(self, *values: Any) -> None:
         """Set the fields named by `__match_args__` (the dataclass field order)."""
@@ -38,7 +39,7 @@ class _Value:
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._key == other._key  # type: ignore[attr-defined,no-any-return]
+            return self._key == other._key
         return NotImplemented
 
     def __hash__(self) -> int:

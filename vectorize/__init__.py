@@ -93,4 +93,6 @@ def guvectorize(ftylist: Any, signature: str, **options: Any) -> Any:
 
 def _py_func(func: Any) -> Callable[..., Any]:
     """The Python function of a function or of an @njit dispatcher."""
-    return func.py_func if getattr(func, "_jitcore_dispatcher", False) else func  # type: ignore
+    py_func: Callable[..., Any] = (func.py_func if getattr(func, "_jitcore_dispatcher", False)
+                                   else func)
+    return py_func

@@ -44,7 +44,7 @@ class UfuncInfo:
 
     @property
     def py_func(self) -> Callable[..., Any]:
-        return self.kernel.dispatcher.py_func  # type: ignore[no-any-return]
+        return self.kernel.dispatcher.py_func
 
     def add_loop(self, overload: Any) -> None:
         """Give the ufunc a loop calling the kernel `overload` (first in NumPy's list)."""
@@ -125,7 +125,7 @@ def build_ufunc(py_func: Callable[..., Any], signatures: list[Any], options: dic
 
     nin = _nin(py_func)
     kernel = Kernel(py_func, options, "@vectorize", py_func.__name__)
-    overloads = []
+    overloads: list[Any] = []  # the kernel's overloads (jitcore.compiler.Overload)
     for spec in signatures:
         overload = kernel.compile(spec)
         sig = overload.signature
@@ -170,7 +170,7 @@ def _on_resolve(ufunc: Any, operands: int, requested: Any) -> None:
     if isinstance(requested, tuple) and len(requested) == ufunc.nargs:
         asked = [None if d is None else np.dtype(d) for d in requested]
         if all(d is not None for d in asked[:ufunc.nin]):
-            dtypes = asked[:ufunc.nin]  # type: ignore[assignment]
+            dtypes = asked[:ufunc.nin]
         elif not any(asked[:ufunc.nin]) and asked[ufunc.nin] is not None:
             dtypes = [asked[ufunc.nin]] * ufunc.nin  # dtype=: the loop of that type
     argtypes = tuple(from_dtype(dt) for dt in dtypes)

@@ -115,7 +115,9 @@ def _normalise(ins: dis.Instruction, filename: str, funcname: str) -> Instr:
     name = _RENAMES.get(ins.opname, ins.opname)
     target = ins.argval if name in UNCONDITIONAL | CONDITIONAL and name not in (
         "RETURN_VALUE", "RAISE_VARARGS", "RERAISE") else None
-    argval = BINARY_OP_NAMES[ins.arg] if name == "BINARY_OP" and ins.arg is not None else ins.argval
+    argval = ins.argval
+    if name == "BINARY_OP" and ins.arg is not None:
+        argval = BINARY_OP_NAMES[ins.arg]
     return Instr(name, ins.opcode, ins.arg, argval, ins.offset, target, loc)
 
 
@@ -165,7 +167,7 @@ def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:
         if (ins.opname in UNCONDITIONAL or ins.opname in CONDITIONAL) and i + 1 < len(instrs):
             leaders.add(instrs[i + 1].offset)
     blocks: list[BasicBlock] = []
-    for i, ins in enumerate(instrs):
+    for ins in instrs:
         if ins.offset in leaders:
             blocks.append(BasicBlock(ins.offset))
         blocks[-1].instrs.append(ins)

@@ -256,9 +256,6 @@ class _FlowBuilder:
         self.ops.append(op_cls(result, self.ins.loc, *args))
         return result
 
-    def fold_constant(self, value: Any) -> ir.Constant:
-        return ir.Constant(value)
-
     # --- opcode handlers (named as in `dis`, after jitcore.frontend.bytecode's renames) ----------
 
     def NOP(self, ins: Instr) -> None:

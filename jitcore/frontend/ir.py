@@ -15,8 +15,9 @@ inference each `Variable` carries its type in `v.type` and each op its
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, final
+from typing import Any, final
 
 from jitcore.frontend.errors import Loc
 
@@ -48,7 +49,7 @@ class Variable(Value):
 class Constant(Value):
     """A compile-time value: a literal, a global, a closure cell's content."""
 
-    __slots__ = ("value", "type")
+    __slots__ = ("type", "value")
 
     def __init__(self, value: Any) -> None:
         self.value = value

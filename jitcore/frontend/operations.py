@@ -53,8 +53,6 @@ UNARY: dict[str, OpInfo] = {
     "truth": OpInfo("bool", 1),
 }
 
-COMPARISONS = frozenset({"lt", "le", "eq", "ne", "gt", "ge"})
-
 
 def symbol(opname: str) -> str:
     info = BINARY.get(opname) or UNARY.get(opname)

@@ -86,7 +86,7 @@ def pow_mod(base: int, exp: int, mod: int) -> int:
     if mod == 0:
         raise ValueError("pow() 3rd argument cannot be 0")
     if mod == INT64_MIN:
-        r = _pow2_63(base, exp)
+        r: int = _pow2_63(base, exp)  # a dispatcher's call, untyped to mypy
         return r + mod if r != 0 else 0
     m = -mod if mod < 0 else mod
     b = base % m

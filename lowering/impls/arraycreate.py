@@ -200,9 +200,9 @@ def _make_like(kind: str) -> Any:
 for _fn, _kind in ((np.empty, "empty"), (np.zeros, "zeros"), (np.ones, "ones"),
                    (np.full, "full")):
     lower(_fn)(_make(_kind))
-for _fn, _kind in ((np.empty_like, "empty"), (np.zeros_like, "zeros"),
-                   (np.ones_like, "ones"), (np.full_like, "full")):
-    lower(_fn)(_make_like(_kind))
+for _like, _kind in ((np.empty_like, "empty"), (np.zeros_like, "zeros"),
+                     (np.ones_like, "ones"), (np.full_like, "full")):
+    lower(_like)(_make_like(_kind))
 
 
 def _as_layout(fortran: bool) -> Any:

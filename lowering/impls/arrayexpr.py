@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from llvmlite import ir
@@ -31,6 +32,8 @@ from .arraycreate import allocate
 from .mathlib import call_math
 
 Element = Callable[[Context, t.Signature, list[ir.Value]], ir.Value]
+
+_T = TypeVar("_T")
 
 # ufuncs computed by the implementation of an operator or a function of the scalar registry
 _BY_KEY: dict[Any, Any] = {
@@ -99,7 +102,7 @@ def apply_element(ctx: Context, ufunc: Any, loop: t.Signature, args: list[ir.Val
     impl = find(key, loop.args) if key is not None else None
     if impl is None:
         raise LoweringError(f"no elementwise implementation of np.{ufunc.__name__} for {loop}")
-    return impl(ctx, loop, *args)  # type: ignore[no-any-return]
+    return impl(ctx, loop, *args)
 
 
 _COMPLEX_ORDER = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
@@ -154,8 +157,7 @@ def _extreme(ufunc: Any) -> Element:
     return impl
 
 
-for _u in (np.minimum, np.maximum, np.fmin, np.fmax):
-    _CUSTOM[_u] = _extreme(_u)
+_CUSTOM.update({u: _extreme(u) for u in (np.minimum, np.maximum, np.fmin, np.fmax)})
 
 
 @_custom(np.square)
@@ -218,8 +220,7 @@ def _classifier(ufunc: Any) -> Element:
     return impl
 
 
-for _u in (np.isnan, np.isinf, np.isfinite, np.signbit):
-    _CUSTOM[_u] = _classifier(_u)
+_CUSTOM.update({u: _classifier(u) for u in (np.isnan, np.isinf, np.isfinite, np.signbit)})
 
 
 def _scale(factor: float) -> Element:
@@ -283,7 +284,7 @@ def _loop_for(ufunc: Any, operands: tuple[t.Type, ...]) -> t.Signature:
     return loop
 
 
-def _numpy_semantics(ctx: Context, compute: Callable[[], ir.Value]) -> ir.Value:
+def _numpy_semantics(ctx: Context, compute: Callable[[], _T]) -> _T:
     saved = ctx.options
     ctx.options = {**saved, "error_model": "numpy"}
     try:
@@ -319,7 +320,7 @@ def emit_array_expr(ctx: Context, op: jir.ArrayExpr, leaf_values: list[ir.Value]
     else:
         out = allocate(ctx, out_ty, dims)
     _numpy_semantics(ctx, lambda: _emit_loops(ctx, op, out, out_ty, dims, leaf_values,
-                                              leaf_types) or out)
+                                              leaf_types))
     from .. import runtime
 
     for meminfo_slot in copies:  # temporary copies of overlapping operands
@@ -508,8 +509,8 @@ def _flat_loop(ctx: Context, op: jir.ArrayExpr, out: ir.Value, out_ty: t.Array,
     def body(index: list[ir.Value]) -> None:
         (i,) = index
         elements = [am.load_element(b, ty, b.gep(ptr, [i], inbounds=True))
-                    if ptr is not None else v
-                    for v, ty, ptr in zip(values, types, datas)]  # type: ignore[arg-type]
+                    if isinstance(ty, t.Array) else v
+                    for v, ty, ptr in zip(values, types, datas)]
         store(_evaluate(ctx, op.tree, elements, types), b.gep(out_data, [i], inbounds=True))
 
     _nest(ctx, [nitems], body)

@@ -79,21 +79,6 @@ def walk_axes(ctx: Context, arr: ir.Value, axes: list[int], ptr: ir.Value,
         walk_axes(ctx, arr, axes[1:], byte_offset(b, ptr, b.mul(i, stride)), body)
 
 
-def flat_index_walk(ctx: Context, ty: t.Array, arr: ir.Value,
-                    body: Callable[[ir.Value, ir.Value], None]) -> None:
-    """Call body(element pointer, C-order flat index) for every element."""
-    b = ctx.b
-    counter = ctx.alloca(i64, "flat.k")
-    b.store(ZERO, counter)
-
-    def step(ptr: ir.Value) -> None:
-        k = b.load(counter)
-        body(ptr, k)
-        b.store(b.add(k, ONE), counter)
-
-    walk(ctx, ty, arr, step)
-
-
 def nested_loops(ctx: Context, dims: list[ir.Value], ptrs: list[ir.Value],
                  strides: list[list[ir.Value]], body: Callable[[list[ir.Value]], None],
                  name: str = "nest") -> None:

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from .. import arrayloops as loops
 from .. import arraymodel as am
 from ..context import Context
 from ..models import DUMMY, i1, i8p, i32, i64, llvm_type
-from ..registry import lower
+from ..registry import Impl, lower
 from .arraycreate import copied, fortran_order, order_arg
 
 _METHODS = ("copy", "reshape", "ravel", "flatten", "transpose", "astype", "fill")
@@ -48,9 +49,9 @@ def dtype(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
     return DUMMY  # a compile-time constant
 
 
-def _any_arity(key: str, most: int = 8) -> Any:
+def _any_arity(key: str, most: int = 8) -> Callable[[Impl], Impl]:
     """Register a method taking up to `most` arguments after the receiver."""
-    def decorator(fn: Any) -> Any:
+    def decorator(fn: Impl) -> Impl:
         for count in range(most + 1):
             lower(key, t.Array, *[t.Type] * count)(fn)
         return fn
@@ -79,9 +80,9 @@ def _permuted(ctx: Context, ty: t.Array, arr: ir.Value, out_ty: t.Array,
 
 @lower("getattr.T", t.Array)
 def attr_t(ctx: Context, sig: t.Signature, arr: ir.Value) -> ir.Value:
-    ty = sig.args[0]
-    assert isinstance(ty, t.Array)
-    out = _permuted(ctx, ty, arr, sig.return_type, list(reversed(range(ty.ndim))))  # type: ignore
+    ty, out_ty = sig.args[0], sig.return_type
+    assert isinstance(ty, t.Array) and isinstance(out_ty, t.Array)
+    out = _permuted(ctx, ty, arr, out_ty, list(reversed(range(ty.ndim))))
     ctx.incref(out, sig.return_type)
     return out
 

@@ -9,7 +9,7 @@ complex64 computes in float32 except `**`, which computes in double and rounds.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from llvmlite import ir
 

@@ -26,7 +26,7 @@ from ..models import i64, llvm_type
 def _inner(ctx: Context, key: str, operand: t.Type, result: t.Type, value: ir.Value) -> ir.Value:
     impl = registry.find(key, (operand,))
     assert impl is not None, (key, operand)
-    return impl(ctx, t.Signature(result, (operand,)), value)  # type: ignore[no-any-return]
+    return impl(ctx, t.Signature(result, (operand,)), value)
 
 
 @registry.lower(enumerate)

@@ -15,7 +15,8 @@ algorithms (they agree with libm to within a few ulps).
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from llvmlite import ir
 

@@ -94,7 +94,7 @@ def _place_axes(sel: Selection, plan: Mixed, basic: list[tuple[ir.Value, ir.Valu
                 adv_dims: list[ir.Value]) -> None:
     """The result's shape: the basic axes with the broadcast index axes at `adv_at`."""
     sel.adv_axes = list(range(plan.adv_at, plan.adv_at + plan.adv_ndim))
-    for k, (length, step) in enumerate(basic):
+    for k, (_, step) in enumerate(basic):
         out_axis = k if k < plan.adv_at else k + plan.adv_ndim
         if step is not None:
             sel.steps.append((out_axis, step))

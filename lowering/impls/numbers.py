@@ -11,7 +11,8 @@ Complex numbers live in lowering/impls/complexes.py.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from llvmlite import ir
 
@@ -30,7 +31,8 @@ def _zero(llv: ir.Value) -> ir.Constant:
 
 
 def _python_errors(ctx: Context) -> bool:
-    return ctx.options.get("error_model", "python") == "python"
+    error_model: str = ctx.options.get("error_model", "python")
+    return error_model == "python"
 
 
 # --- integers -----------------------------------------------------------------------------

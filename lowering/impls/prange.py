@@ -142,7 +142,7 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
     c = b.phi(i64, name="c")
     c.add_incoming(ir.Constant(i64, 0), before)
     accs: list[ir.Value] = []
-    for (value, red), target in zip(reds, targets):
+    for (value, _), target in zip(reds, targets):
         if target is not None:
             accs.append(target)
             continue
@@ -158,7 +158,7 @@ def _combine(ctx: Context, loop: ParallelLoop, sig: t.Signature, env: tuple[ir.V
             _accumulate(ctx, red, acc, part)
             ctx.decref(part, red.type)
             continue
-        acc.add_incoming(_combine_one(ctx, red, acc, part), b.block)  # type: ignore[attr-defined]
+        acc.add_incoming(_combine_one(ctx, red, acc, part), b.block)
     c.add_incoming(b.add(c, ir.Constant(i64, 1)), b.block)
     b.branch(head)
     b.position_at_end(done)
@@ -285,7 +285,9 @@ def lower_parallel_array_expr(ctx: Context, sig: t.Signature, _op: Any,
         values, copies = ax._separate_overlaps(ctx, out, out_ty, values, types)
         ctx.incref(out, out_ty)
     else:
-        out = ax.allocate(ctx, out_ty, dims)
+        from .arraycreate import allocate
+
+        out = allocate(ctx, out_ty, dims)
     ax._numpy_semantics(ctx, lambda: _array_loops(ctx, op, out, out_ty, dims, values, types))
     from .. import runtime
 
@@ -385,8 +387,8 @@ def _flat_chunk(ctx: Context, op: Any, out_ty: t.Array, env_ty: ir.LiteralStruct
     i.add_incoming(lo, entry)
     b.cbranch(b.icmp_signed("<", i, hi), body, done)
     b.position_at_end(body)
-    elements = [am.load_element(b, ty, b.gep(ptr, [i], inbounds=True)) if ptr is not None else v
-                for v, ty, ptr in zip(values, types, datas)]
+    elements = [am.load_element(b, ty, b.gep(ptr, [i], inbounds=True))
+                if isinstance(ty, t.Array) else v for v, ty, ptr in zip(values, types, datas)]
     element = ax._evaluate(sub, op.tree, elements, types)
     am.store_element(b, out_ty, b.gep(out_data, [i], inbounds=True),
                      sub.cast(element, result_type, out_ty.dtype))

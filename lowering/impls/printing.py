@@ -3,9 +3,9 @@
     print("x =", x, 2.5, flag, sep=", ", end="\\n")
 
 Each argument is boxed (ints, floats, complex, bools, None, constant strings; float32
-and complex64 as NumPy scalars, for their own shortest digits) and passed to `builtins.print`, so the
-text is exactly CPython's (`0.1`, not `0.10000000000000001`) and goes wherever
-`sys.stdout` points. The GIL is taken for the call, so print works in
+and complex64 as NumPy scalars, for their own shortest digits) and passed to
+`builtins.print`, so the text is exactly CPython's (`0.1`, not `0.10000000000000001`) and
+goes wherever `sys.stdout` points. The GIL is taken for the call, so print works in
 `nogil=True` code too. An exception print raises (a closed stdout) propagates.
 """
 from __future__ import annotations

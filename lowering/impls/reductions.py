@@ -287,8 +287,8 @@ def scan(ctx: Context, kind: str, ty: t.Array, arr: ir.Value, axis: ir.Value | N
             strides = [[am.stride(b, x, a) for a in others] for x in (arr, out)]
             along_in, along_out = am.stride(b, arr, k), am.stride(b, out, k)
 
-            def body(ptrs: list[ir.Value], red: Reducer = red, k: int = k,
-                     along_in: ir.Value = along_in, along_out: ir.Value = along_out) -> None:
+            def along(ptrs: list[ir.Value], red: Reducer = red, k: int = k,
+                      along_in: ir.Value = along_in, along_out: ir.Value = along_out) -> None:
                 src, dst = ptrs
                 red.init()
                 with counted_loop(ctx, am.shape(b, arr, k), "along") as j:
@@ -296,7 +296,7 @@ def scan(ctx: Context, kind: str, ty: t.Array, arr: ir.Value, axis: ir.Value | N
                     am.store_element(b, out_ty, byte_offset(b, dst, b.mul(j, along_out)),
                                      b.load(red.acc))
 
-            _outer_loops(ctx, arr, others, [am.data(b, arr), am.data(b, out)], strides, body)
+            _outer_loops(ctx, arr, others, [am.data(b, arr), am.data(b, out)], strides, along)
     return out
 
 

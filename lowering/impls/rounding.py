@@ -34,7 +34,7 @@ def _pow10_table(ctx: Context) -> ir.GlobalVariable:
         gv.initializer = ir.Constant(arr, [float(10 ** k) for k in range(_EXACT + 1)])
         gv.global_constant = True
         gv.linkage = "internal"
-    return gv  # type: ignore[no-any-return]
+    return gv
 
 
 def _pow10(ctx: Context, k: ir.Value) -> ir.Value:

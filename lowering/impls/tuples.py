@@ -175,6 +175,6 @@ def not_contains(ctx: Context, sig: t.Signature, item: ir.Value, tup: ir.Value) 
 
 @lower("add", t.Tuple, t.Tuple)
 def concat(ctx: Context, sig: t.Signature, a: ir.Value, b: ir.Value) -> ir.Value:
-    lt, rt = sig.args
-    assert isinstance(lt, t.Tuple) and isinstance(rt, t.Tuple)
-    return _build(ctx, sig.return_type, _items(ctx, a, lt) + _items(ctx, b, rt))  # type: ignore
+    (lt, rt), ret = sig.args, sig.return_type
+    assert isinstance(lt, t.Tuple) and isinstance(rt, t.Tuple) and isinstance(ret, t.Tuple)
+    return _build(ctx, ret, _items(ctx, a, lt) + _items(ctx, b, rt))

@@ -11,7 +11,6 @@ import sys
 import numpy as np
 import pytest
 
-import jitcore
 from jitcore import njit
 
 

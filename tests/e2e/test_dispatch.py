@@ -185,7 +185,8 @@ def test_invalid_signature_strings():
 
 
 def test_declared_return_that_cannot_convert():
-    with pytest.raises(errors.TypingError, match=r"<lambda>\(\) returns UniTuple.* cannot be converted to the declared float64"):
+    with pytest.raises(errors.TypingError, match=r"<lambda>\(\) returns UniTuple.* cannot be "
+                                                 r"converted to the declared float64"):
         njit("float64(int64)")(lambda n: (n, n))
 
 

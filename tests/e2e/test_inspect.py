@@ -109,7 +109,7 @@ def test_import_loads_neither_llvmlite_nor_numpy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('llvmlite', 'numpy')))")
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, env=dict(os.environ, PYTHONPATH=str(root)), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -35,13 +35,13 @@ def check(pyfunc, *args, rtol=1e-12):
 @pytest.mark.parametrize("args", [(5,), (0,), (-3,), (2, 9), (9, 2), (1, 10, 3), (10, 1, -3),
                                   (1.0, 2.0, 0.3), (0.5, 4), (-1.5,), (3, 3), (0, 5, 0),
                                   (0.0, 5.0, 0.0)])
-def test_arange(args, no_leaks):  # noqa: F811
+def test_arange(args, no_leaks):
     fn = {1: lambda a: np.arange(a), 2: lambda a, b: np.arange(a, b),
           3: lambda a, b, c: np.arange(a, b, c)}[len(args)]
     check(fn, *args)
 
 
-def test_arange_dtype(no_leaks):  # noqa: F811
+def test_arange_dtype(no_leaks):
     check(lambda n: np.arange(n, dtype=np.float32), 5)
     check(lambda n: np.arange(1, n, 2, np.int8), 9)
     check(lambda: np.arange(0.5, 3.0, dtype=np.int32))
@@ -49,14 +49,14 @@ def test_arange_dtype(no_leaks):  # noqa: F811
 
 @pytest.mark.parametrize("args", [(0.0, 1.0, 5), (2, 3, 1), (2, 3, 0), (1, 0, 7), (0, 1, -1),
                                   (-5.0, 5.0, 11)])
-def test_linspace(args, no_leaks):  # noqa: F811
+def test_linspace(args, no_leaks):
     check(lambda a, b, n: np.linspace(a, b, n), *args)
     check(lambda a, b, n: np.linspace(a, b, n, endpoint=False), *args)
     check(lambda a, b, n: np.linspace(a, b, num=n, endpoint=True), *args)
     check(lambda: np.linspace(0, 1))
 
 
-def test_eye_identity(no_leaks):  # noqa: F811
+def test_eye_identity(no_leaks):
     for n in (0, 1, 3):
         check(lambda n: np.eye(n), n)
         check(lambda n: np.identity(n), n)
@@ -68,7 +68,7 @@ def test_eye_identity(no_leaks):  # noqa: F811
     check(lambda n: np.eye(n), -1)
 
 
-def test_array_of_tuples(no_leaks):  # noqa: F811
+def test_array_of_tuples(no_leaks):
     check(lambda: np.array((1.0, 2.0)))
     check(lambda x: np.array((x, 2, 3)), 7)
     check(lambda: np.array(((1, 2), (3, 4))))
@@ -80,7 +80,7 @@ def test_array_of_tuples(no_leaks):  # noqa: F811
     check(lambda x: np.array((x, 1j)), 2.0)
 
 
-def test_copy_and_array_of_array(no_leaks):  # noqa: F811
+def test_copy_and_array_of_array(no_leaks):
     for dtype in (np.bool_, np.int8, np.float32, np.complex128):
         for a in layouts(values(dtype, (3, 4))):
             got = njit(lambda a: np.copy(a))(a)
@@ -92,7 +92,7 @@ def test_copy_and_array_of_array(no_leaks):  # noqa: F811
 
 # --- joining ----------------------------------------------------------------------------------
 
-def test_concatenate(no_leaks):  # noqa: F811
+def test_concatenate(no_leaks):
     a = values(np.float64, (2, 3), 1)
     b = values(np.int32, (1, 3), 2)
     c = values(np.float64, (2, 2), 3)
@@ -106,7 +106,7 @@ def test_concatenate(no_leaks):  # noqa: F811
     check(lambda x: np.concatenate((x,)), np.arange(3)[::-1])
 
 
-def test_stack(no_leaks):  # noqa: F811
+def test_stack(no_leaks):
     a = values(np.float64, (2, 3), 1)
     b = values(np.int64, (2, 3), 2)
     for axis in (0, 1, 2, -1, -3):
@@ -135,7 +135,7 @@ def _sample(dtype, n, seed=0):
 
 
 @pytest.mark.parametrize("dtype", REAL)
-def test_sort_argsort_unique(dtype, no_leaks):  # noqa: F811
+def test_sort_argsort_unique(dtype, no_leaks):
     sort = njit(lambda a: np.sort(a))
     argsort = njit(lambda a: np.argsort(a))
     argsort_m = njit(lambda a: a.argsort())
@@ -162,7 +162,7 @@ def test_sort_argsort_unique(dtype, no_leaks):  # noqa: F811
         assert_np_same(view, np.sort(base)[::-1])
 
 
-def test_sort_many_duplicates_and_sorted_inputs(no_leaks):  # noqa: F811
+def test_sort_many_duplicates_and_sorted_inputs(no_leaks):
     sort = njit(lambda a: np.sort(a))
     for a in (np.zeros(5000), np.arange(5000), np.arange(5000)[::-1].copy(),
               np.tile(np.arange(7), 700), np.random.default_rng(1).random(20000)):
@@ -171,7 +171,7 @@ def test_sort_many_duplicates_and_sorted_inputs(no_leaks):  # noqa: F811
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_searchsorted(side, no_leaks):  # noqa: F811
+def test_searchsorted(side, no_leaks):
     a = np.sort(_sample(np.float64, 50, 3))
     f = njit(lambda a, v: np.searchsorted(a, v, side=side))
     for v in (-100.0, -25.0, 0.0, 3.0, 24.0, 100.0, np.inf, -np.inf, np.nan):
@@ -184,7 +184,7 @@ def test_searchsorted(side, no_leaks):  # noqa: F811
     assert njit(lambda a, v: np.searchsorted(a, v))(ints, 4) == 2
 
 
-def test_histogram(no_leaks):  # noqa: F811
+def test_histogram(no_leaks):
     rng = np.random.default_rng(5)
     data = rng.normal(size=1000)
     check(lambda a: np.histogram(a), data)
@@ -201,7 +201,7 @@ def test_histogram(no_leaks):  # noqa: F811
 # --- round, isclose, allclose -----------------------------------------------------------------
 
 @pytest.mark.parametrize("decimals", [0, 1, 2, -1, -2])
-def test_round(decimals, no_leaks):  # noqa: F811
+def test_round(decimals, no_leaks):
     f = njit(lambda a, d: np.round(a, d))
     g = njit(lambda a, d: np.around(a, decimals=d))
     for a in (np.array([0.5, 1.5, 2.5, -0.5, 1.25, 1.35, 123.456, -0.0, np.nan, np.inf]),
@@ -215,7 +215,7 @@ def test_round(decimals, no_leaks):  # noqa: F811
     check(lambda: np.round(7, -1))
 
 
-def test_isclose_allclose(no_leaks):  # noqa: F811
+def test_isclose_allclose(no_leaks):
     a = np.array([1.0, 2.0, np.nan, np.inf, -np.inf, 0.0, 1e-9])
     b = np.array([1.0 + 1e-9, 2.1, np.nan, np.inf, np.inf, 1e-9, 0.0])
     check(lambda x, y: np.isclose(x, y), a, b)

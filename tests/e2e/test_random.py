@@ -21,7 +21,7 @@ def _near(value: float, exact: float, sd: float) -> None:
     assert abs(value - exact) < 6 * sd / np.sqrt(N), (value, exact)
 
 
-def test_uniform_family(no_leaks):  # noqa: F811
+def test_uniform_family(no_leaks):
     @njit
     def draw(n):
         return np.random.random(n), np.random.rand(n), np.random.uniform(-2.0, 6.0, n)
@@ -29,14 +29,14 @@ def test_uniform_family(no_leaks):  # noqa: F811
     a, b, c = draw(N)
     for x in (a, b):
         assert x.dtype == np.float64 and x.shape == (N,)
-        assert 0.0 <= x.min() and x.max() < 1.0
+        assert x.min() >= 0.0 and x.max() < 1.0
         _near(x.mean(), 0.5, np.sqrt(1 / 12))
         _near(((x - 0.5) ** 2).mean(), 1 / 12, 1 / np.sqrt(180))
-    assert -2.0 <= c.min() and c.max() < 6.0
+    assert c.min() >= -2.0 and c.max() < 6.0
     _near(c.mean(), 2.0, 8 / np.sqrt(12))
 
 
-def test_normal_family(no_leaks):  # noqa: F811
+def test_normal_family(no_leaks):
     @njit
     def draw(n):
         return np.random.randn(n), np.random.normal(3.0, 2.0, n), np.random.normal(size=(n,))
@@ -50,7 +50,7 @@ def test_normal_family(no_leaks):  # noqa: F811
         assert abs(share - 0.0455) < 0.003
 
 
-def test_randint_ranges_and_uniformity(no_leaks):  # noqa: F811
+def test_randint_ranges_and_uniformity(no_leaks):
     @njit
     def draw(lo, hi, n):
         return np.random.randint(lo, hi, n)
@@ -79,7 +79,7 @@ def test_errors():
         njit(lambda: np.random.seed(-1))()
 
 
-def test_seed_reproduces_and_sizes(no_leaks):  # noqa: F811
+def test_seed_reproduces_and_sizes(no_leaks):
     @njit
     def run(s):
         np.random.seed(s)

@@ -45,7 +45,7 @@ def _check(f: object, kind: str, a: np.ndarray, axis: object) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_whole_array_every_dtype(kind, no_leaks):  # noqa: F811
+def test_whole_array_every_dtype(kind, no_leaks):
     f = _method(kind, None)
     for dtype in DTYPES:
         if kind in NO_COMPLEX and np.issubdtype(dtype, np.complexfloating):
@@ -56,7 +56,7 @@ def test_whole_array_every_dtype(kind, no_leaks):  # noqa: F811
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("axis", [0, 1, -1])
-def test_axis_2d(kind, axis, no_leaks):  # noqa: F811
+def test_axis_2d(kind, axis, no_leaks):
     f = _method(kind, axis)
     for dtype in (np.bool_, np.int8, np.uint32, np.float32, np.float64):
         for a in layouts(values(dtype, (3, 4), seed=2)):
@@ -64,7 +64,7 @@ def test_axis_2d(kind, axis, no_leaks):  # noqa: F811
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_axis_3d_and_1d(kind, no_leaks):  # noqa: F811
+def test_axis_3d_and_1d(kind, no_leaks):
     for axis in (0, 1, 2, -2):
         f = _method(kind, axis)
         for a in layouts(values(np.int64, (2, 3, 4), seed=3)):
@@ -74,7 +74,7 @@ def test_axis_3d_and_1d(kind, no_leaks):  # noqa: F811
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_empty_arrays(kind, no_leaks):  # noqa: F811
+def test_empty_arrays(kind, no_leaks):
     for axis in (None, 0, 1):
         f = _method(kind, axis)
         for shape in ((0, 3), (3, 0), (0, 0)):
@@ -120,7 +120,7 @@ def test_integer_extremes():
 
 @pytest.mark.parametrize("name", ["sum", "prod", "mean", "var", "std", "min", "max", "argmin",
                                   "argmax", "all", "any", "cumsum", "cumprod", "amin", "amax"])
-def test_numpy_functions(name, no_leaks):  # noqa: F811
+def test_numpy_functions(name, no_leaks):
     fn = getattr(np, name)
     f1 = njit(lambda a: fn(a))
     f2 = njit(lambda a: fn(a, 1))
@@ -156,7 +156,7 @@ def test_fastmath_sum_vectorises():
     assert "vaddpd" in asm and ("ymm" in asm or "zmm" in asm)
 
 
-def test_bound_method_object_no_leak(no_leaks):  # noqa: F811
+def test_bound_method_object_no_leak(no_leaks):
     @njit
     def f(n):
         a = np.ones((n, 2))

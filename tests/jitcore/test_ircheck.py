@@ -1,4 +1,5 @@
-"""jitcore.frontend.ircheck finds each kind of broken graph, and passes the graphs the front end builds."""
+"""jitcore.frontend.ircheck finds each kind of broken graph, and passes the graphs the front
+end builds."""
 from __future__ import annotations
 
 import pytest

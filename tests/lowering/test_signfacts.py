@@ -50,7 +50,7 @@ def guarded_by_zero(x):
 
 
 def zero_on_the_left(x):
-    if 0 < x:
+    if x > 0:
         return int(x)
     return 0
 

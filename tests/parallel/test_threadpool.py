@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +40,7 @@ def test_chunks_cover_the_range_once_in_equal_shares(n, k):
     seen.sort()
     assert [c for c, _, _ in seen] == list(range(k))
     assert seen[0][1] == 0 and seen[-1][2] == n
-    assert all(a[2] == b[1] for a, b in zip(seen, seen[1:]))
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(seen))
     sizes = [hi - lo for _, lo, hi in seen]
     assert max(sizes) - min(sizes) <= 1
 
@@ -85,7 +87,7 @@ THREADS_SCRIPT = textwrap.dedent("""
 
 def test_set_num_threads_limits_the_threads_that_compute():
     env = {**os.environ, "JITCORE_NUM_THREADS": "3"}
-    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     done = subprocess.run([sys.executable, "-c", THREADS_SCRIPT], capture_output=True, text=True,
                           env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr

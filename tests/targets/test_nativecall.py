@@ -43,7 +43,8 @@ def test_table_layout():
 @pytest.mark.parametrize("args", [
     (1, 2), (1.5, 2.5), (True, False), (1j, 2j), (1, 2.5),
     (np.int32(3), np.int32(4)), (np.float32(1.5), np.float32(2)), (np.uint8(7), np.uint8(9)),
-    (np.int64(5), np.int64(6)), (np.float64(1.0), np.float64(2.0)), (np.bool_(True), np.bool_(True)),
+    (np.int64(5), np.int64(6)), (np.float64(1.0), np.float64(2.0)),
+    (np.bool_(True), np.bool_(True)),
 ], ids=repr)
 def test_exact_types_take_the_fast_path(args):
     f, misses = compiled(lambda a, b: (a, b), args)

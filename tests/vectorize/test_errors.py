@@ -77,8 +77,9 @@ def test_no_loop_for_input_dtype():
         add(np.array(["a"]), 1)
     with pytest.raises(TypeError, match="ufunc 'kernel' has no loop"):
         add.reduce(np.array([1j, 2j]))
-    with pytest.raises(TypeError, match="ufunc 'core' has no loop for input dtypes \\(complex128\\)"
-                                        ".*its loops: void\\(array\\(float64, 1d, A\\)"):
+    with pytest.raises(TypeError, match="ufunc 'core' has no loop for input dtypes "
+                                        "\\(complex128\\).*its loops: "
+                                        "void\\(array\\(float64, 1d, A\\)"):
         guvectorize(["void(float64[:], float64[:])"], "(n)->()")(core)(np.ones(3, complex))
 
 

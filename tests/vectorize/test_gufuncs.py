@@ -1,4 +1,5 @@
-"""@guvectorize: generalised ufuncs, checked against the kernel run in Python on each core slice."""
+"""@guvectorize: generalised ufuncs, checked against the kernel run in Python on each core
+slice."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
-"""reduce, accumulate, outer, reduceat, at and identity= come from NumPy: compare with its ufuncs."""
+"""reduce, accumulate, outer, reduceat, at and identity= come from NumPy: compare with its
+ufuncs."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,8 +1,8 @@
 """Typing rules, one module per domain; importing a module registers its rules."""
 from __future__ import annotations
 
-DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays", "slicing",
-           "prange", "iterators")
+DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays",
+           "slicing", "prange", "iterators")
 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).

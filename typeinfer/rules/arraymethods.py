@@ -66,9 +66,10 @@ def _dtype_value(ty: Type) -> np.dtype | None:
     if not isinstance(ty, PyObjectConst) or isinstance(ty.value, (str, slice)):
         return None
     try:
-        return np.dtype(ty.value)
+        dtype: np.dtype = np.dtype(ty.value)
     except TypeError:
         return None
+    return dtype
 
 
 # a.dtype == np.float64, a.dtype != b.dtype: decided at compile time

@@ -33,7 +33,8 @@ def enumerate_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None
     start = args[1] if len(args) == 2 else kws.get("start", int64)
     if found is None or not isinstance(start, Integer):
         return None
-    return Signature(Enumerate(args[0], found[0]), (args[0], *((int64,) * (len(args) + len(kws) - 1))))
+    starts = (int64,) * (len(args) + len(kws) - 1)
+    return Signature(Enumerate(args[0], found[0]), (args[0], *starts))
 
 
 @unop_rule("iter", Enumerate)

@@ -103,7 +103,7 @@ def arange(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if isinstance(dtype, Complex):
         return None
     calc = float64 if isinstance(dtype, Float) or natural == float64 else int64
-    convert = {n: calc for n in ("start", "stop", "step")}
+    convert = dict.fromkeys(("start", "stop", "step"), calc)
     return _signature(Array(dtype, 1, "C"), args, kws, convert, names)
 
 
@@ -201,9 +201,11 @@ def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
 # np.asarray(a, dtype=None): `a` itself when it is an array of that dtype, else np.array's
 @call_rule(np.asarray)
 def asarray(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    sig = array(args, {("object" if k == "a" else k): v for k, v in kws.items()})
+    sig: Signature | None = array(args, {("object" if k == "a" else k): v
+                                         for k, v in kws.items()})
     obj = args[0] if args else kws.get("a")
-    if sig is not None and isinstance(obj, Array) and sig.return_type.dtype == obj.dtype:
+    if (sig is not None and isinstance(obj, Array) and isinstance(sig.return_type, Array)
+            and sig.return_type.dtype == obj.dtype):
         return Signature(obj, sig.args)
     return sig
 

@@ -14,7 +14,7 @@ bound-method calls (`obj.meth(...)` resolves the rule "method.meth" on obj's typ
 """
 from __future__ import annotations
 
-from ..registry import attr_rule, binop_rule, call_rule, resolve, unop_rule
+from ..registry import attr_rule, binop_rule, unop_rule
 from ..types import (Boolean, BoundMethod, Complex, Float, Integer, NoneType, Signature, Type,
                      boolean, float64, int64, promote, promote_ints, uint64)
 

@@ -140,9 +140,7 @@ def _contiguous(shapes: list[str]) -> bool:
         if shape == "int":
             if seen_slice:
                 return False
-        elif seen_slice and shape != "full":
-            return False
-        elif shape == "strided":
+        elif (seen_slice and shape != "full") or shape == "strided":
             return False
         else:
             seen_slice = True
@@ -201,6 +199,11 @@ class Mixed:
     ndim: int
 
 
+def _known(kind: Kind | None) -> Kind:
+    assert kind is not None  # is_mixed: every item of the index is supported
+    return kind
+
+
 def is_mixed(index: Type) -> bool:
     """A tuple index with at least one index array and only supported items."""
     kinds = [index_kind(i) for i in index_items(index)]
@@ -216,8 +219,9 @@ def mixed_plan(arr: Array, items: tuple[Type, ...]) -> Mixed:
         raise TypingError(f"cannot index {arr} with a 0-d index array next to other indexes",
                           None, "use an integer: int(i) or i[()]")
     kinds = [index_kind(i) for i in items]
-    entries = tuple(("slice", None) if pos is None else (kinds[pos], pos)
-                    for pos in expand_positions(arr, items))
+    entries: tuple[tuple[Kind, int | None], ...] = tuple(
+        ("slice", None) if pos is None else (_known(kinds[pos]), pos)
+        for pos in expand_positions(arr, items))
     advanced = [k for k, (kind, _) in enumerate(entries) if kind in ("int", "array")]
     adjacent = advanced[-1] - advanced[0] + 1 == len(advanced)
     adv_at = sum(kind in ("slice", "newaxis") for kind, _ in entries[:advanced[0]])
@@ -256,7 +260,7 @@ def setitem(arr: Array, index: Type, value: Type) -> Signature | None:
         return None
     check_writable(arr)
     if isinstance(index, Array):
-        target = fancy_type(arr, index)
+        target: Type = fancy_type(arr, index)
         converted: Type = index
     elif is_mixed(index):
         target = Array(arr.dtype, mixed_plan(arr, index_items(index)).ndim, "C")
