@@ -60,6 +60,8 @@ SAMPLES: dict[Any, dict[str, Any]] = {
     np.random.normal: {"loc": 1.0, "scale": 2.0, "size": 3},
     np.random.randint: {"low": 1, "high": 5, "size": 3},
     np.random.seed: {"seed": 7},
+    np.dot: {"a": M, "b": M.T},
+    np.linalg.norm: {"x": M, "ord": 1},
 }
 for _fn in (np.sum, np.prod, np.mean, np.min, np.max, np.amin, np.amax, np.argmin, np.argmax,
             np.all, np.any, np.cumsum, np.cumprod):
@@ -83,7 +85,8 @@ METHOD_SAMPLES: dict[str, dict[str, Any]] = {
 
 def _name(callee: Any) -> str:
     module = getattr(callee, "__module__", "") or ""
-    return ("np.random." if "random" in module else "np.") + callee.__name__
+    prefix = "np.random." if "random" in module else "np.linalg." if "linalg" in module else "np."
+    return prefix + callee.__name__
 
 
 def _splits(params: Params) -> list[tuple[list[str], list[str]]]:
