@@ -66,6 +66,11 @@ SAMPLES: dict[Any, dict[str, Any]] = {
 for _fn in (np.sum, np.prod, np.mean, np.min, np.max, np.amin, np.amax, np.argmin, np.argmax,
             np.all, np.any, np.cumsum, np.cumprod):
     SAMPLES[_fn] = {"a": M, "axis": 1}
+for _ufunc, _ in registry.declared_calls():
+    if isinstance(_ufunc, np.ufunc):  # inputs only (positional): floats where it takes them
+        _floats = any(types.startswith("d" * _ufunc.nin) for types in _ufunc.types)
+        SAMPLES[_ufunc] = {f"x{k + 1}": (A / 6 + 0.1 * k if _floats else INTS + k)
+                           for k in range(_ufunc.nin)}
 for _fn in (np.var, np.std):
     SAMPLES[_fn] = {"a": M, "axis": 0, "ddof": 1}
 CONSTANT = {"dtype", "order", "side"}
@@ -85,6 +90,8 @@ METHOD_SAMPLES: dict[str, dict[str, Any]] = {
 
 def _name(callee: Any) -> str:
     module = getattr(callee, "__module__", "") or ""
+    if isinstance(callee, np.ufunc):
+        return f"np.{callee.__name__}"
     prefix = "np.random." if "random" in module else "np.linalg." if "linalg" in module else "np."
     return prefix + callee.__name__
 
@@ -248,6 +255,13 @@ def test_unsupported_parameter_is_named() -> None:
     text = str(info.value)
     assert "sum(): the argument 'keepdims' is not supported in compiled code" in text
     assert "sum(a, axis)" in text
+
+
+def test_ufunc_keywords_are_refused_by_name() -> None:
+    with pytest.raises(TypingError, match="sqrt\\(\\): the argument 'out' is not supported"):
+        njit(lambda a, b: np.sqrt(a, b))(A, A)
+    with pytest.raises(TypingError, match="add\\(\\): the argument 'where' is not supported"):
+        njit(lambda a: np.add(a, a, where=a > 1))(A)
 
 
 def test_keyword_only_and_positional_only_are_respected() -> None:
