@@ -32,7 +32,7 @@ from jitcore.frontend import config
 from jitcore.frontend.errors import CompilerBug, JitError
 from jitcore.inspection import label_asm, label_llvm
 from jitcore.typeinfer import types as t
-from jitcore.typeinfer.typeof import class_decides_type, typeof
+from jitcore.typeinfer.typeof import class_decides_type, describe_untyped, typeof
 
 if TYPE_CHECKING:
     import inspect
@@ -138,6 +138,8 @@ class Dispatcher:
                 key = _array_key(args, classes)
                 overload = self._by_array_key.get(key) if key is not None else None
                 if overload is not None:
+                    if self._eager:
+                        _check_python_ints(args, overload.argtypes)
                     return overload.entry_point(*args)
                 argtypes = self._typeof_args(args)
                 overload = self.overloads.get(argtypes)
@@ -150,6 +152,8 @@ class Dispatcher:
                     self._by_class[classes] = overload  # skips typeof for keyword calls
                 elif key is not None:
                     self._by_array_key[key] = overload  # the same for calls with arrays
+            if self._eager:
+                _check_python_ints(args, overload.argtypes)
             return overload.entry_point(*args)
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
@@ -219,6 +223,9 @@ class Dispatcher:
         for name, value in zip(self._param_names, args):
             ty = typeof(value)
             if ty is None:
+                why = describe_untyped(value)
+                if why is not None:
+                    raise TypeError(f"{self.__qualname__}(): argument '{name}' is {why}")
                 raise TypeError(f"{self.__qualname__}(): argument '{name}' has type "
                                 f"{_describe(value)}, which compiled code does not support")
             types.append(ty)
@@ -507,6 +514,18 @@ def _conversion_cost(src: t.Type, dst: t.Type) -> int:
     kinds = (t.Boolean, t.Integer, t.Float, t.Complex)
     gap = kinds.index(type(dst)) - kinds.index(type(src))
     return 100 * gap + 1
+
+
+def _check_python_ints(args: tuple[Any, ...], argtypes: tuple[t.Type, ...]) -> None:
+    """A Python int converted to a declared integer type must fit it, as NumPy requires
+    (np.uint8(-1) raises OverflowError; NumPy integers wrap, as NumPy casts them)."""
+    for value, ty in zip(args, argtypes):
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(
+                ty, t.Integer):
+            low = -(1 << (ty.bitwidth - 1)) if ty.signed else 0
+            high = (1 << (ty.bitwidth - (1 if ty.signed else 0))) - 1
+            if not low <= value <= high:
+                raise OverflowError(f"Python integer {value} out of bounds for {ty.name}")
 
 
 def _best_conversion(argtypes: tuple[t.Type, ...],

@@ -35,12 +35,21 @@ def lower(key: Any, *classes: Any) -> Callable[[Impl], Impl]:
     """
     def decorator(fn: Impl) -> Impl:
         entries = _IMPLS.setdefault(_key(key), [])
-        if any(existing == classes for existing, _ in entries):
-            raise ValueError(f"duplicate implementation of {key!r} for {classes}")
+        for k, (existing, old) in enumerate(entries):
+            if existing == classes:
+                if not _same_definition(old, fn):
+                    raise ValueError(f"duplicate implementation of {key!r} for {classes}")
+                entries[k] = (classes, fn)  # a domain re-imported after an interrupted import
+                return fn
         entries.append((classes, fn))
         return fn
 
     return decorator
+
+
+def _same_definition(a: Impl, b: Impl) -> bool:
+    return (getattr(a, "__module__", None), getattr(a, "__qualname__", None)) == (
+        getattr(b, "__module__", None), getattr(b, "__qualname__", None))
 
 
 def lower_runtime(key: Any, fn: Impl) -> None:

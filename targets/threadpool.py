@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import warnings
 from _thread import allocate_lock  # threading.Lock, without importing threading (cache hits)
 from pathlib import Path
 from typing import Any
+
+from jitcore.frontend.errors import JitError
 
 RUN = "jc.pool.run"
 NCHUNKS = "jc.pool.nchunks"
@@ -66,18 +69,40 @@ _EXPORTS = (RUN, NCHUNKS, "jc.pool.reset")  # functions the rest of the process 
 _GLOBALS = ("size", "active")  # written by Python (size at load, active by set_num_threads)
 
 
-def default_size() -> int:
-    """JITCORE_NUM_THREADS, else the number of CPUs this process may run on."""
-    env = os.environ.get("JITCORE_NUM_THREADS", "").strip()
-    if env:
-        value = int(env)
-        if value < 1:
-            raise ValueError(f"JITCORE_NUM_THREADS must be at least 1, not {value}")
-        return value
+MAX_THREADS_PER_CPU = 4  # more threads than this only wait on each other (and take minutes
+# to start by the thousand): JITCORE_NUM_THREADS is capped here, with a warning
+
+
+class ThreadCountError(JitError, ValueError):
+    """JITCORE_NUM_THREADS is not a usable number of threads (a configuration error)."""
+
+
+def _cpu_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def default_size() -> int:
+    """JITCORE_NUM_THREADS, else the number of CPUs this process may run on."""
+    env = os.environ.get("JITCORE_NUM_THREADS", "").strip()
+    if not env:
+        return _cpu_count()
+    try:
+        value = int(env)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ThreadCountError(
+            f"JITCORE_NUM_THREADS must be a whole number of threads, at least 1, not {env!r}",
+            None, "set it to a number such as 4, or unset it to use every CPU")
+    limit = MAX_THREADS_PER_CPU * _cpu_count()
+    if value > limit:
+        warnings.warn(f"JITCORE_NUM_THREADS={value} is more than {MAX_THREADS_PER_CPU} threads "
+                      f"per CPU; using {limit}", RuntimeWarning, stacklevel=2)
+        return limit
+    return value
 
 
 def ensure_pool() -> None:

@@ -51,6 +51,7 @@ def annotate(fn: ir.Function, argtypes: tuple[t.Type, ...], callees: CalleeResol
     if len(argtypes) != len(fn.entry.inputargs):
         raise TypingError(f"{fn.name}() takes {len(fn.entry.inputargs)} arguments "
                           f"but {len(argtypes)} were given", fn.loc)
+    registry.ensure_domains_for(argtypes)  # array types need the NumPy rules, NumPy or not
     checking = os.environ.get("JITCORE_CHECK_IR", "") not in ("", "0")
     if checking:  # tests set JITCORE_CHECK_IR=1: every graph is checked before and after
         from jitcore.frontend.ircheck import check_graph
@@ -234,6 +235,9 @@ class _Annotator:
             if isinstance(callee, type) and issubclass(callee, BaseException):
                 op.sig, op.target = _exception_signature(callee, op, args, kws), "exception"
             else:
+                if op.target is not callee:  # bind to the declared parameters, once
+                    args, kws = self._bind(op, callee, registry.bind_call(
+                        callee, op.args, dict(zip(op.kwnames, op.kwargs)), ir.Constant), args, kws)
                 sig = registry.resolve_call(callee, args, kws)
                 name = getattr(callee, "__qualname__", repr(callee))
                 if sig is None and not registry.has_call_rule(callee):
@@ -244,10 +248,23 @@ class _Annotator:
                 op.target = callee
         else:
             # A bound method (complex.conjugate, later array methods): keyed by its type's class.
+            if isinstance(func, t.BoundMethod) and op.target is not type(func):
+                args, kws = self._bind(op, type(func), registry.bind_method(
+                    func.this, func.attr, op.args, dict(zip(op.kwnames, op.kwargs)),
+                    ir.Constant), args, kws)
             sig = registry.resolve_call(type(func), (func, *args), kws)
             op.sig = _require(sig, f"cannot call a value of type {func}")
             op.target = type(func)
         self._set(op, op.sig.return_type)
+
+    def _bind(self, op: ir.Call, target: Any, bound: list[ir.Value] | None,
+              args: tuple[t.Type, ...], kws: dict[str, t.Type]) -> tuple[
+                  tuple[t.Type, ...], dict[str, t.Type]]:
+        """The call made positional in parameter order (defaults as constants), once."""
+        if bound is None:
+            return args, kws
+        op.args, op.kwnames, op.kwargs, op.target = bound, (), [], target
+        return tuple(self._type_of(v) for v in bound), {}  # type: ignore[misc]
 
     def getattr(self, op: ir.GetAttr, obj: t.Type) -> None:
         ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'")

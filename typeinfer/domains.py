@@ -28,16 +28,22 @@ class DomainLoader:
         self._loaded = False
         self._numpy_loaded = False
 
-    def ensure(self) -> None:
-        """Import every domain that can be imported now; cheap once all are in."""
+    def ensure(self, numpy: bool = False) -> None:
+        """Import every domain that can be imported now; cheap once all are in.
+
+        `numpy` loads the NumPy domains even before the program imports NumPy (a signature
+        naming an array type needs them). A domain counts as loaded only once its import
+        finished: an import interrupted by any exception (Ctrl-C in a first compile) is
+        retried by the next call, so the compiler stays usable.
+        """
         if self._numpy_loaded:
             return
         if not self._loaded:
-            self._loaded = True
             self._import(self.domains)
-        if "numpy" in sys.modules:
-            self._numpy_loaded = True
+            self._loaded = True
+        if numpy or "numpy" in sys.modules:
             self._import(self.numpy_domains)
+            self._numpy_loaded = True
 
     def _import(self, names: tuple[str, ...]) -> None:
         for name in names:

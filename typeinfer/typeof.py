@@ -9,6 +9,7 @@ frozen into the compiled code as constants.
 from __future__ import annotations
 
 import functools
+import sys
 import types as pytypes
 from typing import Any
 
@@ -56,6 +57,8 @@ def typeof(value: Any) -> t.Type | None:
         ty = _numpy_scalar_types().get(cls)
         if ty is not None:
             return ty
+    if _plain_subclass(value):  # np.memmap and the like: typed (and passed) as the base array
+        return _typeof_array(value)
     for base in (int, float, complex):  # subclasses (IntEnum, ...) type as their base
         if isinstance(value, base):
             return _SCALARS[base]
@@ -83,6 +86,35 @@ def _typeof_frozen_array(arr: Any) -> t.Type | None:
     if dtype is None:
         return None
     return t.Array(dtype, arr.ndim, "C", readonly=True)
+
+
+# ndarray subclasses whose operations mean something else: taken as the base array they
+# would give wrong answers (a masked array's mask ignored, `*` of np.matrix multiplying)
+_CHANGED_MEANING = ("numpy.matrix", "numpy.ma.core.MaskedArray", "numpy.ma.MaskedArray")
+
+
+def _plain_subclass(value: Any) -> bool:
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, np.ndarray):
+        return False
+    names = {f"{k.__module__}.{k.__qualname__}" for k in type(value).__mro__}
+    return not names.intersection(_CHANGED_MEANING)
+
+
+def describe_untyped(value: Any) -> str | None:
+    """Why compiled code takes no value like this one, and what to do; None if no advice."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(value, np.ndarray):
+        return None
+    dtype = value.dtype
+    if not _plain_subclass(value) and type(value) is not np.ndarray:
+        return (f"a {type(value).__name__}, whose operations differ from an ndarray's: pass "
+                "np.asarray(x) (and its mask or matrix product handled explicitly)")
+    if dtype.type in _numpy_scalar_types() and not dtype.isnative:
+        return (f"an array of dtype {dtype.str} (big-endian byte order): compiled code takes "
+                "the machine's byte order; pass x.astype(x.dtype.newbyteorder('='))")
+    return (f"an array of dtype {dtype} ({dtype.str}), which compiled code does not support: "
+            "pass x.astype(...) with a numeric dtype (np.float64, np.int64, np.bool_, ...)")
 
 
 def _typeof_array(arr: Any) -> t.Type | None:

@@ -20,6 +20,7 @@ ops. Globals and closure cells are read once and frozen into constants.
 from __future__ import annotations
 
 import builtins
+import enum
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any, NoReturn
@@ -346,6 +347,9 @@ class _FlowBuilder:
 
     def _attr(self, obj: Any, attr: str) -> ir.Value:
         # Attributes of modules and classes are frozen like globals (math.pi, np.float64).
+        if isinstance(obj, ir.Constant) and isinstance(obj.value, type) and isinstance(
+                getattr(obj.value, attr, None), int) and isinstance(obj.value, enum.EnumMeta):
+            return ir.Constant(getattr(obj.value, attr))  # an IntEnum member: its int value
         if isinstance(obj, ir.Constant) and isinstance(obj.value, type(builtins)):
             if not hasattr(obj.value, attr):
                 raise TypingError(f"module '{obj.value.__name__}' has no attribute '{attr}'",

@@ -25,24 +25,24 @@ from .arrayloops import ONE, ZERO, byte_offset, copy_elements, counted_loop, nes
 from .reductions import _bind as bind
 from .reductions import _wrap_axis
 
+def _is_none(ty: t.Type) -> bool:
+    return isinstance(ty, t.NoneType) or (isinstance(ty, t.PyObjectConst) and ty.value is None)
+
+
 # --- creation ------------------------------------------------------------------------------
 
 
 @lower(np.arange)
-def arange(ctx: Context, sig: t.Signature, *args: ir.Value,
-           kwnames: tuple[str, ...] = ()) -> ir.Value:
+def arange(ctx: Context, sig: t.Signature, start_or_stop: ir.Value, stop: ir.Value,
+           step: ir.Value, dtype: ir.Value) -> ir.Value:
+    """np.arange(start_or_stop, stop, step, dtype), bound: a None stop makes the first the
+    stop, from 0 (the typing rule converted the numbers to one type)."""
     b = ctx.b
-    bound = bind(("start", "stop", "step", "dtype"), args, sig.args, kwnames)
-    numbers = [bound[n] for n in ("start", "stop", "step") if n in bound
-               and not isinstance(bound[n][1], (t.PyObjectConst, t.NoneType))]
-    calc = numbers[0][1]
+    calc = sig.args[0]
     zero, one = ctx.constant(0, calc), ctx.constant(1, calc)
-    if len(numbers) == 1:
-        start, stop, step = zero, numbers[0][0], one
-    elif len(numbers) == 2:
-        start, stop, step = numbers[0][0], numbers[1][0], one
-    else:
-        start, stop, step = (v for v, _ in numbers)
+    start = zero if _is_none(sig.args[1]) else start_or_stop
+    stop = start_or_stop if _is_none(sig.args[1]) else stop
+    step = one if _is_none(sig.args[2]) else step
     if isinstance(calc, t.Float):
         with b.if_then(b.fcmp_ordered("==", step, zero), likely=False):
             ctx.raise_exception(ZeroDivisionError, ("float division by zero",))

@@ -185,7 +185,8 @@ def _sized(names: tuple[str, ...], make: Any) -> Any:
         dims = None
         if size is not None and not isinstance(size[1], (t.NoneType, t.PyObjectConst)):
             dims = _size_dims(ctx, *size)
-        draw = make(ctx, {k: v for k, (v, _) in bound.items()})
+        draw = make(ctx, {k: v for k, (v, ty) in bound.items() if not isinstance(ty, (
+            t.NoneType, t.PyObjectConst))})  # randint's high=None: one bound given
         return _draw(ctx, sig.return_type, dims, draw)
     return impl
 

@@ -131,5 +131,18 @@ def test_jitcore_num_threads_sizes_the_pool():
     assert done.returncode == 0, done.stderr
     cpus = len(os.sched_getaffinity(0))
     assert done.stdout.split() == [str(cpus), "499500", str(cpus)]
-    done = run_script("0")
-    assert done.returncode != 0 and "JITCORE_NUM_THREADS must be at least 1" in done.stderr
+    for bad in ("0", "abc", "-2", "1.5"):
+        done = run_script(bad)
+        assert done.returncode != 0
+        assert f"ThreadCountError: JITCORE_NUM_THREADS must be a whole number of threads, at " \
+               f"least 1, not {bad!r}" in done.stderr
+        assert "CompilerBug" not in done.stderr
+
+
+def test_a_huge_thread_count_is_capped_with_a_warning():
+    cap = threadpool.MAX_THREADS_PER_CPU * len(os.sched_getaffinity(0))
+    done = run_script("100000")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(cap), "499500", str(cap)]
+    assert f"JITCORE_NUM_THREADS=100000 is more than {threadpool.MAX_THREADS_PER_CPU} threads " \
+           f"per CPU; using {cap}" in done.stderr

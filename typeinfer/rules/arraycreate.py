@@ -18,16 +18,18 @@ import numpy as np
 
 from jitcore.frontend.errors import TypingError
 
+from ..binder import Bound, Params
 from ..registry import call_rule
-from ..types import (BY_NAME, Array, Boolean, Integer, PyObjectConst, Signature, Tuple, Type,
-                     UniTuple, float64, int64)
+from ..types import (BY_NAME, Array, Boolean, Integer, NoneType, PyObjectConst, Signature,
+                     Tuple, Type, UniTuple, float64, int64)
 
 _PY_DTYPES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
 
 
 def dtype_of(ty: Type | None, default: Type = float64) -> Type:
     """The element type named by a dtype argument (np.float32, float, 'int8', np.dtype(...))."""
-    if ty is None or (isinstance(ty, PyObjectConst) and ty.value is None):
+    if ty is None or isinstance(ty, NoneType) or (
+            isinstance(ty, PyObjectConst) and ty.value is None):
         return default
     if isinstance(ty, PyObjectConst):
         value: Any = ty.value
@@ -70,99 +72,74 @@ def shape_type(ty: Type) -> Type | None:
     return None
 
 
-def _args(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...]) -> list[
-        Type | None]:
-    """Arguments bound to `names` (None where omitted); [] if they don't fit the signature."""
-    if len(args) > len(names) or set(kws) - set(names):
-        return []
-    bound: list[Type | None] = list(args) + [None] * (len(names) - len(args))
-    for k, v in kws.items():
-        if bound[names.index(k)] is not None:
-            return []
-        bound[names.index(k)] = v
-    dtype = bound[names.index("dtype")] if "dtype" in names else None
-    if dtype is not None and not isinstance(dtype, PyObjectConst):
-        return []  # a dtype must be a compile-time constant
-    return bound
-
-
-def call_order(args: tuple[Type, ...], kws: dict[str, Type], names: tuple[str, ...],
-               converted: dict[str, Type]) -> tuple[Type, ...]:
-    """The argument types in call order (positional, then keywords), some converted."""
-    given = list(names[:len(args)]) + list(kws)
-    return tuple(converted.get(n, v) for n, v in zip(given, [*args, *kws.values()]))
+def _constant_dtype(bound: Bound) -> bool:
+    """A dtype must be a compile-time constant (or None)."""
+    dtype = bound["dtype"]
+    return isinstance(dtype, (PyObjectConst, NoneType))
 
 
 def _creator(with_fill: bool) -> Any:
-    names = ("shape", "fill_value", "dtype", "order") if with_fill else ("shape", "dtype",
-                                                                         "order")
-
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        bound = _args(args, kws, names)
-        if not bound or bound[0] is None:
+    def rule(bound: Bound) -> Signature | None:
+        shape = shape_type(bound["shape"])
+        if shape is None or not _constant_dtype(bound):
             return None
-        shape = shape_type(bound[0])
-        if shape is None:
+        fill = bound["fill_value"] if with_fill else None
+        if fill is not None and not fill.is_number:
             return None
-        fill = bound[1] if with_fill else None
-        if with_fill and (fill is None or not fill.is_number):
-            return None
-        given_dtype, given_order = bound[-2], bound[-1]
-        default = fill if with_fill and fill is not None and given_dtype is None else float64
-        dtype = dtype_of(given_dtype, default)
-        order = order_of(given_order, "C")
+        dtype = dtype_of(bound["dtype"], float64 if fill is None else fill)
+        order = order_of(bound["order"], "C")
         if order not in ("C", "F"):
             raise TypingError(f"only 'C' or 'F' order is permitted, not {order!r}")
         ndim = len(shape.items) if isinstance(shape, Tuple) else 1
         ret = Array(dtype, ndim, ordered_layout(order, ndim))
-        return Signature(ret, call_order(args, kws, names, {"shape": shape,
-                                                            "fill_value": dtype}))
+        return Signature(ret, bound.types({"shape": shape, "fill_value": dtype}))
     return rule
 
 
-call_rule(np.empty)(_creator(False))
-call_rule(np.zeros)(_creator(False))
-call_rule(np.ones)(_creator(False))
-call_rule(np.full)(_creator(True))
+def _params(fn: Any, *names: str) -> Params:
+    return Params.of(fn, names)
+
+
+_CREATE = ("shape", "dtype", "order")
+call_rule(np.empty, params=_params(np.empty, *_CREATE))(_creator(False))
+call_rule(np.zeros, params=_params(np.zeros, *_CREATE))(_creator(False))
+call_rule(np.ones, params=_params(np.ones, *_CREATE))(_creator(False))
+call_rule(np.full, params=_params(np.full, "fill_value", *_CREATE))(_creator(True))
 
 
 def _like(with_fill: bool) -> Any:
-    names = ("a", "fill_value", "dtype", "order") if with_fill else ("a", "dtype", "order")
-
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        bound = _args(args, kws, names)
-        if not bound or not isinstance(bound[0], Array):
+    def rule(bound: Bound) -> Signature | None:
+        like = next(iter(bound.values()))  # `prototype` of empty_like, `a` of the others
+        if not isinstance(like, Array) or not _constant_dtype(bound):
             return None
-        like = bound[0]
-        fill = bound[1] if with_fill else None
-        if with_fill and (fill is None or not fill.is_number):
+        fill = bound["fill_value"] if with_fill else None
+        if fill is not None and not fill.is_number:
             return None
-        given_dtype, given_order = bound[-2], bound[-1]
-        dtype = dtype_of(given_dtype, like.dtype)
-        layout = ordered_layout(order_of(given_order, "K"), like.ndim, like)
+        dtype = dtype_of(bound["dtype"], like.dtype)
+        layout = ordered_layout(order_of(bound["order"], "K"), like.ndim, like)
         ret = Array(dtype, like.ndim, layout)
-        return Signature(ret, call_order(args, kws, names, {"fill_value": dtype}))
+        return Signature(ret, bound.types({"fill_value": dtype}))
     return rule
 
 
-call_rule(np.empty_like)(_like(False))
-call_rule(np.zeros_like)(_like(False))
-call_rule(np.ones_like)(_like(False))
-call_rule(np.full_like)(_like(True))
+_LIKE = ("dtype", "order")
+call_rule(np.empty_like, params=_params(np.empty_like, "prototype", *_LIKE))(_like(False))
+call_rule(np.zeros_like, params=_params(np.zeros_like, "a", *_LIKE))(_like(False))
+call_rule(np.ones_like, params=_params(np.ones_like, "a", *_LIKE))(_like(False))
+call_rule(np.full_like, params=_params(np.full_like, "a", "fill_value", *_LIKE))(_like(True))
 
 
 def _as_layout(layout: str) -> Any:
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        bound = _args(args, kws, ("a", "dtype"))
-        if not bound or not isinstance(bound[0], Array):
+    def rule(bound: Bound) -> Signature | None:
+        arr = bound["a"]
+        if not isinstance(arr, Array) or not _constant_dtype(bound):
             return None
-        arr = bound[0]
-        ret = Array(dtype_of(bound[1], arr.dtype), max(arr.ndim, 1),
-                    ordered_layout(layout, max(arr.ndim, 1)))
-        return Signature(ret, call_order(args, kws, ("a", "dtype"), {}))
+        ndim = max(arr.ndim, 1)
+        ret = Array(dtype_of(bound["dtype"], arr.dtype), ndim, ordered_layout(layout, ndim))
+        return Signature(ret, bound.types())
     return rule
 
 
 # np.ascontiguousarray(a[, dtype]), np.asfortranarray(a[, dtype]): `a` itself when it fits
-call_rule(np.ascontiguousarray)(_as_layout("C"))
-call_rule(np.asfortranarray)(_as_layout("F"))
+call_rule(np.ascontiguousarray, params=_params(np.ascontiguousarray, "a", "dtype"))(_as_layout("C"))
+call_rule(np.asfortranarray, params=_params(np.asfortranarray, "a", "dtype"))(_as_layout("F"))

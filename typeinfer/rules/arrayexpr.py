@@ -20,6 +20,7 @@ import numpy as np
 
 from jitcore.frontend.errors import TypingError
 
+from ..binder import Bound, Params
 from ..registry import binop_rule, call_rule, unop_rule
 from ..types import (BY_NAME, Array, Boolean, Complex, Float, Integer, Signature, Type,
                      boolean, complex128, float64, int64)
@@ -158,15 +159,21 @@ def ambiguous_truth(arr: Array) -> Signature:
 
 
 def _ufunc_rule(ufunc: Any) -> Any:
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        if kws:
-            return None
-        return elementwise(ufunc, args)
+    def rule(bound: Bound) -> Signature | None:
+        return elementwise(ufunc, bound.types())
     return rule
 
 
+def ufunc_params(ufunc: Any) -> Params:
+    """A ufunc's call signature: its inputs (positional only), then out and NumPy's keyword
+    arguments, none of which compiled code supports."""
+    inputs = [f"x{k + 1}" for k in range(ufunc.nin)]
+    return Params.declare(ufunc.__name__, ", ".join(inputs) + ", /, out=None, *, where=True, "
+                          "casting='same_kind', order='K', dtype=None, subok=True", inputs)
+
+
 for _ufunc in UFUNCS:
-    call_rule(_ufunc)(_ufunc_rule(_ufunc))
+    call_rule(_ufunc, params=ufunc_params(_ufunc))(_ufunc_rule(_ufunc))
 
 
 # abs(a) of an array is a.__abs__(), np.absolute(a)

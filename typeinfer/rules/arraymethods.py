@@ -14,6 +14,7 @@ import numpy as np
 
 from jitcore.frontend.errors import TypingError
 
+from ..binder import Bound, Params
 from ..registry import attr_rule, binop_rule, method_rule, op_rule, unop_rule
 from ..types import (
     Array,
@@ -106,34 +107,28 @@ def shape_length(converted: tuple[Type, ...]) -> int:
     return len(converted)
 
 
-def _order_only(name: str, arr: Array, args: tuple[Type, ...], kws: dict[str, Type],
-                default: str) -> str:
-    """The `order` of a method whose only parameter it is."""
-    if len(args) + len(kws) > 1 or set(kws) - {"order"}:
-        raise TypingError(f"array.{name}() takes only an order argument in compiled code")
-    given = args[0] if args else kws.get("order")
-    return order_of(given, default)
+def _method(name: str, *supported: str) -> Params:
+    return Params.method(getattr(np.ndarray, name), supported)
 
 
 # a.copy(order='C'): order "K"/"A" of an A array is decided at run time (typed A)
-@method_rule(Array, "copy")
-def copy(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    order = _order_only("copy", arr, args, kws, "C")
-    layout = ordered_layout(order, arr.ndim, arr)
-    return Signature(arr.copy(layout=layout, readonly=False), (arr, *args, *kws.values()))
+@method_rule(Array, "copy", params=_method("copy", "order"))
+def copy(arr: Array, bound: Bound) -> Signature:
+    layout = ordered_layout(order_of(bound["order"], "C"), arr.ndim, arr)
+    return Signature(arr.copy(layout=layout, readonly=False), (arr, *bound.types()))
 
 
 # a.flatten(order='C'), a.ravel(order='C'): "F" reads the array in F order
-@method_rule(Array, "flatten")
-def flatten(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    _order_only("flatten", arr, args, kws, "C")
-    return Signature(arr.copy(ndim=1, layout="C", readonly=False), (arr, *args, *kws.values()))
+@method_rule(Array, "flatten", params=_method("flatten", "order"))
+def flatten(arr: Array, bound: Bound) -> Signature:
+    order_of(bound["order"], "C")
+    return Signature(arr.copy(ndim=1, layout="C", readonly=False), (arr, *bound.types()))
 
 
-@method_rule(Array, "ravel")
-def ravel(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature:
-    _order_only("ravel", arr, args, kws, "C")
-    return Signature(arr.copy(ndim=1, layout="C"), (arr, *args, *kws.values()))
+@method_rule(Array, "ravel", params=_method("ravel", "order"))
+def ravel(arr: Array, bound: Bound) -> Signature:
+    order_of(bound["order"], "C")
+    return Signature(arr.copy(ndim=1, layout="C"), (arr, *bound.types()))
 
 
 # a.reshape(shape, order='C'): "F" fills the new shape in F order (an F result)
@@ -169,19 +164,19 @@ def transpose(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signa
 
 
 # a.astype(dtype, order='K'): a copy laid out as `a` is, unless an order is given
-@method_rule(Array, "astype")
-def astype(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if not 1 <= len(args) <= 2 or set(kws) - {"order"} or not isinstance(args[0], PyObjectConst):
+@method_rule(Array, "astype", params=_method("astype", "dtype", "order"))
+def astype(arr: Array, bound: Bound) -> Signature | None:
+    if not isinstance(bound["dtype"], PyObjectConst):
         return None
-    order = order_of(args[1] if len(args) == 2 else kws.get("order"), "K")
-    layout = ordered_layout(order, arr.ndim, arr)
-    ret = arr.copy(dtype=dtype_of(args[0]), layout=layout, readonly=False)
-    return Signature(ret, (arr, *args, *kws.values()))
+    layout = ordered_layout(order_of(bound["order"], "K"), arr.ndim, arr)
+    ret = arr.copy(dtype=dtype_of(bound["dtype"]), layout=layout, readonly=False)
+    return Signature(ret, (arr, *bound.types()))
 
 
-@method_rule(Array, "fill")
-def fill(arr: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not args[0].is_number:
+@method_rule(Array, "fill", params=Params.declare("fill", "value, /"))  # NumPy's text says
+# value may be a keyword; ndarray.fill takes none
+def fill(arr: Array, bound: Bound) -> Signature | None:
+    if not bound["value"].is_number:
         return None
     check_writable(arr)
     return Signature(none, (arr, arr.dtype))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..binder import Bound, Params
 from ..registry import binop_rule, call_rule
 from ..types import (
     BY_NAME,
@@ -46,11 +47,9 @@ def product_signature(a: Type, b: Type) -> Signature | None:
     return Signature(ret, (a, b))
 
 
-@call_rule(np.dot)
-def dot(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 2 or kws:
-        return None
-    return product_signature(*args)
+@call_rule(np.dot, params=Params.of(np.dot, ("a", "b")))
+def dot(bound: Bound) -> Signature | None:
+    return product_signature(bound["a"], bound["b"])
 
 
 @binop_rule("matmul", Array, Array)
@@ -70,21 +69,17 @@ def _ord_kind(ty: Type | None) -> str | None:
     return None
 
 
-@call_rule(np.linalg.norm)
-def norm(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if not args or len(args) > 2 or set(kws) - {"ord"}:
-        return None
-    arr = args[0]
+@call_rule(np.linalg.norm, params=Params.of(np.linalg.norm, ("x", "ord")))
+def norm(bound: Bound) -> Signature | None:
+    arr = bound["x"]
     if not isinstance(arr, Array) or arr.ndim not in (1, 2):
         return None
     if not isinstance(arr.dtype, (Integer, Float, Complex, Boolean)):
         return None
-    ords = list(args[1:]) + list(kws.values())
-    kind = _ord_kind(ords[0] if ords else None)
+    kind = _ord_kind(bound["ord"])
     if kind is None or (arr.ndim == 1 and kind == "fro"):
         return None
     dtype = arr.dtype
     ret = (dtype.underlying if isinstance(dtype, Complex) else
            dtype if isinstance(dtype, Float) else float64)
-    extra = tuple(float64 if isinstance(o, (Integer, Float)) else o for o in ords)
-    return Signature(ret, (arr, *extra))
+    return Signature(ret, bound.types({"ord": float64} if kind == "num" else {}))

@@ -8,16 +8,18 @@ round, isclose, allclose).
     np.sort(a)                      -> array(a.dtype, 1d, C)     (1-d arrays)
     np.histogram(a, 10)             -> (array(int64, 1d, C), array(float64, 1d, C))
 
-Arguments are bound to NumPy's parameter names; the signature lists them in call order
-(positional, then keywords), which is the order the implementation receives them.
+Each rule declares the parameters it supports from NumPy's own signature (`Params.of`);
+the call is bound to them before typing (defaults filled in), so a rule sees every supported
+parameter by name and its signature lists them in parameter order, the order in which the
+implementation receives them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from ..binder import Bound, Params
 from ..registry import attr_rule, call_rule, method_rule
 from ..types import (
     BY_NAME,
@@ -39,19 +41,6 @@ from ..types import (
 from .arraycreate import dtype_of
 
 
-def bind(args: tuple[Type, ...], kws: dict[str, Type],
-         names: tuple[str, ...]) -> dict[str, Type] | None:
-    """Arguments by parameter name, or None if they don't fit `names`."""
-    if len(args) > len(names) or set(kws) - set(names):
-        return None
-    bound = dict(zip(names, args))
-    for k, v in kws.items():
-        if k in bound:
-            return None
-        bound[k] = v
-    return bound
-
-
 def is_none(ty: Type | None) -> bool:
     return ty is None or isinstance(ty, NoneType) or (
         isinstance(ty, PyObjectConst) and ty.value is None)
@@ -68,14 +57,6 @@ def _real(ty: Type | None) -> bool:
     return isinstance(ty, (Integer, Float, Boolean))
 
 
-def _signature(ret: Type, args: tuple[Type, ...], kws: dict[str, Type],
-               convert: Mapping[str, Type], names: tuple[str, ...]) -> Signature:
-    """The signature in call order, converting the named arguments listed in `convert`."""
-    order = list(names[:len(args)]) + list(kws)
-    values = list(args) + list(kws.values())
-    return Signature(ret, tuple(convert.get(n, v) for n, v in zip(order, values)))
-
-
 def common_dtype(types: list[Type]) -> Type | None:
     """NumPy's result type of scalars typed as these (Python ints count as int64)."""
     if not types or not all(ty.is_number for ty in types):
@@ -84,76 +65,67 @@ def common_dtype(types: list[Type]) -> Type | None:
     return BY_NAME.get(result.name)
 
 
-# np.arange(stop) / (start, stop[, step]), dtype=
-@call_rule(np.arange)
-def arange(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("start", "stop", "step", "dtype")
-    bound = bind(args, kws, names)
-    if bound is None or "start" not in bound:
-        return None
-    numbers = [bound[n] for n in ("start", "stop", "step") if n in bound and not is_none(
-        bound[n])]
+# np.arange(stop) / (start, stop[, step]), dtype=: a lone start_or_stop is the stop. NumPy's
+# text signature says dtype is keyword-only; np.arange itself takes it fourth.
+ARANGE = Params.declare("arange", "start_or_stop, /, stop=None, step=None, dtype=None, *, "
+                        "device=None, like=None", ("start_or_stop", "stop", "step", "dtype"))
+
+
+@call_rule(np.arange, params=ARANGE)
+def arange(bound: Bound) -> Signature | None:
+    numbers = [bound[n] for n in ("start_or_stop", "stop", "step") if not is_none(bound[n])]
     if not all(_real(ty) for ty in numbers):
         return None
-    dtype_ty = bound.get("dtype")
-    if dtype_ty is not None and not isinstance(dtype_ty, PyObjectConst):
+    dtype_ty = bound["dtype"]
+    if not is_none(dtype_ty) and not isinstance(dtype_ty, PyObjectConst):
         return None
     natural = float64 if any(isinstance(ty, Float) for ty in numbers) else int64
     dtype = dtype_of(dtype_ty, natural)
     if isinstance(dtype, Complex):
         return None
     calc = float64 if isinstance(dtype, Float) or natural == float64 else int64
-    convert = dict.fromkeys(("start", "stop", "step"), calc)
-    return _signature(Array(dtype, 1, "C"), args, kws, convert, names)
+    convert = {n: calc for n in ("start_or_stop", "stop", "step") if not is_none(bound[n])}
+    return Signature(Array(dtype, 1, "C"), bound.types(convert))
 
 
 # np.linspace(start, stop, num=50, endpoint=True)
-@call_rule(np.linspace)
-def linspace(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("start", "stop", "num", "endpoint")
-    bound = bind(args, kws, names)
-    if bound is None or "stop" not in bound:
-        return None
+@call_rule(np.linspace, params=Params.of(np.linspace, ("start", "stop", "num", "endpoint")))
+def linspace(bound: Bound) -> Signature | None:
     if not (_real(bound["start"]) and _real(bound["stop"])):
         return None
-    if not isinstance(bound.get("num", int64), (Integer, Boolean)):
+    if not isinstance(bound["num"], (Integer, Boolean)):
         return None
-    if not isinstance(bound.get("endpoint", boolean), (Boolean, Integer)):
+    if not isinstance(bound["endpoint"], (Boolean, Integer)):
         return None
     convert = {"start": float64, "stop": float64, "num": int64, "endpoint": boolean}
-    return _signature(Array(float64, 1, "C"), args, kws, convert, names)
+    return Signature(Array(float64, 1, "C"), bound.types(convert))
 
 
 # np.eye(N, M=None, k=0, dtype=float)
-@call_rule(np.eye)
-def eye(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("N", "M", "k", "dtype")
-    bound = bind(args, kws, names)
-    if bound is None or not isinstance(bound.get("N"), (Integer, Boolean)):
+@call_rule(np.eye, params=Params.of(np.eye, ("N", "M", "k", "dtype")))
+def eye(bound: Bound) -> Signature | None:
+    if not isinstance(bound["N"], (Integer, Boolean)):
         return None
-    if not (is_none(bound.get("M")) or isinstance(bound.get("M"), Integer)):
+    if not (is_none(bound["M"]) or isinstance(bound["M"], (Integer, Boolean))):
         return None
-    if not isinstance(bound.get("k", int64), Integer):
+    if not isinstance(bound["k"], (Integer, Boolean)):
         return None
-    dtype = _dtype(bound.get("dtype"), float64)
+    dtype = _dtype(bound["dtype"], float64)
     if dtype is None:
         return None
-    convert = {"N": int64, "M": int64 if not is_none(bound.get("M")) else bound.get(
-        "M", int64), "k": int64}
-    return _signature(Array(dtype, 2, "C"), args, kws, convert, names)
+    convert = {"N": int64, "k": int64, **({} if is_none(bound["M"]) else {"M": int64})}
+    return Signature(Array(dtype, 2, "C"), bound.types(convert))
 
 
 # np.identity(n, dtype=float)
-@call_rule(np.identity)
-def identity(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("n", "dtype")
-    bound = bind(args, kws, names)
-    if bound is None or not isinstance(bound.get("n"), (Integer, Boolean)):
+@call_rule(np.identity, params=Params.of(np.identity, ("n", "dtype")))
+def identity(bound: Bound) -> Signature | None:
+    if not isinstance(bound["n"], (Integer, Boolean)):
         return None
-    dtype = _dtype(bound.get("dtype"), float64)
+    dtype = _dtype(bound["dtype"], float64)
     if dtype is None:
         return None
-    return _signature(Array(dtype, 2, "C"), args, kws, {"n": int64}, names)
+    return Signature(Array(dtype, 2, "C"), bound.types({"n": int64}))
 
 
 def nested_shape(ty: Type) -> tuple[list[int], list[Type]] | None:
@@ -172,19 +144,12 @@ def nested_shape(ty: Type) -> tuple[list[int], list[Type]] | None:
     return [len(ty.items), *(shapes[0] if shapes else [])], scalars
 
 
-# np.array(tuple or nested tuples, dtype=None)
-@call_rule(np.array)
-def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("object", "dtype")
-    bound = bind(args, kws, names)
-    if bound is None or "object" not in bound:
-        return None
-    obj = bound["object"]
+def _array(obj: Type, dtype_ty: Type, types: tuple[Type, ...]) -> Signature | None:
     if isinstance(obj, Array):
-        dtype = _dtype(bound.get("dtype"), obj.dtype)
+        dtype = _dtype(dtype_ty, obj.dtype)
         if dtype is None:
             return None
-        return _signature(Array(dtype, obj.ndim, "C"), args, kws, {}, names)
+        return Signature(Array(dtype, obj.ndim, "C"), types)
     found = nested_shape(obj)
     if found is None or not found[0] or 0 in found[0]:
         return None
@@ -192,36 +157,40 @@ def array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     natural = common_dtype(scalars)
     if natural is None:
         return None
-    dtype = _dtype(bound.get("dtype"), natural)
+    dtype = _dtype(dtype_ty, natural)
     if dtype is None:
         return None
-    return _signature(Array(dtype, len(shape), "C"), args, kws, {}, names)
+    return Signature(Array(dtype, len(shape), "C"), types)
+
+
+# np.array(tuple or nested tuples, dtype=None)
+@call_rule(np.array, params=Params.of(np.array, ("object", "dtype")))
+def array(bound: Bound) -> Signature | None:
+    return _array(bound["object"], bound["dtype"], bound.types())
 
 
 # np.asarray(a, dtype=None): `a` itself when it is an array of that dtype, else np.array's
-@call_rule(np.asarray)
-def asarray(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    sig: Signature | None = array(args, {("object" if k == "a" else k): v
-                                         for k, v in kws.items()})
-    obj = args[0] if args else kws.get("a")
-    if (sig is not None and isinstance(obj, Array) and isinstance(sig.return_type, Array)
-            and sig.return_type.dtype == obj.dtype):
+@call_rule(np.asarray, params=Params.of(np.asarray, ("a", "dtype")))
+def asarray(bound: Bound) -> Signature | None:
+    obj = bound["a"]
+    sig = _array(obj, bound["dtype"], bound.types())
+    if sig is not None and isinstance(obj, Array) and sig.return_type.dtype == obj.dtype:
         return Signature(obj, sig.args)
     return sig
 
 
 # np.copy(a): keeps an F-contiguous array F-contiguous, as order='K' does
-@call_rule(np.copy)
-def copy(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not isinstance(args[0], Array):
+@call_rule(np.copy, params=Params.of(np.copy, ("a",)))
+def copy(bound: Bound) -> Signature | None:
+    arr = bound["a"]
+    if not isinstance(arr, Array):
         return None
-    arr = args[0]
     layout = "F" if arr.layout == "F" and arr.ndim > 1 else "C"
-    return Signature(arr.copy(layout=layout, readonly=False), args)
+    return Signature(arr.copy(layout=layout, readonly=False), bound.types())
 
 
 def _axis_ok(ty: Type | None) -> bool:
-    return ty is None or isinstance(ty, Integer)
+    return isinstance(ty, (Integer, Boolean))
 
 
 def _array_sequence(ty: Type) -> list[Array] | None:
@@ -237,11 +206,9 @@ def _array_sequence(ty: Type) -> list[Array] | None:
 
 
 # np.concatenate((a, b, ...), axis=0)
-@call_rule(np.concatenate)
-def concatenate(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("arrays", "axis")
-    bound = bind(args, kws, names)
-    if bound is None or "arrays" not in bound or not _axis_ok(bound.get("axis")):
+@call_rule(np.concatenate, params=Params.of(np.concatenate, ("arrays", "axis")))
+def concatenate(bound: Bound) -> Signature | None:
+    if not _axis_ok(bound["axis"]):
         return None
     arrays = _array_sequence(bound["arrays"])
     if arrays is None or arrays[0].ndim == 0:
@@ -249,15 +216,13 @@ def concatenate(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | Non
     dtype = common_dtype([a.dtype for a in arrays])
     if dtype is None:
         return None
-    return _signature(Array(dtype, arrays[0].ndim, "C"), args, kws, {"axis": int64}, names)
+    return Signature(Array(dtype, arrays[0].ndim, "C"), bound.types({"axis": int64}))
 
 
 # np.stack((a, b, ...), axis=0)
-@call_rule(np.stack)
-def stack(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("arrays", "axis")
-    bound = bind(args, kws, names)
-    if bound is None or "arrays" not in bound or not _axis_ok(bound.get("axis")):
+@call_rule(np.stack, params=Params.of(np.stack, ("arrays", "axis")))
+def stack(bound: Bound) -> Signature | None:
+    if not _axis_ok(bound["axis"]):
         return None
     arrays = _array_sequence(bound["arrays"])
     if arrays is None:
@@ -265,7 +230,7 @@ def stack(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     dtype = common_dtype([a.dtype for a in arrays])
     if dtype is None:
         return None
-    return _signature(Array(dtype, arrays[0].ndim + 1, "C"), args, kws, {"axis": int64}, names)
+    return Signature(Array(dtype, arrays[0].ndim + 1, "C"), bound.types({"axis": int64}))
 
 
 def _sortable(ty: Type | None) -> bool:
@@ -274,28 +239,27 @@ def _sortable(ty: Type | None) -> bool:
 
 
 # np.sort(a), np.argsort(a), np.unique(a): 1-d arrays of real numbers
-@call_rule(np.sort)
-def sort(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    arr = args[0] if len(args) == 1 and not kws else None
+@call_rule(np.sort, params=Params.of(np.sort, ("a",)))
+def sort(bound: Bound) -> Signature | None:
+    arr = bound["a"]
     if not isinstance(arr, Array) or not _sortable(arr):
         return None
-    return Signature(arr.copy(layout="C", readonly=False), args)
+    return Signature(arr.copy(layout="C", readonly=False), bound.types())
 
 
-@call_rule(np.argsort)
-def argsort(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not _sortable(args[0]):
+@call_rule(np.argsort, params=Params.of(np.argsort, ("a",)))
+def argsort(bound: Bound) -> Signature | None:
+    if not _sortable(bound["a"]):
         return None
-    return Signature(Array(int64, 1, "C"), args)
+    return Signature(Array(int64, 1, "C"), bound.types())
 
 
-@call_rule(np.unique)
-def unique(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not isinstance(args[0], Array):
+@call_rule(np.unique, params=Params.of(np.unique, ("ar",)))
+def unique(bound: Bound) -> Signature | None:
+    arr = bound["ar"]
+    if not isinstance(arr, Array) or not isinstance(arr.dtype, (Integer, Float, Boolean)):
         return None
-    if not isinstance(args[0].dtype, (Integer, Float, Boolean)):
-        return None
-    return Signature(Array(args[0].dtype, 1, "C"), args)
+    return Signature(Array(arr.dtype, 1, "C"), bound.types())
 
 
 @attr_rule(Array, "sort")
@@ -308,54 +272,48 @@ def argsort_attr(arr: Array) -> Type:
     return BoundMethod(arr, "argsort")
 
 
-@method_rule(Array, "sort")
-def sort_method(this: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if args or kws or not _sortable(this) or this.readonly:
+_SORT_METHOD = "axis=-1, kind=None, order=None, *, stable=None"  # ndarray.sort, .argsort
+
+
+@method_rule(Array, "sort", params=Params.declare("sort", _SORT_METHOD, ()))
+def sort_method(this: Array, bound: Bound) -> Signature | None:
+    if not _sortable(this) or this.readonly:
         return None
     return Signature(BY_NAME["none"], (this,))
 
 
-@method_rule(Array, "argsort")
-def argsort_method(this: Array, args: tuple[Type, ...],
-                   kws: dict[str, Type]) -> Signature | None:
-    if args or kws or not _sortable(this):
+@method_rule(Array, "argsort", params=Params.declare("argsort", _SORT_METHOD, ()))
+def argsort_method(this: Array, bound: Bound) -> Signature | None:
+    if not _sortable(this):
         return None
     return Signature(Array(int64, 1, "C"), (this,))
 
 
 # np.searchsorted(a, v, side='left'): v a scalar or an array
-@call_rule(np.searchsorted)
-def searchsorted(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("a", "v", "side")
-    bound = bind(args, kws, names)
-    if bound is None or "v" not in bound or not _sortable(bound["a"]):
+@call_rule(np.searchsorted, params=Params.of(np.searchsorted, ("a", "v", "side")))
+def searchsorted(bound: Bound) -> Signature | None:
+    if not _sortable(bound["a"]):
         return None
-    side = bound.get("side")
-    if side is not None and not (isinstance(side, PyObjectConst) and side.value in (
-            "left", "right")):
+    side = bound["side"]
+    if not (isinstance(side, PyObjectConst) and side.value in ("left", "right")):
         return None
     v = bound["v"]
     if _real(v):
-        return _signature(int64, args, kws, {}, names)
+        return Signature(int64, bound.types())
     if isinstance(v, Array) and isinstance(v.dtype, (Integer, Float, Boolean)):
-        return _signature(Array(int64, v.ndim, "C"), args, kws, {}, names)
+        return Signature(Array(int64, v.ndim, "C"), bound.types())
     return None
 
 
 # np.histogram(a, bins=10, range=None) -> (counts, edges)
-@call_rule(np.histogram)
-def histogram(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("a", "bins", "range")
-    bound = bind(args, kws, names)
-    if bound is None or not isinstance(bound.get("a"), Array):
-        return None
+@call_rule(np.histogram, params=Params.of(np.histogram, ("a", "bins", "range")))
+def histogram(bound: Bound) -> Signature | None:
     a = bound["a"]
-    assert isinstance(a, Array)
-    if not isinstance(a.dtype, (Integer, Float, Boolean)):
+    if not isinstance(a, Array) or not isinstance(a.dtype, (Integer, Float, Boolean)):
         return None
-    if not isinstance(bound.get("bins", int64), Integer):
+    if not isinstance(bound["bins"], Integer):
         return None
-    rng = bound.get("range")
+    rng = bound["range"]
     if not (is_none(rng) or (isinstance(rng, Tuple) and len(rng.items) == 2
                              and all(_real(x) for x in rng.items))):
         return None
@@ -363,16 +321,12 @@ def histogram(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if isinstance(rng, Tuple):
         convert["range"] = Tuple((float64, float64))
     ret = Tuple((Array(int64, 1, "C"), Array(float64, 1, "C")))
-    return _signature(ret, args, kws, convert, names)
+    return Signature(ret, bound.types(convert))
 
 
 # np.round(x, decimals=0) / np.around: scalars and arrays
-def _round(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    names = ("a", "decimals")
-    bound = bind(args, kws, names)
-    if bound is None or "a" not in bound:
-        return None
-    if not isinstance(bound.get("decimals", int64), (Integer, Boolean)):
+def _round(bound: Bound) -> Signature | None:
+    if not isinstance(bound["decimals"], (Integer, Boolean)):
         return None
     a = bound["a"]
     if isinstance(a, Array):
@@ -383,26 +337,21 @@ def _round(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
         ret = a
     else:
         return None
-    return _signature(ret, args, kws, {"decimals": int64}, names)
+    return Signature(ret, bound.types({"decimals": int64}))
 
 
-call_rule(np.round)(_round)
-call_rule(np.around)(_round)
+call_rule(np.round, params=Params.of(np.round, ("a", "decimals")))(_round)
+call_rule(np.around, params=Params.of(np.around, ("a", "decimals")))(_round)
 
 
 # np.isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False), np.allclose (same arguments)
 def _close(all_: bool) -> Any:
-    names = ("a", "b", "rtol", "atol", "equal_nan")
-
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        bound = bind(args, kws, names)
-        if bound is None or "b" not in bound:
-            return None
+    def rule(bound: Bound) -> Signature | None:
         a, b = bound["a"], bound["b"]
         operands = [a, b]
         if not all(_real(x) or (isinstance(x, Array) and _real(x.dtype)) for x in operands):
             return None
-        if not all(_real(bound.get(n, float64)) for n in ("rtol", "atol", "equal_nan")):
+        if not all(_real(bound[n]) for n in ("rtol", "atol", "equal_nan")):
             return None
         arrays = sorted((x for x in operands if isinstance(x, Array)), key=lambda x: -x.ndim)
         convert = {"rtol": float64, "atol": float64, "equal_nan": boolean}
@@ -410,9 +359,9 @@ def _close(all_: bool) -> Any:
             ret: Type = boolean
         else:
             ret = Array(boolean, arrays[0].ndim, "C")
-        return _signature(ret, args, kws, convert, names)
+        return Signature(ret, bound.types(convert))
     return rule
 
 
-call_rule(np.isclose)(_close(False))
-call_rule(np.allclose)(_close(True))
+call_rule(np.isclose, params=Params.of(np.isclose))(_close(False))
+call_rule(np.allclose, params=Params.of(np.allclose))(_close(True))

@@ -27,7 +27,8 @@ from ..types import (
     int64,
     none,
 )
-from .npfuncs import bind, is_none
+from ..binder import Bound, Params
+from .npfuncs import is_none
 
 
 def size_type(ty: Type | None) -> Type | None:
@@ -47,39 +48,42 @@ def _real(ty: Type | None) -> bool:
     return isinstance(ty, (Integer, Float, Boolean))
 
 
-def _sized(names: tuple[str, ...], params: dict[str, Type], dtype: Type) -> Any:
-    """A rule for fn(*params, size=None): scalar params converted to `params`' types."""
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        bound = bind(args, kws, names)
-        if bound is None:
-            return None
+def _sized(params: dict[str, Type], dtype: Type) -> Any:
+    """A rule for fn(*params, size=None): scalar params converted to `params`' types (a
+    None high of randint is left out)."""
+    def rule(bound: Bound) -> Signature | None:
         convert: dict[str, Type] = {}
         for name, ty in params.items():
-            if name in bound:
-                if not _real(bound[name]):
-                    return None
-                convert[name] = ty
+            if name == "high" and is_none(bound[name]):
+                continue
+            if not _real(bound[name]):
+                return None
+            convert[name] = ty
         ret: Type = dtype
-        if "size" in bound and not is_none(bound["size"]):
+        if not is_none(bound["size"]):
             size = size_type(bound["size"])
             if size is None:
                 return None
             convert["size"] = size
             ret = Array(dtype, _ndim(size), "C")
-        order = list(names[:len(args)]) + list(kws)
-        values = list(args) + list(kws.values())
-        return Signature(ret, tuple(convert.get(n, v) for n, v in zip(order, values)))
+        return Signature(ret, bound.types(convert))
     return rule
 
 
-call_rule(np.random.random)(_sized(("size",), {}, float64))
-call_rule(np.random.random_sample)(_sized(("size",), {}, float64))
-call_rule(np.random.uniform)(_sized(("low", "high", "size"), {"low": float64, "high": float64},
-                                    float64))
-call_rule(np.random.normal)(_sized(("loc", "scale", "size"),
-                                   {"loc": float64, "scale": float64}, float64))
-call_rule(np.random.randint)(_sized(("low", "high", "size"), {"low": int64, "high": int64},
-                                    int64))
+def _params(fn: Any, supported: tuple[str, ...]) -> Params:
+    return Params.of(fn, supported)
+
+
+call_rule(np.random.random, params=_params(np.random.random, ("size",)))(
+    _sized({}, float64))
+call_rule(np.random.random_sample, params=_params(np.random.random_sample, ("size",)))(
+    _sized({}, float64))
+call_rule(np.random.uniform, params=_params(np.random.uniform, ("low", "high", "size")))(
+    _sized({"low": float64, "high": float64}, float64))
+call_rule(np.random.normal, params=_params(np.random.normal, ("loc", "scale", "size")))(
+    _sized({"loc": float64, "scale": float64}, float64))
+call_rule(np.random.randint, params=_params(np.random.randint, ("low", "high", "size")))(
+    _sized({"low": int64, "high": int64}, int64))
 
 
 def _dims_rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
@@ -94,8 +98,8 @@ call_rule(np.random.rand)(_dims_rule)
 call_rule(np.random.randn)(_dims_rule)
 
 
-@call_rule(np.random.seed)
-def seed(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not isinstance(args[0], (Integer, Boolean)):
+@call_rule(np.random.seed, params=Params.of(np.random.seed))
+def seed(bound: Bound) -> Signature | None:
+    if not isinstance(bound["seed"], (Integer, Boolean)):
         return None
     return Signature(none, (int64,))

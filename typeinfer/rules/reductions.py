@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..binder import Bound, Params
 from ..registry import attr_rule, call_rule, method_rule
 from ..types import (
     Array,
@@ -67,19 +68,33 @@ def _is_none(ty: Type | None) -> bool:
         isinstance(ty, PyObjectConst) and ty.value is None)
 
 
-def reduction_signature(kind: str, arr: Type, args: tuple[Type, ...],
-                        kws: dict[str, Type], lead: tuple[Type, ...]) -> Signature | None:
-    """The signature of `kind` on `arr` with extra arguments (axis[, ddof]) and keywords."""
+def _extras(kind: str) -> tuple[str, ...]:
+    """The parameters after the array that compiled code supports."""
+    return ("axis", "ddof") if kind in ("var", "std") else ("axis",)
+
+
+# The methods' parameters as NumPy documents them (ndarray's own signatures hide some in
+# **kwargs); the functions take NumPy's signatures.
+_METHOD_PARAMS = {
+    "sum": "axis=None, dtype=None, out=None, keepdims=False, initial=_NV, where=True",
+    "mean": "axis=None, dtype=None, out=None, keepdims=False, *, where=True",
+    "var": "axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True, mean=_NV, "
+           "correction=_NV",
+    "min": "axis=None, out=None, keepdims=False, initial=_NV, where=True",
+    "argmin": "axis=None, out=None, *, keepdims=False",
+    "all": "axis=None, out=None, keepdims=False, *, where=True",
+    "cumsum": "axis=None, dtype=None, out=None",
+}
+_SAME_PARAMS = {"prod": "sum", "std": "var", "max": "min", "argmax": "argmin", "any": "all",
+                "cumprod": "cumsum"}
+
+
+def reduction_signature(kind: str, arr: Type, bound: Bound,
+                        lead: tuple[Type, ...]) -> Signature | None:
+    """The signature of `kind` on `arr` with the bound extra arguments (axis[, ddof])."""
     if not isinstance(arr, Array):
         return None
-    names = ("axis", "ddof") if kind in ("var", "std") else ("axis",)
-    if len(args) > len(names) or set(kws) - set(names):
-        return None
-    bound: dict[str, Type] = dict(zip(names, args))
-    for k, v in kws.items():
-        if k in bound:
-            return None
-        bound[k] = v
+    bound = {n: bound[n] for n in _extras(kind)}  # type: ignore[assignment]
     if any(not _is_none(v) and not isinstance(v, (Integer, Boolean)) for v in bound.values()):
         return None
     dtype = result_dtype(kind, arr.dtype)
@@ -105,18 +120,18 @@ def _method_rules(kind: str) -> None:
     def attr(arr: Array) -> Type:
         return BoundMethod(arr, kind)
 
-    @method_rule(Array, kind)
-    def method(this: Array, args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        return reduction_signature(kind, this, args, kws, (this,))
+    params = Params.declare(kind, _METHOD_PARAMS[_SAME_PARAMS.get(kind, kind)],
+                            _extras(kind), {"_NV": object()})
+
+    @method_rule(Array, kind, params=params)
+    def method(this: Array, bound: Bound) -> Signature | None:
+        return reduction_signature(kind, this, bound, (this,))
 
 
 def _function_rule(fn: Any, kind: str) -> None:
-    @call_rule(fn)
-    def rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-        if not args:
-            return None  # the array is passed positionally
-        arr = args[0]
-        return reduction_signature(kind, arr, args[1:], kws, (arr,))
+    @call_rule(fn, params=Params.of(fn, ("a", *_extras(kind))))
+    def rule(bound: Bound) -> Signature | None:
+        return reduction_signature(kind, bound["a"], bound, (bound["a"],))
 
 
 for _kind in REDUCTIONS + SCANS:
