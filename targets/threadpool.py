@@ -25,40 +25,6 @@ RUN = "jc.pool.run"
 NCHUNKS = "jc.pool.nchunks"
 CHUNKS_PER_THREAD = 4  # more chunks than threads: a thread that wakes late takes fewer
 
-_SC_NPROCESSORS_ONLN = 84  # glibc's sysconf name, on x86-64 and AArch64 alike
-
-
-def _define_constructor(p: _Pool, reset: ir.Function) -> None:
-    """size = JITCORE_NUM_THREADS if set and >= 1, else the online CPUs; active = size;
-    then reset: what ensure_pool() does for the JIT, at the library's load."""
-    fn, b = p.function("jc.pool.init", ir.VoidType(), [])
-    fn.linkage = "internal"
-    text = bytearray(b"JITCORE_NUM_THREADS\0")
-    name = ir.GlobalVariable(p.m, ir.ArrayType(ir.IntType(8), len(text)), "jc.pool.env_name")
-    name.initializer = ir.Constant(name.value_type, text)
-    name.global_constant = True
-    name.linkage = "internal"
-    value = b.call(p.c("getenv", i8p, [i8p]), [p.ptr(b, name)])
-    size = b.alloca(i64, name="size")
-    b.store(b.call(p.c("sysconf", i64, [i32]), [ir.Constant(i32, _SC_NPROCESSORS_ONLN)]), size)
-    with b.if_then(b.icmp_unsigned("!=", value, ir.Constant(i8p, None))):
-        asked = b.call(p.c("strtol", i64, [i8p, i8p.as_pointer(), i32]),
-                       [value, ir.Constant(i8p.as_pointer(), None), ir.Constant(i32, 10)])
-        with b.if_then(b.icmp_signed(">=", asked, _ONE)):
-            b.store(asked, size)
-    n = b.load(size)
-    n = b.select(b.icmp_signed("<", n, _ONE), _ONE, n)
-    b.store(n, p.size)
-    b.store(n, p.active)
-    b.call(reset, [])
-    b.ret_void()
-    entry_ty = ir.LiteralStructType([i32, fn.type, i8p])
-    ctors = ir.GlobalVariable(p.m, ir.ArrayType(entry_ty, 1), "llvm.global_ctors")
-    ctors.linkage = "appending"
-    ctors.initializer = ir.Constant(ctors.value_type, [
-        ir.Constant(entry_ty, [ir.Constant(i32, 65535), fn, ir.Constant(i8p, None)])])
-
-
 # --- the Python side --------------------------------------------------------------------
 
 _lock = allocate_lock()
