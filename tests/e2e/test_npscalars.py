@@ -200,7 +200,7 @@ def test_keyword_call_with_unaligned_and_byte_swapped_arrays() -> None:
     for arr in (aligned, unaligned, aligned, unaligned):
         assert total(arr, k=0.5) == arr.sum() + 0.5
     swapped = aligned.astype(">f8")
-    with pytest.raises(TypeError, match="compiled code does not support"):
+    with pytest.raises(TypeError, match="big-endian byte order"):
         total(swapped, k=1.0)  # same kind of array, other byte order: not the memo's entry
     assert total(aligned, k=1.0) == 7.0
 

@@ -84,9 +84,9 @@ def test_arrays_the_compiler_cannot_type_always_fall_back():
     f(np.zeros(3))
     misses = MissCounter(f)
     swapped = np.zeros(3, ">f8")
-    with pytest.raises(TypeError, match="has type ndarray"):
+    with pytest.raises(TypeError, match=r"dtype >f8 \(big-endian byte order\)"):
         f(swapped)
-    with pytest.raises(TypeError, match="has type"):
+    with pytest.raises(TypeError, match=r"dtype float16 \(<f2\), which compiled code does not"):
         f(np.zeros(3, np.float16))
     assert misses.calls == 2
 
@@ -112,9 +112,9 @@ def test_subclasses_are_not_trusted():
     f = njit(first)
     f(np.zeros(3))
     misses = MissCounter(f)
-    with pytest.raises(TypeError):
-        f(np.zeros(3).view(Sub))
-    assert misses.calls == 1
+    sub = (np.arange(3.0) + 1).view(Sub)
+    assert f(sub) == 3 and f(sub) == 3  # taken as its base array, as Numba does
+    assert misses.calls == 2  # but never by the native check, which trusts ndarray only
 
 
 def test_mixed_scalar_and_array_arguments():
