@@ -48,7 +48,7 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
         except JitError as exc:  # the decorator line and the message (see jitcore.dispatcher)
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise exc.with_traceback(None)  # compiler frames: exc.internal_traceback
+            raise exc.with_traceback(None)  # noqa: B904 (itself: its frames in internal_traceback)
 
     return decorator
 

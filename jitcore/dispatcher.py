@@ -95,7 +95,7 @@ class Dispatcher:
                     except JitError as exc:
                         if config.DEBUG or isinstance(exc, CompilerBug):
                             raise
-                        raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
+                        raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     @functools.cached_property
     def _pysig(self) -> inspect.Signature:
@@ -158,7 +158,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
+            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     __call__ = _miss  # until the native slot is installed: one frame, not two
 
@@ -297,7 +297,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # see exc.internal_traceback, JITCORE_DEBUG=1
+            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     def declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
         """Record a signature given by the user (jit("f8(f8)"), export, compile())."""

@@ -339,7 +339,7 @@ def process_global(module: ir.Module, name: str) -> ir.GlobalVariable:
     gv = module.globals.get(name)
     if gv is None:
         gv = ir.GlobalVariable(module, i8p, name)  # no initializer: `external global`
-    return gv  # type: ignore[no-any-return]
+    return gv
 
 
 NUMPY_API_GLOBAL = "jc.numpy.api"  # targets/bindings.py: NUMPY_API

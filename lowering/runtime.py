@@ -44,7 +44,7 @@ RAW_FREE = "jc.rt.raw_free"  # void (void*)
 def _raw(module: ir.Module, name: str) -> ir.Function:
     existing = module.globals.get(name)
     if existing is not None:
-        return existing  # type: ignore[no-any-return]
+        return existing
     fnty = (ir.FunctionType(i8p, [i64, i64]) if name == RAW_ALLOC
             else ir.FunctionType(ir.VoidType(), [i8p]))
     return ir.Function(module, fnty, name)

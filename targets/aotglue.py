@@ -107,7 +107,7 @@ def python_glue(name: str, exports: list[Any], constants: dict[str, Any],
     binder = _Binder(module, b, fail)
     arrays = any(isinstance(a, t.Array) for e in exports for a in [*e.argtypes, e.ret])
     for cell_name, cell in cells.items():
-        if cell_name in read or cell_name == bindings.NUMPY_API and arrays:
+        if cell_name in read or (cell_name == bindings.NUMPY_API and arrays):
             binder.process(cell_name, cell)  # NumPy is imported only when something needs it
     for gname, value in constants.items():
         b.store(binder.object(value), _external(module, gname, pyobj))
@@ -125,8 +125,8 @@ def bindings_used(modules: list[ir.Module]) -> list[str]:
     for mod in modules:
         for name in bindings.PROCESS:
             value = mod.globals.get(name)
-            if isinstance(value, ir.Function) and value.is_declaration or isinstance(
-                    value, ir.GlobalVariable) and value.initializer is None:
+            if (isinstance(value, ir.Function) and value.is_declaration) or (isinstance(
+                    value, ir.GlobalVariable) and value.initializer is None):
                 used.add(name)
     return sorted(used)
 

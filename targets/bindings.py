@@ -202,7 +202,7 @@ def describe_object(obj: Any) -> dict[str, Any]:
     if module and qualname and "<" not in qualname:
         try:
             found = _import_object(module, qualname)
-        except Exception:  # anything but the very object means "not by name"
+        except Exception:  # noqa: BLE001 (anything but the very object: "not by name")
             found = None
         if found is obj:
             return {"kind": "import", "module": module, "qualname": qualname}

@@ -248,7 +248,7 @@ def check_object(data: bytes) -> None:
         if kind != _SHT_NOBITS and offset + size > len(data):
             raise LoadError(f"ELF section {i} lies outside the object")
         if kind in (_SHT_SYMTAB, _SHT_RELA) and (link >= shnum or entsize != 24
-                                                 or kind == _SHT_RELA and info >= shnum):
+                                                 or (kind == _SHT_RELA and info >= shnum)):
             raise LoadError(f"ELF section {i} refers to sections that do not exist")
 
 

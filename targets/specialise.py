@@ -107,7 +107,7 @@ def _x86_numpy_cast(helper: ir.Function) -> None:
         high = b.xor(_cvtt(b, b.fsub(x, top), 64), ir.Constant(_i64, 1 << 63))
         b.ret(b.select(b.fcmp_ordered(">=", x, top), high, _cvtt(b, x, 64)))
         return
-    via = 32 if bits < 32 or bits == 32 and signed else 64
+    via = 32 if bits < 32 or (bits == 32 and signed) else 64
     value = _cvtt(b, x, via)
     b.ret(b.trunc(value, ir.IntType(bits)) if bits < via else value)
 

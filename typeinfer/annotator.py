@@ -145,7 +145,7 @@ class _Annotator:
         try:
             types = [self._type_of(v) for v in op.sources()]
             # A local assigned later in a loop is `undefined` until the back edge is typed.
-            if any(ty is None or not final and isinstance(ty, t.Undefined) for ty in types):
+            if any(ty is None or (not final and isinstance(ty, t.Undefined)) for ty in types):
                 self.pending_calls = True
                 return
             handler = _OP_TYPERS[type(op)]

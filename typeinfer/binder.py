@@ -19,7 +19,8 @@ import inspect
 import keyword
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 V = TypeVar("V")
 _EMPTY = inspect.Parameter.empty

@@ -35,7 +35,7 @@ ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
 
 
 # process bindings (targets/bindings.py): the cblas function's address, or null
-BLAS_GEMM = {t.float64: "jc.blas.dgemm", t.float32: "jc.blas.sgemm"}
+BLAS_GEMM: dict[t.Type, str] = {t.float64: "jc.blas.dgemm", t.float32: "jc.blas.sgemm"}
 
 
 @dataclass
@@ -219,7 +219,8 @@ def _gemm(ctx: Context, dtype: t.Type, gemm: ir.Value, A: Matrix, B: Matrix,
             fp = fty.as_pointer()
             fnty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, i64, i64, i64, fty, fp, i64,
                                                    fp, i64, fty, fp, i64])
-            b.call(b.bitcast(gemm, fnty.as_pointer()), [ir.Constant(i32, ROW_MAJOR), ta, tb, A.rows, B.cols, A.cols,
+            b.call(b.bitcast(gemm, fnty.as_pointer()), [ir.Constant(i32, ROW_MAJOR), ta, tb,
+                                                       A.rows, B.cols, A.cols,
                           ir.Constant(fty, 1.0), b.bitcast(pa, fp), lda, b.bitcast(pb, fp),
                           ldb, ir.Constant(fty, 0.0), b.bitcast(C.data, fp),
                           _max1(b, C.cols)])

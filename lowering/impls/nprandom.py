@@ -6,8 +6,9 @@
 
 The pthread key is created once per process (with `free` as destructor, so a
 thread's state goes with it) by whoever loads the code, and read from the process
-binding jc.random.key (targets/bindings.py), like NumPy's API table. np.random.seed(s) reseeds the calling thread's
-state through splitmix64; a thread that never seeds starts from its clock and address.
+binding jc.random.key (targets/bindings.py), like NumPy's API table.
+np.random.seed(s) reseeds the calling thread's state through splitmix64; a thread that
+never seeds starts from its clock and address.
 The stream differs from NumPy's; the distributions are the same: normal values by
 Box-Muller, integers by rejection (no modulo bias).
 """

@@ -42,7 +42,7 @@ def call_chained(x, y, z):
 
 
 def call_jitted(x, c):
-    return _helper(x if c else -x, c and x or 1.5)
+    return _helper(x if c else -x, (c and x) or 1.5)
 
 
 def call_keyword(x, c):
@@ -96,7 +96,7 @@ def ternary_in_ternary(x, c):
 def in_loop(n, c):
     total = 0.0
     for i in range(n):
-        total += max(i if c else -i, i % 3 or 1) + abs(i and n or 2)
+        total += max(i if c else -i, i % 3 or 1) + abs((i and n) or 2)
     return total
 
 
@@ -158,7 +158,7 @@ def fstring(x, c):
 
 
 def comprehension(x, c):
-    return [v for v in (x if c else 1.0, 2.0)]
+    return [v for v in (x if c else 1.0, 2.0)]  # noqa: C416 (the construct under test)
 
 
 @pytest.mark.parametrize("fn", [fstring, comprehension])
@@ -202,7 +202,7 @@ def nested_loops(n, c):
 
 
 def truthiness(a, b, c):
-    return (a and b) or c, a and b or c, not (a and b), (a < 1 < c if c else b > 0) or a > 5
+    return (a and b) or c, (a and b) or c, not (a and b), (a < 1 < c if c else b > 0) or a > 5
 
 
 @pytest.mark.parametrize("fn", [while_condition, range_bound, walrus, nested_loops])

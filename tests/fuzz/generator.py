@@ -58,7 +58,7 @@ PROFILES: dict[str, dict[str, float]] = {
                "loops": 2, "arrays": 3, "views": 2, "ufuncs": 2, "alloc": 1,
                "array_rebind": 2, "loop_defined": 1, "inplace": 1, "dtypes": 1,
                "layouts": 1},
-    "mixed": {f: 1.0 for f in FEATURES},
+    "mixed": dict.fromkeys(FEATURES, 1.0),
 }
 
 # Features switched off by default: constructs whose bugs belong to other rooms and are
@@ -304,7 +304,9 @@ class _Gen:
 
     def math_call(self, d: int) -> str:
         rng = self.rng
-        e = lambda: self.float_expr(d)
+        def e() -> str:
+            return self.float_expr(d)
+
         forms = [
             lambda: f"math.sqrt(abs({e()}))", lambda: f"math.exp(min({e()}, 20.0))",
             lambda: f"math.log(abs({e()}) + 1.0)", lambda: f"math.sin({e()})",
@@ -459,9 +461,11 @@ class _Gen:
                     (self.w.get("raise", 0) * 0.3, "raise")]
         total = sum(w for w, _ in options)
         pick = rng.random() * total
-        for w, kind in options:
+        kind = options[-1][1]
+        for w, option in options:
             pick -= w
             if pick <= 0:
+                kind = option
                 break
         getattr(self, "s_" + kind)()
 
@@ -786,7 +790,7 @@ def generate(seed: int, profile: str = "mixed",
             a = _Arr(f"a{i}", dtype, ndim, layout)
             arrays.append(a)
             arg_srcs.append(_array_src(rng, a, g.length, g.shape2))
-    g.scope = _Scope(readonly={n: t for n, t in params})
+    g.scope = _Scope(readonly=dict(params))
     g.scope.arrays = list(arrays)
     g.lines, g.indent = [], 1
     # Locals, all assigned up front (one type each).

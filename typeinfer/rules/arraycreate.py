@@ -141,5 +141,6 @@ def _as_layout(layout: str) -> Any:
 
 
 # np.ascontiguousarray(a[, dtype]), np.asfortranarray(a[, dtype]): `a` itself when it fits
-call_rule(np.ascontiguousarray, params=_params(np.ascontiguousarray, "a", "dtype"))(_as_layout("C"))
+call_rule(np.ascontiguousarray,
+          params=_params(np.ascontiguousarray, "a", "dtype"))(_as_layout("C"))
 call_rule(np.asfortranarray, params=_params(np.asfortranarray, "a", "dtype"))(_as_layout("F"))

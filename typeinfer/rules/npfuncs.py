@@ -174,7 +174,8 @@ def array(bound: Bound) -> Signature | None:
 def asarray(bound: Bound) -> Signature | None:
     obj = bound["a"]
     sig = _array(obj, bound["dtype"], bound.types())
-    if sig is not None and isinstance(obj, Array) and sig.return_type.dtype == obj.dtype:
+    if (sig is not None and isinstance(obj, Array) and isinstance(sig.return_type, Array)
+            and sig.return_type.dtype == obj.dtype):
         return Signature(obj, sig.args)
     return sig
 
