@@ -15,7 +15,7 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: $(STAMP) cross-tools
-	$(PY) -m pytest tests -n 2
+	$(PY) -m pytest tests -n 2 --durations=30
 
 # Static checks: ruff, and mypy --strict on the whole package as installed (tools/typecheck.py
 # lays it out under build/typecheck: mypy cannot follow setuptools' package-dir mapping).
