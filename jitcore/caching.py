@@ -177,8 +177,10 @@ def _importable_name(v: Any) -> str | None:
     qualname = getattr(v, "__qualname__", None) or getattr(v, "__name__", None)
     if not isinstance(module, str) or not isinstance(qualname, str) or "<" in qualname:
         return None
+    from jitcore.targets.bindings import import_object
+
     try:
-        found = _import_object(module, qualname)
+        found = import_object(module, qualname)
     except Exception:  # not importable by that name
         return None
     return f"{module}:{qualname}" if found is v else None
@@ -293,15 +295,6 @@ def describe_binding(global_name: str, obj: Any) -> dict[str, Any]:
         return describe_object(obj)
     except NotRebindable as exc:
         raise Unstable(str(exc)) from None
-
-
-def _import_object(module: str, qualname: str) -> Any:
-    import importlib
-
-    obj: Any = sys.modules.get(module) or importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def resolve_binding(desc: dict[str, Any]) -> tuple[Any, int]:

@@ -201,7 +201,7 @@ def describe_object(obj: Any) -> dict[str, Any]:
     qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if module and qualname and "<" not in qualname:
         try:
-            found = _import_object(module, qualname)
+            found = import_object(module, qualname)
         except Exception:  # noqa: BLE001 (anything but the very object: "not by name")
             found = None
         if found is obj:
@@ -215,7 +215,7 @@ def resolve_object(desc: dict[str, Any]) -> Any:
     if kind == "const":
         return _decode_const(desc["value"])
     if kind == "import":
-        return _import_object(desc["module"], desc["qualname"])
+        return import_object(desc["module"], desc["qualname"])
     raise ValueError(f"unknown binding kind {kind!r}")
 
 
@@ -256,7 +256,8 @@ def _decode_const(data: Any) -> Any:
     raise ValueError(f"unknown constant kind {kind!r}")
 
 
-def _import_object(module: str, qualname: str) -> Any:
+def import_object(module: str, qualname: str) -> Any:
+    """`module`'s attribute path `qualname` (importing the module if need be)."""
     import importlib
 
     obj: Any = sys.modules.get(module) or importlib.import_module(module)
