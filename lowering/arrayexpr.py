@@ -9,6 +9,9 @@ An elementwise op (an operator or ufunc whose result is an array) becomes an
 ArrayExpr; an operand produced by another elementwise op of the same block and
 used nowhere else is inlined into the tree instead of becoming an array. In-place
 updates (a += b) write into their target and are never inlined into another tree.
+Inlining moves a computation down to its use, so it is allowed only when nothing
+between the two may write memory (a store, a call, an in-place update): a tree
+read after `a[0] = x` must see the old `a`.
 Runs after type inference, before reference counting and emission.
 """
 from __future__ import annotations
@@ -25,6 +28,11 @@ def fuse_array_expressions(fn: ir.Function) -> None:
     for block in fn.blocks():
         if any(_ufunc_of(op) is not None for op in block.ops):
             _fuse_block(block)
+
+
+# Ops that never write memory a fused tree may read; every other op is a barrier.
+_READ_ONLY_OPS = (ir.BinOp, ir.UnaryOp, ir.GetAttr, ir.GetItem, ir.BuildTuple, ir.TupleItem,
+                  ir.UnpackCheck, ir.GetIter)
 
 
 def _ufunc_of(op: ir.Op) -> Any:
@@ -75,6 +83,8 @@ def _is_inplace(op: ir.Op) -> bool:
 def _fuse_block(block: ir.Block) -> None:
     import numpy as np
 
+    from jitcore.frontend.operations import plain
+
     from jitcore.typeinfer.rules.arrayexpr import CLIP, loop_signature
 
     uses: Counter[int] = Counter(id(v) for op in block.ops for v in op.sources())
@@ -82,11 +92,15 @@ def _fuse_block(block: ir.Block) -> None:
     uses.update(id(v) for v in block.exit.sources())
     uses.update(id(a) for link in block.exit.links() for a in link.args)
     trees: dict[int, tuple[Any, list[ir.Value], ir.ArrayExpr]] = {}
+    made_at: dict[int, int] = {}  # tree result -> the number of writes seen before it
+    writes = 0
     absorbed: set[int] = set()
     new_ops: list[ir.Op] = []
     for op in block.ops:
         ufunc = _ufunc_of(op)
         if ufunc is None:
+            writes += not isinstance(op, _READ_ONLY_OPS) or (
+                isinstance(op, ir.BinOp) and plain(op.opname) != op.opname)
             new_ops.append(op)
             continue
         leaves: list[ir.Value] = []
@@ -96,7 +110,7 @@ def _fuse_block(block: ir.Block) -> None:
         for k, v in enumerate(operands):
             inlined = trees.get(id(v))
             if inlined is not None and uses[id(v)] == 1 and not (inplace and k == 0) \
-                    and not inlined[2].inplace:
+                    and not inlined[2].inplace and made_at[id(v)] == writes:
                 subtree, sub_leaves, sub_op = inlined
                 absorbed.add(id(sub_op))
                 children.append(_remap(subtree, sub_leaves, leaves))
@@ -115,6 +129,8 @@ def _fuse_block(block: ir.Block) -> None:
         assert op.result is not None
         expr = ir.ArrayExpr(op.result, op.loc, tree, leaves, inplace)
         trees[id(op.result)] = (tree, leaves, expr)
+        made_at[id(op.result)] = writes
+        writes += inplace
         new_ops.append(expr)
     block.ops[:] = [op for op in new_ops if id(op) not in absorbed]
 

@@ -5,6 +5,7 @@
     np.unique(a)        sort, then `dedupe` compacts in place and returns the count
     np.searchsorted     `search_left` / `search_right` per value
     np.histogram        `histogram`, NumPy's bin arithmetic for equal bins
+    a @= b              `matmul_into`: the product, then copied into a
 
 nan sorts after every number, as in NumPy; `less` is the order used throughout.
 """
@@ -253,3 +254,10 @@ def histogram(a, bins, lo, hi, has_range):  # type: ignore[no-untyped-def]
                 k += 1
             counts[k] += 1
     return counts, edges
+
+
+@njit
+def matmul_into(a, b):  # type: ignore[no-untyped-def]
+    """a @= b, once lowering has checked that the product has a's shape."""
+    a[...] = a @ b
+    return a

@@ -241,6 +241,22 @@ lower(np.dot, t.Array, t.Array)(_dot_impl("dot"))
 lower("matmul", t.Array, t.Array)(_dot_impl("matmul"))
 
 
+@lower("imatmul", t.Array, t.Array)
+def matmul_inplace(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    from .npfuncs import call_library
+
+    a_ty = sig.args[0]
+    assert isinstance(a_ty, t.Array)
+    b = ctx.b
+    have, get = am.shape(b, a, a_ty.ndim - 1), am.shape(b, bv, 1)
+    with b.if_then(b.icmp_signed("!=", have, get), likely=False):
+        ctx.raise_formatted(
+            ValueError, f"matmul: Output operand 0 has a mismatch in its core dimension "
+            f"{a_ty.ndim - 1}, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size %lld is "
+            "different from %lld)", have, get)
+    return call_library(ctx, "arrays.matmul_into", sig.args, [a, bv])
+
+
 # --- np.linalg.norm ------------------------------------------------------------------------
 
 def _abs(ctx: Context, ty: t.Type, x: ir.Value) -> ir.Value:

@@ -158,6 +158,62 @@ def test_inplace_updates(no_leaks):
         njit(update)(np.arange(3), 0.5)  # float into int in place, as NumPy refuses
 
 
+def _store_then_read(a):
+    t = a * 1.0
+    a[0] = 2.25
+    return t + a
+
+
+def _slice_store_then_read(a):
+    t = np.sqrt(a)
+    a[1:] = 0.0
+    return t * 2.0
+
+
+def _inplace_then_read(a):
+    t = a + 1.0
+    a += 10.0
+    return t - a
+
+
+def _matmul_inplace_then_read(a):
+    t = a + 1.0
+    a @= a
+    return t * 2.0
+
+
+def _store_in_callee(a):
+    t = a * 3.0
+    _zero_first(a)
+    return t + 1.0
+
+
+@njit
+def _zero_first(a):
+    a[0] = 0.0
+
+
+@pytest.mark.parametrize("fn", [_store_then_read, _slice_store_then_read, _inplace_then_read,
+                                _matmul_inplace_then_read, _store_in_callee])
+def test_fusion_never_moves_a_read_past_a_write(fn, no_leaks):
+    # a fused tree is evaluated where its result is used: a write to an operand in
+    # between must not be seen (found by the fuzzer: 4.5 where NumPy gives 1.75)
+    a = np.arange(1.0, 5.0).reshape(2, 2) if fn is _matmul_inplace_then_read \
+        else np.array([1.0, 0.5, 4.0])
+    py = _zero_first.py_func if fn is _store_in_callee else None
+    expected_input = a.copy()
+    if py is not None:
+        globals()["_zero_first"] = py
+    try:
+        expected = fn(expected_input)
+    finally:
+        if py is not None:
+            globals()["_zero_first"] = njit(py)
+    got_input = a.copy()
+    assert_same_array(njit(fn)(got_input), expected)
+    assert_same_array(got_input, expected_input)
+
+
 def test_inplace_with_overlapping_operand_matches_numpy(no_leaks):
     def shift(a, b):
         a += b

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jitcore import njit
+from jitcore import errors, njit
 
 from .npcheck import assert_np_same, tol
 
@@ -100,3 +100,37 @@ def test_norm(dtype):
     for o in (1, -1, np.inf, -np.inf):
         assert_np_same(ordered(m, o), np.linalg.norm(m, o), 1e-6)
     assert_np_same(fro(m), np.linalg.norm(m, "fro"), 1e-6)
+
+
+def _matmul_inplace(a, b):
+    a @= b
+    return a
+
+
+@pytest.mark.parametrize("a_shape, dtype", [((2, 3), np.float64), ((3,), np.float64),
+                                            ((4, 3), np.float32), ((2, 3), np.int64),
+                                            ((0, 3), np.float64), ((3, 3), np.float64)])
+def test_matmul_inplace_writes_into_the_target(a_shape, dtype, no_leaks):
+    a = (np.arange(np.prod(a_shape)) % 5).astype(dtype).reshape(a_shape)
+    b = np.arange(9).astype(dtype).reshape(3, 3)
+    for view in (b, np.asfortranarray(b), b[::-1]):
+        expected = _matmul_inplace(a.copy(), view)
+        target = a.copy()
+        got = njit(_matmul_inplace)(target, view)
+        assert got is target  # NumPy updates a itself: the caller sees the product
+        assert_np_same(target, expected)
+    if a.shape == (3, 3):  # a @= a: the product is complete before a is overwritten
+        same, expected = a.copy(), a.copy()
+        assert_np_same(njit(_matmul_inplace)(same, same), _matmul_inplace(expected, expected))
+
+
+def test_matmul_inplace_errors_match_numpy():
+    f = njit(_matmul_inplace)
+    with pytest.raises(ValueError, match=r"Output operand 0 has a mismatch in its core "
+                                         r"dimension 1, .*\(size 3 is different from 4\)"):
+        f(np.ones((2, 3)), np.ones((3, 4)))
+    with pytest.raises(errors.TypingError, match="at least two dimensions"):
+        f(np.ones(3), np.ones(3))
+    with pytest.raises(errors.TypingError, match="cannot cast ufunc 'matmul' output from "
+                                                 "float64 to int64"):
+        f(np.ones((2, 2), np.int64), np.ones((2, 2)))

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from jitcore.frontend.errors import TypingError
+
 from ..binder import Bound, Params
 from ..registry import binop_rule, call_rule
+from .arrayexpr import numpy_dtype
 from ..types import (
     BY_NAME,
     Array,
@@ -55,6 +58,25 @@ def dot(bound: Bound) -> Signature | None:
 @binop_rule("matmul", Array, Array)
 def matmul(a: Array, b: Array) -> Signature | None:
     return product_signature(a, b)
+
+
+@binop_rule("imatmul", Array, Array)
+def matmul_inplace(a: Array, b: Array) -> Signature | None:
+    """a @= b writes the product into a, as NumPy does (never a rebinding)."""
+    sig = product_signature(a, b)
+    if sig is None:
+        return None
+    if b.ndim != 2:
+        raise TypingError("inplace matrix multiplication requires the first operand to have "
+                          "at least one and the second at least two dimensions", None,
+                          "write a = a @ b")
+    if a.readonly:
+        raise TypingError(f"cannot update a read-only array ({a}) in place")
+    out = sig.return_type.dtype if isinstance(sig.return_type, Array) else sig.return_type
+    if not np.can_cast(numpy_dtype(out), numpy_dtype(a.dtype), "same_kind"):
+        raise TypingError(f"cannot cast ufunc 'matmul' output from {out} to {a.dtype} with "
+                          "casting rule 'same_kind'", None, "write a = a @ b")
+    return Signature(a, (a, b))
 
 
 def _ord_kind(ty: Type | None) -> str | None:
