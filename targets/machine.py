@@ -2,6 +2,7 @@
 
     engine = jit_engine()          # MCJIT over an empty module, host CPU and features
     tm = host_target_machine()     # cpu name, feature string, opt level
+    engine = standalone_engine(module)   # a runtime module (pool, audit allocator) of its own
 
 `import jitcore` does not import llvmlite: the first compilation does.
 """
@@ -55,6 +56,23 @@ def jit_engine() -> Any:
 
     objcache.publish_to_llvm()
     objcache.capture_objects(engine)
+    return engine
+
+
+_standalone: list[Any] = []  # the engines own their code: kept for the process's life
+
+
+def standalone_engine(module: Any) -> Any:
+    """`module` (llvmlite.ir) compiled by an MCJIT engine of its own, for the process's life:
+    runtime pieces that must exist before (or apart from) the shared engine's modules."""
+    tm = host_target_machine()
+    module.triple = tm.triple
+    module.data_layout = str(tm.target_data)
+    mod = llvm.parse_assembly(str(module))
+    mod.verify()
+    engine = llvm.create_mcjit_compiler(mod, tm)
+    engine.finalize_object()
+    _standalone.append(engine)
     return engine
 
 

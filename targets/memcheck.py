@@ -221,26 +221,14 @@ def _intact(module: ir.Module) -> ir.Function:
 @cache
 def _engine() -> dict[str, int]:
     """Compile the allocator in an engine of its own (the process's JIT binds to it)."""
-    import llvmlite.binding as llvm
+    from .machine import standalone_engine
 
-    from .machine import host_target_machine
-
-    tm = host_target_machine()
-    module = build_module()
-    module.triple = tm.triple
-    module.data_layout = str(tm.target_data)
-    mod = llvm.parse_assembly(str(module))
-    mod.verify()
-    engine = llvm.create_mcjit_compiler(mod, tm)
-    engine.finalize_object()
-    _keep.append(engine)
+    engine = standalone_engine(build_module())
     return {"alloc": engine.get_function_address("jc.mc.alloc"),
             "free": engine.get_function_address("jc.mc.free"),
             "sweep": engine.get_function_address("jc.mc.sweep"),
             "state": engine.get_global_value_address("jc.mc.state")}
 
-
-_keep: list[Any] = []
 
 
 def install() -> dict[str, int]:

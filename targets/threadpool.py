@@ -17,7 +17,6 @@ import os
 import warnings
 from _thread import allocate_lock  # threading.Lock, without importing threading (cache hits)
 from pathlib import Path
-from typing import Any
 
 from jitcore.frontend.errors import JitError
 
@@ -129,19 +128,12 @@ def _load_jit() -> dict[str, int]:
     """The pool compiled by MCJIT in this process (when its object code cannot be loaded)."""
     import llvmlite.binding as llvm
 
-    from .machine import host_target_machine, jit_engine
+    from .machine import host_target_machine, jit_engine, standalone_engine
     from .poolir import build_module
 
     jit_engine()  # initialises LLVM and loads what the process needs
-    tm = host_target_machine()
-    module = build_module(tm.triple.startswith(("x86_64", "i686", "i386")))
-    module.triple = tm.triple
-    module.data_layout = str(tm.target_data)
-    mod = llvm.parse_assembly(str(module))
-    mod.verify()
-    engine = llvm.create_mcjit_compiler(mod, tm)
-    engine.finalize_object()
-    _keep.append(engine)
+    x86 = host_target_machine().triple.startswith(("x86_64", "i686", "i386"))
+    engine = standalone_engine(build_module(x86))
     addresses = {}
     for name in _EXPORTS:
         addresses[name] = engine.get_function_address(name)
@@ -149,9 +141,6 @@ def _load_jit() -> dict[str, int]:
     for name in _GLOBALS:
         addresses[name] = engine.get_global_value_address(f"jc.pool.{name}")
     return addresses
-
-
-_keep: list[Any] = []  # the fallback's MCJIT engine owns the pool's code
 
 
 def _after_fork() -> None:

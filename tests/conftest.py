@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from typing import Any
 
 import pytest
@@ -42,9 +43,19 @@ def _memory_audit() -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal values of equal Python types; nan equals nan; -0.0 differs from 0.0."""
+    """Equal values of equal Python types; nan equals nan; -0.0 differs from 0.0; arrays of
+    equal dtype, shape and elements. Compiled code returns a NumPy scalar (b, CPython's) as
+    the Python number of its kind, as Numba does."""
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                    and a.dtype == b.dtype and a.shape == b.shape
+                    and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
+        if isinstance(b, np.generic) and not isinstance(a, np.generic):
+            b = b.item()
     if type(a) is not type(b):
         return False
     if isinstance(a, float):

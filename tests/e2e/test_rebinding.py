@@ -8,36 +8,13 @@ in CPython with several trip counts (zero included), and must leak nothing.
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 import pytest
 
 from jitcore import njit
 
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, tuple):
-        return isinstance(b, tuple) and len(a) == len(b) and all(map(_equal, a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
-    if isinstance(b, np.generic):  # compiled code returns NumPy scalars as Python ones
-        b = b.item()
-    return type(a) is type(b) and bool(a == b)
-
-
-def check(pyfunc: Any, *arg_tuples: tuple[Any, ...]) -> None:
-    compiled = njit(pyfunc)
-    for args in arg_tuples:
-        try:
-            expected = pyfunc(*args)
-        except Exception as exc:  # noqa: BLE001 - the compiled call must raise the same
-            with pytest.raises(type(exc)) as info:
-                compiled(*args)
-            assert str(info.value) == str(exc), f"{pyfunc.__name__}{args}"
-            continue
-        got = compiled(*args)
-        assert _equal(got, expected), f"{pyfunc.__name__}{args}: {got!r} != {expected!r}"
+from tests.conftest import check_each
 
 
 TRIPS = [(0,), (1,), (2,), (5,)]
@@ -203,12 +180,12 @@ def enumerate_zip_rebound(n):
     for_loop_else, array_iterator_on_some_paths, enumerate_zip_rebound,
 ], ids=lambda f: f.__name__)
 def test_rebinding_matches_python(pyfunc, no_leaks):
-    check(pyfunc, *TRIPS, (8,))
+    check_each(pyfunc, [*TRIPS, (8,)])
 
 
 def test_nested_rebinding(no_leaks):
-    check(rebound_nested_constant, ())
-    check(rebound_nested, *[(n, m) for n in range(4) for m in range(4)])
+    check_each(rebound_nested_constant, [()])
+    check_each(rebound_nested, [(n, m) for n in range(4) for m in range(4)])
 
 
 def test_rebinding_survives_many_calls(no_leaks):
