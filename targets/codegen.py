@@ -132,11 +132,14 @@ def parse(module: ir.Module, inline_from: list[str]) -> Any:
     mod = llvm.parse_assembly(str(module))
     for text in inline_from:
         callee = llvm.parse_assembly(text)
+        # The callee's exported bodies are there to inline; its internal ones (such as its
+        # own jc.rt.set_error) stay internal copies, since nothing else defines them.
+        local = (llvm.Linkage.internal, llvm.Linkage.private)
         for fn in callee.functions:
-            if not fn.is_declaration:
+            if not fn.is_declaration and fn.linkage not in local:
                 fn.linkage = llvm.Linkage.available_externally
         for gv in callee.global_variables:
-            if not gv.is_declaration:
+            if not gv.is_declaration and gv.linkage not in local:
                 gv.linkage = llvm.Linkage.available_externally
         mod.link_in(callee)
     mod.verify()

@@ -18,13 +18,13 @@ from jitcore.decorators import njit
 SMALL = 16  # below this many elements insertion sort beats partitioning
 
 
-@njit
+@njit(cache=True)
 def less(x, y):  # type: ignore[no-untyped-def]
     """x < y with nan after every number (and nan not less than nan)."""
     return x < y or (y != y and x == x)  # noqa: PLR0124 - nan tests
 
 
-@njit
+@njit(cache=True)
 def _insertion(a, lo, hi):  # type: ignore[no-untyped-def]
     for i in range(lo + 1, hi + 1):
         v = a[i]
@@ -35,7 +35,7 @@ def _insertion(a, lo, hi):  # type: ignore[no-untyped-def]
         a[j + 1] = v
 
 
-@njit
+@njit(cache=True)
 def _heapsort(a, lo, hi):  # type: ignore[no-untyped-def]
     """Sort a[lo..hi] by heapsort: the fallback that bounds introsort at n log n."""
     n = hi - lo + 1
@@ -52,7 +52,7 @@ def _heapsort(a, lo, hi):  # type: ignore[no-untyped-def]
         end -= 1
 
 
-@njit
+@njit(cache=True)
 def _sift(a, lo, root, n):  # type: ignore[no-untyped-def]
     while 2 * root + 1 < n:
         child = 2 * root + 1
@@ -67,7 +67,7 @@ def _sift(a, lo, root, n):  # type: ignore[no-untyped-def]
             return
 
 
-@njit
+@njit(cache=True)
 def _introsort(a, lo, hi, depth):  # type: ignore[no-untyped-def]
     while hi - lo > SMALL:
         if depth == 0:
@@ -113,7 +113,7 @@ def _introsort(a, lo, hi, depth):  # type: ignore[no-untyped-def]
     _insertion(a, lo, hi)
 
 
-@njit
+@njit(cache=True)
 def sort_inplace(a):  # type: ignore[no-untyped-def]
     """Sort a 1-d array in place (introsort: quicksort, heapsort past 2 log n levels)."""
     n = a.shape[0]
@@ -123,7 +123,7 @@ def sort_inplace(a):  # type: ignore[no-untyped-def]
     _introsort(a, 0, n - 1, 2 * depth)
 
 
-@njit
+@njit(cache=True)
 def argsort(a):  # type: ignore[no-untyped-def]
     """Indices that sort `a`, stable (a bottom-up merge sort of indices)."""
     n = a.shape[0]
@@ -168,7 +168,7 @@ def argsort(a):  # type: ignore[no-untyped-def]
     return idx
 
 
-@njit
+@njit(cache=True)
 def dedupe(a):  # type: ignore[no-untyped-def]
     """Compact a sorted array to its distinct values (nans count as one); their count."""
     n = a.shape[0]
@@ -184,7 +184,7 @@ def dedupe(a):  # type: ignore[no-untyped-def]
     return k
 
 
-@njit
+@njit(cache=True)
 def search_left(a, v):  # type: ignore[no-untyped-def]
     """The first index i with not a[i] < v (binary search of a sorted array)."""
     lo = 0
@@ -198,7 +198,7 @@ def search_left(a, v):  # type: ignore[no-untyped-def]
     return lo
 
 
-@njit
+@njit(cache=True)
 def search_right(a, v):  # type: ignore[no-untyped-def]
     """The first index i with v < a[i]."""
     lo = 0
@@ -212,7 +212,7 @@ def search_right(a, v):  # type: ignore[no-untyped-def]
     return lo
 
 
-@njit
+@njit(cache=True)
 def histogram(a, bins, lo, hi, has_range):  # type: ignore[no-untyped-def]
     """(counts, edges) of `bins` equal bins over [lo, hi] (the data's range without one)."""
     if bins <= 0:
@@ -256,7 +256,7 @@ def histogram(a, bins, lo, hi, has_range):  # type: ignore[no-untyped-def]
     return counts, edges
 
 
-@njit
+@njit(cache=True)
 def matmul_into(a, b):  # type: ignore[no-untyped-def]
     """a @= b, once lowering has checked that the product has a's shape."""
     a[...] = a @ b

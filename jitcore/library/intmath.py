@@ -12,13 +12,13 @@ from jitcore.decorators import njit
 INT64_MIN = -9223372036854775808
 
 
-@njit
+@njit(cache=True)
 def _addmod(a: int, b: int, m: int) -> int:
     """(a + b) % m for 0 <= a, b < m <= 2**63 - 1, without overflow."""
     return a - (m - b) if a >= m - b else a + b
 
 
-@njit
+@njit(cache=True)
 def _mulmod(a: int, b: int, m: int) -> int:
     """(a * b) % m for 0 <= a, b < m <= 2**63 - 1, by doubling and adding."""
     r = 0
@@ -30,7 +30,7 @@ def _mulmod(a: int, b: int, m: int) -> int:
     return r
 
 
-@njit
+@njit(cache=True)
 def _powmod(b: int, e: int, m: int) -> int:
     """b ** e % m for 0 <= b < m <= 2**63 - 1 and e >= 0."""
     r = 1 % m
@@ -42,7 +42,7 @@ def _powmod(b: int, e: int, m: int) -> int:
     return r
 
 
-@njit
+@njit(cache=True)
 def _inverse(a: int, m: int) -> int:
     """x with a * x % m == 1 (extended Euclid), or ValueError as Python raises."""
     old_r, r = a, m
@@ -56,7 +56,7 @@ def _inverse(a: int, m: int) -> int:
     return old_s % m
 
 
-@njit
+@njit(cache=True)
 def _pow2_63(base: int, exp: int) -> int:
     """base ** exp % 2**63 (the modulus int64 min): wrapping arithmetic is exact mod 2**64."""
     mask = 9223372036854775807
@@ -80,7 +80,7 @@ def _pow2_63(base: int, exp: int) -> int:
     return r & mask
 
 
-@njit
+@njit(cache=True)
 def pow_mod(base: int, exp: int, mod: int) -> int:
     """Python's pow(base, exp, mod) for int64 operands; the result has mod's sign."""
     if mod == 0:

@@ -459,3 +459,34 @@ def test_functions_calling_vectorize_ufuncs_are_cached(tmp_path: Path) -> None:
                                        '"float64(float64)"'))
     fewer_loops, _ = run(script, env)
     assert fewer_loops["value"] == expected and fewer_loops["info"]["hits"] == 0
+
+
+LIBRARY_USER = """
+import numpy as np
+from jitcore import njit
+
+@njit  # not cached itself: compiled each time, against the cached library routines
+def summary(a):
+    return np.sort(a), np.argsort(a), np.unique(a)
+
+s, order, u = summary(np.array([3, 1, 2, 1, 5]))
+report(sorted=s.tolist(), order=order.tolist(), unique=u.tolist())
+"""
+
+
+def test_library_routines_are_compiled_once_per_machine(tmp_path: Path) -> None:
+    # np.sort's introsort is jitcore code (jitcore/library): cached like a user's function,
+    # then inlined into callers compiled later from its cached IR (whose internal helpers,
+    # such as the raise helper, must come along: this once made every such caller a
+    # CompilerBug "calls jc.rt.set_error, which is not defined in this process")
+    script = write(tmp_path / "library_user.py", LIBRARY_USER)
+    env = env_for(tmp_path / "cache")
+    first, _ = run(script, env)
+    stored = [p.name for p in entries(tmp_path / "cache")]
+    assert any(name.startswith("arrays.") for name in stored), stored
+    second, stderr = run(script, env)
+    assert "Warning" not in stderr
+    assert [p.name for p in entries(tmp_path / "cache")] == stored  # nothing compiled again
+    for report in (first, second):
+        assert report["sorted"] == [1, 1, 2, 3, 5] and report["unique"] == [1, 2, 3, 5]
+        assert report["order"] == [1, 3, 2, 0, 4]
