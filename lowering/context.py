@@ -15,6 +15,7 @@ is read from an external global named in targets/bindings.py's table
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from llvmlite import ir
 
 from jitcore.frontend.errors import LoweringError
 from jitcore.frontend.fastmath import llvm_flags
+from jitcore.frontend.ir import PendingError
 from jitcore.typeinfer import types as t
 
 from .models import DUMMY, f64, i1, i8p, i32, is_compile_time_only, llvm_type, pyobj
@@ -63,6 +65,8 @@ class Context:
         self.live_references: list[tuple[ir.Value, t.Type]] = []
         # The float first argument of the call being emitted is >= 0 or NaN (signfacts.py).
         self.first_arg_nonneg = False
+        # Inside a `try`: emits the jump to the handler instead of an error return (emit.py).
+        self.error_handler: Callable[[], None] | None = None
 
     # --- declarations --------------------------------------------------------------------
 
@@ -295,7 +299,11 @@ class Context:
         return self.b.bitcast(gv, pyobj)
 
     def return_error(self, status: ir.Value) -> None:
-        """Return an error status, releasing the references the function holds here."""
+        """Return an error status, releasing the references the function holds here; inside
+        a `try`, go to its handler instead (the exception stays set until it is caught)."""
+        if self.error_handler is not None:
+            self.error_handler()
+            return
         for llv, ty in self.live_references:
             self.decref(llv, ty)
         self.b.ret(status)
@@ -304,6 +312,8 @@ class Context:
         """Raise a typed exception value (a class, or an instance of constant arguments)."""
         if isinstance(ty, t.ExceptionValue):
             self.raise_exception(ty.cls, ty.args)
+        elif isinstance(ty, t.PyObjectConst) and ty.value is PendingError:
+            self.return_error(_I32_ONE)  # a re-raise: the exception is set already
         elif isinstance(ty, t.PyObjectConst):
             self.raise_exception(ty.value, ())
         else:

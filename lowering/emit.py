@@ -3,7 +3,8 @@
     i32 @<symbol>(<ret>* %retptr, <arg0>, <arg1>, ...)
 
 returns 0 with the result stored through %retptr, or 1 with a Python
-exception set (the caller propagates the 1). Graph blocks become LLVM blocks;
+exception set (the caller propagates the 1; inside a `try`, an error jumps to the
+block's handler link instead, see `_Emitter.raise_to_handler`). Graph blocks become LLVM blocks;
 block arguments become phis fed by the links; every op is handed to the
 implementation registered for its key and operand types.
 """
@@ -93,11 +94,16 @@ class _Emitter:
                                       else ctx.b.phi(llvm_type(v.type), name=v.name))
         for block in blocks:
             ctx.b.position_at_end(self.llblocks[id(block)])
+            assert block.exit is not None
+            handler = block.exit.handler
+            ctx.error_handler = None if handler is None else (
+                lambda link=handler: self.raise_to_handler(link))
+            self.live_now: list[jir.Value] = []
             for dead in self.refs.at_block_start.get(id(block), ()):
                 ctx.decref(self.value(dead), dead.type)
             for op in block.ops:
-                ctx.live_references = [(self.value(v), v.type)
-                                       for v in self.refs.live_during.get(id(op), ())]
+                self.live_now = self.refs.live_during.get(id(op), [])
+                ctx.live_references = [(self.value(v), v.type) for v in self.live_now]
                 try:
                     self.emit_op(op)
                 except LoweringError as exc:
@@ -190,8 +196,20 @@ class _Emitter:
         finally:
             ctx.first_arg_nonneg = False
 
+    def raise_to_handler(self, link: jir.Link) -> None:
+        """Jump from a failing op to the `except`/`finally` handler, with the exception set:
+        release the live values the handler does not take, pass it the rest."""
+        ctx = self.ctx
+        handed_over = self.refs.handed_over.get(id(link), set())
+        for v in self.live_now:
+            if id(v) not in handed_over:
+                ctx.decref(self.value(v), v.type)
+        self.emit_link(link)
+        ctx.b.branch(self.llblocks[id(link.target)])
+
     def emit_exit(self, exit: jir.Exit) -> None:
         ctx = self.ctx
+        self.live_now = []
         ctx.live_references = []
         for v in self.refs.link_decrefs.get(id(exit), ()):
             ctx.decref(self.value(v), v.type)

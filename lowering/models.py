@@ -33,6 +33,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
     """The LLVM type holding a value of `ty` in a register."""
     if isinstance(ty, t.Boolean):
         return i1
+    if isinstance(ty, t.CaughtException):
+        return pyobj
     if isinstance(ty, t.Integer):
         return ir.IntType(ty.bitwidth)
     if isinstance(ty, t.Float):

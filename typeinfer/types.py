@@ -139,6 +139,17 @@ class NoneType(Type):
         return "none"
 
 
+class CaughtException(Type):
+    """The exception an `except` clause caught: a Python exception object, owned by the
+    handler until it ends (jitcore.frontend.ir.fetch_exception)."""
+
+    __slots__ = __match_args__ = ()
+
+    @property
+    def name(self) -> str:
+        return "caught exception"
+
+
 class Undefined(Type):
     """The type of a local on a path where it is not assigned; merges into anything."""
 
@@ -309,6 +320,7 @@ uint8, uint16, uint32, uint64 = (Integer(w, False) for w in (8, 16, 32, 64))
 float32, float64 = Float(32), Float(64)
 complex64, complex128 = Complex(64), Complex(128)
 none = NoneType()
+caught_exception = CaughtException()
 undefined = Undefined()
 intp = int64
 b1 = bool_ = boolean

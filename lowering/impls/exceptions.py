@@ -1,19 +1,40 @@
-"""Raising from native code: the check before reading a local that may be unassigned.
+"""Raising and catching in native code.
+
+The check before reading a local that may be unassigned:
 
     if (!x?) { PyErr_SetObject(UnboundLocalError, ("cannot access local variable 'x' ...",));
                return 1; }
+
+`try` statements: an op that fails inside a protected range jumps to the handler
+(lowering/emit.py) with the exception still set in the thread's error indicator. The
+handler then takes it (`fetch_exception`: PyErr_Fetch and normalise, an owned reference),
+tests it (`exception_matches`: PyErr_GivenExceptionMatches), sets it again to re-raise
+(`restore_exception`) and drops it when the handler ends (`release_exception`). Each is a
+cold out-of-line helper that takes the GIL, so nogil code may catch, and the path that
+does not raise does no work at all.
 
 `raise` and `assert` are lowered by lowering/emit.py through `Context.raise_value`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from llvmlite import ir
 
-from jitcore.frontend.ir import check_assigned
+from jitcore.frontend.ir import (
+    check_assigned,
+    exception_matches,
+    fetch_exception,
+    release_exception,
+    restore_exception,
+)
 from jitcore.typeinfer import types as t
 
 from ..context import Context
+from ..models import i32, pyobj
 from ..registry import lower
+
+_VOID = ir.VoidType()
 
 
 @lower(check_assigned)
@@ -24,3 +45,87 @@ def check_assigned_(ctx: Context, sig: t.Signature, assigned: ir.Value, _name: i
         message = (f"cannot access local variable '{name.value}' where it is not associated "
                    "with a value")
         ctx.raise_exception(UnboundLocalError, (message,))
+
+
+@lower(fetch_exception)
+def fetch_exception_(ctx: Context, sig: t.Signature) -> ir.Value:
+    return ctx.b.call(_helper(ctx, "fetch", pyobj, [], _emit_fetch), [], name="caught")
+
+
+@lower(exception_matches)
+def exception_matches_(ctx: Context, sig: t.Signature, exc: ir.Value,
+                       *_classes: ir.Value) -> ir.Value:
+    classes = tuple(c.value for c in sig.args[1:] if isinstance(c, t.PyObjectConst))
+    wanted = ctx.py_constant(classes[0] if len(classes) == 1 else classes)
+    helper = _helper(ctx, "matches", i32, [pyobj, pyobj], _emit_matches)
+    found = ctx.b.call(helper, [exc, wanted])
+    return ctx.b.icmp_signed("!=", found, ir.Constant(i32, 0), name="matches")
+
+
+@lower(restore_exception)
+def restore_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
+    ctx.b.call(_helper(ctx, "restore", _VOID, [pyobj], _emit_restore), [exc])
+
+
+@lower(release_exception)
+def release_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
+    ctx.b.call(_helper(ctx, "release", _VOID, [pyobj], _emit_release), [exc])
+
+
+# --- the helpers: one internal, cold copy per module ----------------------------------------
+
+_Body = Callable[[Context, ir.IRBuilder, ir.Function], ir.Value | None]
+
+
+def _helper(ctx: Context, what: str, ret: ir.Type, args: list[ir.Type],
+            body: _Body) -> ir.Function:
+    name = f"jc.rt.exc_{what}"
+    existing = ctx.module.globals.get(name)
+    if isinstance(existing, ir.Function):
+        return existing
+    fn = ir.Function(ctx.module, ir.FunctionType(ret, args), name)
+    fn.linkage = "internal"
+    for attr in ("noinline", "cold", "nounwind"):
+        fn.attributes.add(attr)
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    state = b.call(ctx.declare("PyGILState_Ensure", i32, []), [], name="gil")
+    result = body(ctx, b, fn)
+    b.call(ctx.declare("PyGILState_Release", _VOID, [i32]), [state])
+    b.ret(result) if result is not None else b.ret_void()
+    return fn
+
+
+def _emit_fetch(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> ir.Value:
+    # PyErr_Fetch, normalised to an instance with its traceback; the type and the
+    # traceback references are dropped, the instance's is the handler's.
+    slots = [b.alloca(pyobj, name=n) for n in ("type", "value", "tb")]
+    ptr = pyobj.as_pointer()
+    b.call(ctx.declare("PyErr_Fetch", _VOID, [ptr, ptr, ptr]), slots)
+    b.call(ctx.declare("PyErr_NormalizeException", _VOID, [ptr, ptr, ptr]), slots)
+    exc_type, value, tb = (b.load(s) for s in slots)
+    is_null = b.icmp_unsigned("==", tb, ir.Constant(pyobj, None))
+    with b.if_then(b.not_(is_null)):
+        b.call(ctx.declare("PyException_SetTraceback", i32, [pyobj, pyobj]), [value, tb])
+    decref = ctx.declare("Py_DecRef", _VOID, [pyobj])  # null-safe
+    b.call(decref, [exc_type])
+    b.call(decref, [tb])
+    return value
+
+
+def _emit_matches(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> ir.Value:
+    check = ctx.declare("PyErr_GivenExceptionMatches", i32, [pyobj, pyobj])
+    return b.call(check, list(fn.args))
+
+
+def _emit_restore(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
+    # PyErr_SetObject(type(exc), exc) sets the instance itself, taking its own references.
+    exc = fn.args[0]
+    exc_type = b.call(ctx.declare("PyObject_Type", pyobj, [pyobj]), [exc])
+    b.call(ctx.declare("PyErr_SetObject", _VOID, [pyobj, pyobj]), [exc_type, exc])
+    b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [exc_type])
+    return None
+
+
+def _emit_release(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
+    b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [fn.args[0]])
+    return None
