@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import jitcore
 from jitcore import njit
-from jitcore.frontend.errors import UnsupportedError
+from jitcore.frontend.errors import TypingError, UnsupportedError
 from tests.e2e.test_errors import expect_error
 
 
@@ -400,7 +400,90 @@ def test_try_around_a_loop_body_has_no_work_on_the_normal_path():
     assert len(body) == len(plain_body)  # the same code as without the try
 
 
+# --- user exception classes ----------------------------------------------------------------
+
+
+class MyError(Exception):
+    pass
+
+
+class MyLookup(KeyError):
+    def __init__(self, *args):
+        super().__init__(*args)
+
+
+def user_classes(k):
+    try:
+        if k == 0:
+            raise MyError("mine", 0)
+        if k == 1:
+            raise MyLookup("lookup", 1)
+        if k == 2:
+            raise MyError
+        return 5
+    except MyLookup:
+        return 1
+    except MyError:
+        return 0
+
+
+def user_class_by_base(k):
+    try:
+        if k:
+            raise MyLookup("deep", 3)
+        return 0
+    except LookupError:
+        return -1
+
+
+def user_class_uncaught(k):
+    try:
+        if k:
+            raise MyError("escapes", 2)
+        return 0
+    except LookupError:
+        return -1
+
+
+def test_user_exception_classes_caught_by_own_class_or_base():
+    check_same(user_classes, [(0,), (1,), (2,), (3,)])
+    check_same(user_class_by_base, [(0,), (3,)])
+    compiled = check_same(user_class_uncaught, [(0,), (1,)])
+    with pytest.raises(MyError) as info:  # reaches Python as the same class and args
+        compiled(1)
+    assert type(info.value) is MyError and info.value.args == ("escapes", 2)
+
+
 # --- what stays refused ---------------------------------------------------------------------
+
+
+def reads_args(x):
+    try:
+        return 10 // x
+    except ZeroDivisionError as e:
+        return len(e.args)
+
+
+def test_reading_a_caught_exception_is_a_clear_typing_error():
+    expect_error(reads_args, (0,), TypingError, "caught exception has no attribute 'args'",
+                 "return len(e.args)", "e.args")
+
+
+def except_star(x):
+    r = 0
+    try:
+        r = 10 // x
+    except* ZeroDivisionError:
+        r = -1
+    return r
+
+
+def test_exception_groups_are_refused():
+    expect_error(except_star, (0,), UnsupportedError,
+                 "exception groups (except*) are not supported in compiled code",
+                 "except* ZeroDivisionError:", "except* ZeroDivisionError:",
+                 "catch the exception classes with a plain 'except'")
+
 
 
 def bare_raise_outside_handler(x):
