@@ -24,6 +24,7 @@ import dis
 import sys
 from dataclasses import dataclass, field
 from types import CodeType
+from typing import Any
 
 from jitcore.frontend.errors import Loc, UnsupportedError
 
@@ -129,7 +130,7 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
     """The basic blocks of `code`, with entry stack depths and live locals."""
     instrs = [_normalise(ins, code.co_filename, funcname) for ins in dis.get_instructions(code)]
     _reject_unsupported_code(code, instrs)
-    entries = dis.Bytecode(code).exception_entries
+    entries: list[Any] = dis._parse_exception_table(code)  # type: ignore[attr-defined]
     params = frozenset(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     checked: frozenset[int] = frozenset()
     while True:
@@ -185,7 +186,7 @@ def _reject_unsupported_code(code: CodeType, instrs: list[Instr]) -> None:
                                    "'except'")
 
 
-def _split_blocks(instrs: list[Instr], entries: list[dis._ExceptionTableEntry],
+def _split_blocks(instrs: list[Instr], entries: list[Any],
                   checked_reads: frozenset[int]) -> list[BasicBlock]:
     def may_raise(ins: Instr) -> bool:
         return ins.opname not in CANNOT_RAISE or ins.offset in checked_reads
@@ -228,7 +229,7 @@ def _split_blocks(instrs: list[Instr], entries: list[dis._ExceptionTableEntry],
     return blocks
 
 
-def _handler_at(instrs: list[Instr], entries: list[dis._ExceptionTableEntry],
+def _handler_at(instrs: list[Instr], entries: list[Any],
                 ) -> dict[int, Handler]:
     """The handler protecting each instruction, by offset."""
     out: dict[int, Handler] = {}
