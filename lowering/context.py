@@ -308,9 +308,13 @@ class Context:
             self.decref(llv, ty)
         self.b.ret(status)
 
-    def raise_value(self, ty: t.Type) -> None:
-        """Raise a typed exception value (a class, or an instance of constant arguments)."""
-        if isinstance(ty, t.ExceptionValue):
+    def raise_value(self, ty: t.Type, llv: ir.Value | None = None) -> None:
+        """Raise a typed exception value (a class, or an instance of constant arguments, or
+        one with numbers computed at run time in `llv`)."""
+        if isinstance(ty, t.ExceptionWithValues):
+            assert llv is not None
+            self._raise_with_values(ty, llv)
+        elif isinstance(ty, t.ExceptionValue):
             self.raise_exception(ty.cls, ty.args)
         elif isinstance(ty, t.PyObjectConst) and ty.value is PendingError:
             self.return_error(_I32_ONE)  # a re-raise: the exception is set already
@@ -318,6 +322,30 @@ class Context:
             self.raise_exception(ty.value, ())
         else:
             raise LoweringError(f"cannot raise {ty}")
+
+    def _raise_with_values(self, ty: t.ExceptionWithValues, llv: ir.Value) -> None:
+        """Box the run-time arguments into the args tuple, under the GIL, and raise."""
+        from .scalarbox import box_scalar
+
+        b, void = self.b, ir.VoidType()
+        state = b.call(self.declare("PyGILState_Ensure", i32, []), [], name="gil")
+        args = b.call(self.declare("PyTuple_New", pyobj, [ir.IntType(64)]),
+                      [ir.Constant(ir.IntType(64), len(ty.values))], name="excargs")
+        set_item = self.declare("PyTuple_SetItem", i32, [pyobj, ir.IntType(64), pyobj])
+        k = 0
+        for i, (const, vty) in enumerate(zip(ty.consts, ty.values)):
+            if vty is None:
+                item = self.py_constant(const)
+                b.call(self.declare("Py_IncRef", void, [pyobj]), [item])
+            else:
+                item = box_scalar(self, b.extract_value(llv, k), vty)
+                k += 1
+            b.call(set_item, [args, ir.Constant(ir.IntType(64), i), item])  # steals item
+        b.call(self.declare("PyErr_SetObject", void, [pyobj, pyobj]),
+               [self.py_constant(ty.cls), args])
+        b.call(self.declare("Py_DecRef", void, [pyobj]), [args])
+        b.call(self.declare("PyGILState_Release", void, [i32]), [state])
+        self.return_error(_I32_ONE)
 
     # --- calls to other jitted functions -----------------------------------------------------
 

@@ -182,7 +182,14 @@ class _Emitter:
     def emit_call(self, op: jir.Call) -> ir.Value | None:
         ctx, sig = self.ctx, op.sig
         if op.target == "exception":
-            return DUMMY
+            exc_ty = op.result.type if op.result is not None else None
+            if not isinstance(exc_ty, t.ExceptionWithValues):
+                return DUMMY  # constants only: known when compiling
+            llv = ir.Constant(llvm_type(exc_ty), ir.Undefined)
+            runtime = [a for a, v in zip(op.args, exc_ty.values) if v is not None]
+            for k, (arg, ty) in enumerate(zip(runtime, exc_ty.runtime)):
+                llv = ctx.b.insert_value(llv, ctx.cast(self.value(arg), arg.type, ty), k)
+            return llv
         is_method = not isinstance(op.func.type, (t.PyObjectConst, t.Dispatcher))
         values = ([op.func] if is_method else []) + op.args + op.kwargs
         args = self.operands(values, sig)
@@ -222,7 +229,7 @@ class _Emitter:
                             ctx.retptr)
             ctx.b.ret(ir.Constant(ir.IntType(32), 0))
         elif isinstance(exit, jir.Raise):
-            ctx.raise_value(exit.exc.type)
+            ctx.raise_value(exit.exc.type, self.value(exit.exc))
         elif isinstance(exit, jir.Jump):
             self.emit_link(exit.link)
             ctx.b.branch(self.llblocks[id(exit.link.target)])

@@ -35,6 +35,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return i1
     if isinstance(ty, t.CaughtException):
         return pyobj
+    if isinstance(ty, t.ExceptionWithValues):
+        return ir.LiteralStructType([llvm_type(v) for v in ty.runtime])
     if isinstance(ty, t.Integer):
         return ir.IntType(ty.bitwidth)
     if isinstance(ty, t.Float):

@@ -139,6 +139,29 @@ class NoneType(Type):
         return "none"
 
 
+class ExceptionWithValues(Type):
+    """An exception instance some of whose arguments are numbers computed at run time:
+    argument i is the constant `consts[i]` where `values[i]` is None, else a value of
+    type `values[i]` (laid out as a struct of those values, in order)."""
+
+    __slots__ = __match_args__ = ("cls", "consts", "values")
+    cls: type
+    consts: tuple[Any, ...]
+    values: tuple[Type | None, ...]
+
+    def __init__(self, cls: type, consts: tuple[Any, ...],
+                 values: tuple[Type | None, ...]) -> None:
+        self._init(cls, consts, values)
+
+    @property
+    def name(self) -> str:
+        return f"exception({self.cls.__name__})"
+
+    @property
+    def runtime(self) -> tuple[Type, ...]:
+        return tuple(v for v in self.values if v is not None)
+
+
 class CaughtException(Type):
     """The exception an `except` clause caught: a Python exception object, owned by the
     handler until it ends (jitcore.frontend.ir.fetch_exception)."""

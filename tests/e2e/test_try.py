@@ -445,6 +445,42 @@ def user_class_uncaught(k):
         return -1
 
 
+def runtime_args(x, y):
+    if x > 2:
+        raise MyLookup("too big", x, y * 2.5, x > 5)
+    try:
+        if y < 0:
+            raise MyError(y, x)
+    except MyError:
+        return -1.0
+    return y
+
+
+runtime_args_jitted = njit(runtime_args)
+
+
+def runtime_args_from_callee(x):
+    try:
+        return runtime_args_jitted(x, 1.0)
+    except KeyError:
+        return -2.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(-5, 10), st.floats(-1e6, 1e6))
+def test_exceptions_with_runtime_numbers_reach_python_and_handlers(x, y):
+    compiled = njit(runtime_args)
+    assert outcome(compiled, x, y) == outcome(runtime_args, x, y)
+
+
+def test_exception_with_runtime_numbers_caught_in_the_caller():
+    check_same(runtime_args_from_callee, [(1,), (3,), (9,)])
+    with pytest.raises(MyLookup) as info:
+        njit(runtime_args)(7, 2.0)
+    assert info.value.args == ("too big", 7, 5.0, True)
+    assert [type(a) for a in info.value.args] == [str, int, float, bool]
+
+
 def test_user_exception_classes_caught_by_own_class_or_base():
     check_same(user_classes, [(0,), (1,), (2,), (3,)])
     check_same(user_class_by_base, [(0,), (3,)])
