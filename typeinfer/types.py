@@ -173,6 +173,17 @@ class CaughtException(Type):
         return "caught exception"
 
 
+class CaughtArgs(Type):
+    """`e.args` of a caught exception: its length and its items read as float64 (the
+    arguments' types are only known at run time)."""
+
+    __slots__ = __match_args__ = ()
+
+    @property
+    def name(self) -> str:
+        return "caught exception args"
+
+
 class Undefined(Type):
     """The type of a local on a path where it is not assigned; merges into anything."""
 
@@ -344,6 +355,7 @@ float32, float64 = Float(32), Float(64)
 complex64, complex128 = Complex(64), Complex(128)
 none = NoneType()
 caught_exception = CaughtException()
+caught_args = CaughtArgs()
 undefined = Undefined()
 intp = int64
 b1 = bool_ = boolean

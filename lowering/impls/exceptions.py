@@ -13,10 +13,15 @@ tests it (`exception_matches`: PyErr_GivenExceptionMatches), sets it again to re
 cold out-of-line helper that takes the GIL, so nogil code may catch, and the path that
 does not raise does no work at all.
 
+`e.args` is the caught exception itself (borrowed); `len(e.args)` and `e.args[i]` read
+its args tuple under the GIL, the item converted by PyFloat_AsDouble (so a string
+argument raises TypeError, an index out of range IndexError, as reading it in Python).
+
 `raise` and `assert` are lowered by lowering/emit.py through `Context.raise_value`.
 """
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 
 from llvmlite import ir
@@ -31,7 +36,7 @@ from jitcore.frontend.ir import (
 from jitcore.typeinfer import types as t
 
 from ..context import Context
-from ..models import i32, pyobj
+from ..models import f64, i32, i64, pyobj
 from ..registry import lower
 
 _VOID = ir.VoidType()
@@ -70,6 +75,27 @@ def restore_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
 @lower(release_exception)
 def release_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
     ctx.b.call(_helper(ctx, "release", _VOID, [pyobj], _emit_release), [exc])
+
+
+@lower("getattr.args", t.CaughtException)
+def caught_args(ctx: Context, sig: t.Signature, exc: ir.Value) -> ir.Value:
+    return exc
+
+
+@lower(builtins.len, t.CaughtArgs)
+def caught_args_len(ctx: Context, sig: t.Signature, exc: ir.Value) -> ir.Value:
+    return ctx.b.call(_helper(ctx, "nargs", i64, [pyobj], _emit_nargs), [exc], name="nargs")
+
+
+@lower("getitem", t.CaughtArgs, t.Integer)
+def caught_arg(ctx: Context, sig: t.Signature, exc: ir.Value, index: ir.Value) -> ir.Value:
+    b = ctx.b
+    slot = ctx.alloca(f64, "arg")
+    helper = _helper(ctx, "arg", i32, [pyobj, i64, f64.as_pointer()], _emit_arg)
+    status = b.call(helper, [exc, ctx.cast(index, sig.args[1], t.int64), slot])
+    with b.if_then(b.icmp_signed("!=", status, ir.Constant(i32, 0)), likely=False):
+        ctx.return_error(status)
+    return b.load(slot, name="arg")
 
 
 # --- the helpers: one internal, cold copy per module ----------------------------------------
@@ -129,3 +155,63 @@ def _emit_restore(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
 def _emit_release(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
     b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [fn.args[0]])
     return None
+
+
+def _args_tuple(ctx: Context, b: ir.IRBuilder, exc: ir.Value) -> ir.Value:
+    """A new reference to exc.args (PyException_GetArgs is 3.12)."""
+    get = ctx.declare("PyObject_GetAttrString", pyobj, [pyobj, ir.IntType(8).as_pointer()])
+    name = _c_string(ctx, "args")
+    return b.call(get, [exc, name], name="args")
+
+
+def _c_string(ctx: Context, text: str) -> ir.Value:
+    gname = f"jc.rt.str.{text}"
+    gv = ctx.module.globals.get(gname)
+    if gv is None:
+        data = bytearray(text.encode()) + b"\0"
+        gv = ir.GlobalVariable(ctx.module, ir.ArrayType(ir.IntType(8), len(data)), gname)
+        gv.linkage = "internal"
+        gv.global_constant = True
+        gv.initializer = ir.Constant(gv.value_type, data)
+    return gv.bitcast(ir.IntType(8).as_pointer())
+
+
+def _emit_nargs(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> ir.Value:
+    args = _args_tuple(ctx, b, fn.args[0])
+    size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [args], name="n")
+    b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [args])
+    return size
+
+
+def _emit_arg(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> ir.Value:
+    # status 0 with args[i] as a double in *out; 1 with IndexError or TypeError set
+    exc, index, out = fn.args
+    args = _args_tuple(ctx, b, exc)
+    size = b.call(ctx.declare("PyTuple_Size", i64, [pyobj]), [args], name="n")
+    negative = b.icmp_signed("<", index, ir.Constant(i64, 0))
+    k = b.select(negative, b.add(index, size), index, name="k")
+    inside = b.and_(b.icmp_signed(">=", k, ir.Constant(i64, 0)), b.icmp_signed("<", k, size))
+    status = b.alloca(i32, name="status")
+    b.store(ir.Constant(i32, 1), status)
+    with b.if_else(inside) as (then, otherwise):
+        with then:
+            item = b.call(ctx.declare("PyTuple_GetItem", pyobj, [pyobj, i64]), [args, k])
+            value = b.call(ctx.declare("PyFloat_AsDouble", f64, [pyobj]), [item], name="value")
+            b.store(value, out)
+            failed = b.icmp_unsigned("!=", b.call(ctx.declare("PyErr_Occurred", pyobj, []), []),
+                                     ir.Constant(pyobj, None))
+            b.store(b.zext(failed, i32), status)
+        with otherwise:
+            b.call(ctx.declare("PyErr_SetString", _VOID, [pyobj, ir.IntType(8).as_pointer()]),
+                   [ctx_py_exc(ctx, b, IndexError), _c_string(ctx, "tuple index out of range")])
+    b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [args])
+    return b.load(status)
+
+
+def ctx_py_exc(ctx: Context, b: ir.IRBuilder, cls: type) -> ir.Value:
+    """The exception class `cls`, loaded in the helper being built (not at ctx.b)."""
+    saved, ctx.b = ctx.b, b
+    try:
+        return ctx.py_constant(cls)
+    finally:
+        ctx.b = saved

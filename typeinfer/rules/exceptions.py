@@ -5,11 +5,16 @@
     call exception_matches(exc, A, B)         -> bool    (except (A, B):)
     call restore_exception(exc)               -> none    (bare raise, re-raise)
     call release_exception(exc)               -> none    (a handler ends)
+    e.args                                    -> caught exception args
+    e.args[i]                                 -> float64 (TypeError at run time if no number)
+    len(e.args)                               -> int64
 
 Raising itself (`raise E(...)`, `assert`) is typed by the annotator: a call of an
 exception class with constant arguments is an ExceptionValue.
 """
 from __future__ import annotations
+
+import builtins
 
 from jitcore.frontend.errors import TypingError
 from jitcore.frontend.ir import (
@@ -20,15 +25,20 @@ from jitcore.frontend.ir import (
     restore_exception,
 )
 
-from ..registry import call_rule
+from ..registry import attr_rule, binop_rule, call_rule
 from ..types import (
     Boolean,
+    CaughtArgs,
     CaughtException,
+    Integer,
     PyObjectConst,
     Signature,
     Type,
     boolean,
+    caught_args,
     caught_exception,
+    float64,
+    int64,
     none,
 )
 
@@ -61,4 +71,21 @@ def exception_matches_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signatur
 def handled_exception(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if len(args) == 1 and isinstance(args[0], CaughtException):
         return Signature(none, args)
+    return None
+
+
+@attr_rule(CaughtException, "args")
+def caught_args_(exc: Type) -> Type:
+    return caught_args
+
+
+@binop_rule("getitem", CaughtArgs, Integer)
+def caught_arg(args: Type, index: Type) -> Signature:
+    return Signature(float64, (args, int64))
+
+
+@call_rule(builtins.len)
+def caught_args_len(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if len(args) == 1 and not kws and isinstance(args[0], CaughtArgs):
+        return Signature(int64, args)
     return None
