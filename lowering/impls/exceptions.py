@@ -60,11 +60,15 @@ def fetch_exception_(ctx: Context, sig: t.Signature) -> ir.Value:
 @lower(exception_matches)
 def exception_matches_(ctx: Context, sig: t.Signature, exc: ir.Value,
                        *_classes: ir.Value) -> ir.Value:
-    classes = tuple(c.value for c in sig.args[1:] if isinstance(c, t.PyObjectConst))
-    wanted = ctx.py_constant(classes[0] if len(classes) == 1 else classes)
+    # One test per class, not one of a tuple: each class is bound by its name when the
+    # code is loaded from the cache (a tuple of classes is not a constant it can store).
     helper = _helper(ctx, "matches", i32, [pyobj, pyobj], _emit_matches)
-    found = ctx.b.call(helper, [exc, wanted])
-    return ctx.b.icmp_signed("!=", found, ir.Constant(i32, 0), name="matches")
+    found: ir.Value = ir.Constant(ir.IntType(1), 0)
+    for cls in sig.args[1:]:
+        assert isinstance(cls, t.PyObjectConst)
+        hit = ctx.b.call(helper, [exc, ctx.py_constant(cls.value)])
+        found = ctx.b.or_(found, ctx.b.icmp_signed("!=", hit, ir.Constant(i32, 0)))
+    return found
 
 
 @lower(restore_exception)
