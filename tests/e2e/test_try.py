@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 import jitcore
 from jitcore import njit
 from jitcore.frontend.errors import TypingError, UnsupportedError
+from jitcore.frontend.flow import build_flow_graph
+from jitcore.frontend.irprint import format_function
 from tests.e2e.test_errors import expect_error
 
 
@@ -363,6 +365,26 @@ def test_repeated_catching_keeps_python_state_clean():
 def test_nogil_function_catches():
     compiled = njit(nogil=True)(from_division)
     assert compiled(7, 0) == 0 and compiled(7, 2) == 3
+
+
+# --- the flow graph: an exceptional edge from each op that may raise --------------------------
+
+
+def small_try(x):
+    try:
+        y = 10 // x
+    except ZeroDivisionError:
+        y = -1
+    return y
+
+
+def test_flow_graph_has_an_exceptional_edge_per_raising_block():
+    text = format_function(build_flow_graph(small_try))
+    lines = [ln.strip() for ln in text.splitlines()]
+    division = lines.index(next(ln for ln in lines if "floordiv 10" in ln))
+    assert lines[division + 1].startswith("jump ") and "  except -> block" in lines[division + 1]
+    assert sum("except ->" in ln for ln in lines) == 2  # the division, the handler's re-raise
+    assert "call fetch_exception()" in text and "call release_exception(" in text
 
 
 # --- the hot path: the handler costs nothing until something raises -------------------------
