@@ -233,6 +233,9 @@ def in_loop(n, stop):
     return total
 
 
+in_loop_jitted = njit(in_loop)
+
+
 def while_with_finally_break(n):
     i = 0
     total = 0
@@ -249,11 +252,10 @@ def while_with_finally_break(n):
     return total
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(0, 30), st.integers(-1, 30))
 def test_try_in_loops_matches_cpython(n, stop):
-    compiled = njit(in_loop)
-    assert outcome(compiled, n, stop) == outcome(in_loop, n, stop)
+    assert outcome(in_loop_jitted, n, stop) == outcome(in_loop, n, stop)
 
 
 def test_while_loop_with_finally():
@@ -350,6 +352,47 @@ def test_arrays_in_try_give_cpython_results_and_do_not_leak():
         compiled(3, 1)
     after = jitcore.memory_stats()
     assert after[0] - before[0] == after[1] - before[1]  # every allocation freed
+
+
+def churn(n):
+    total = 0.0
+    for i in range(n):
+        try:
+            a = np.ones(4)
+            b = a * i
+            if i % 3 == 0:
+                raise ValueError("x")
+            total += b.sum()
+        except ValueError:
+            c = np.zeros(2)
+            total -= c.sum() + 1
+        finally:
+            d = np.empty(1)
+            d[0] = 1.0
+            total += d[0]
+    return total
+
+
+def loop_in_try(n):
+    t = 0
+    try:
+        for i in range(n):
+            t += 10 // (5 - i)
+    except ZeroDivisionError:
+        t = -t
+    return t
+
+
+def test_a_million_caught_exceptions_after_allocations_leak_nothing():
+    compiled = check_same(churn, [(0,), (10,)])
+    before = jitcore.memory_stats()
+    compiled(10**6)
+    after = jitcore.memory_stats()
+    assert after[0] - before[0] == after[1] - before[1] > 10**6
+
+
+def test_loop_inside_try():
+    check_same(loop_in_try, [(0,), (3,), (8,)])
 
 
 def test_repeated_catching_keeps_python_state_clean():
@@ -491,8 +534,7 @@ def runtime_args_from_callee(x):
 @settings(max_examples=30, deadline=None)
 @given(st.integers(-5, 10), st.floats(-1e6, 1e6))
 def test_exceptions_with_runtime_numbers_reach_python_and_handlers(x, y):
-    compiled = njit(runtime_args)
-    assert outcome(compiled, x, y) == outcome(runtime_args, x, y)
+    assert outcome(runtime_args_jitted, x, y) == outcome(runtime_args, x, y)
 
 
 def test_exception_with_runtime_numbers_caught_in_the_caller():
