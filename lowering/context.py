@@ -314,6 +314,12 @@ class Context:
         if isinstance(ty, t.ExceptionWithValues):
             assert llv is not None
             self._raise_with_values(ty, llv)
+        elif isinstance(ty, t.CaughtException):  # `raise e` of `except ... as e`
+            from .impls.exceptions import restore_exception_
+
+            assert llv is not None
+            restore_exception_(self, t.Signature(t.none, (ty,)), llv)
+            self.return_error(_I32_ONE)
         elif isinstance(ty, t.ExceptionValue):
             self.raise_exception(ty.cls, ty.args)
         elif isinstance(ty, t.PyObjectConst) and ty.value is PendingError:

@@ -374,7 +374,7 @@ def _exception_signature(cls: type, op: ir.Call, args: tuple[t.Type, ...],
 
 
 def _check_raisable(ty: t.Type) -> None:
-    ok = isinstance(ty, (t.ExceptionValue, t.ExceptionWithValues)) or (
+    ok = isinstance(ty, (t.ExceptionValue, t.ExceptionWithValues, t.CaughtException)) or (
         isinstance(ty, t.PyObjectConst) and isinstance(ty.value, type)
         and issubclass(ty.value, BaseException))
     if not ok:

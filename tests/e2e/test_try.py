@@ -314,6 +314,28 @@ def handler_in_handler(x):
         raise
 
 
+def raise_caught(x):
+    try:
+        try:
+            return 10 // x
+        except ZeroDivisionError as e:
+            raise e
+    except ArithmeticError as outer:
+        return -len(outer.args)
+
+
+def raise_caught_uncaught(x):
+    try:
+        return 10 // x
+    except ZeroDivisionError as e:
+        raise e
+
+
+def test_raise_the_caught_exception_by_name():
+    check_same(raise_caught, [(0,), (2,)])
+    check_same(raise_caught_uncaught, [(0,), (2,)])
+
+
 def test_nested_try():
     check_same(nested, [(0,), (1,)])
 
