@@ -229,6 +229,10 @@ class Context:
         if isinstance(ty, t.Array):
             fn = runtime.incref(self.module) if which == "incref" else runtime.decref(self.module)
             self.b.call(fn, [self.b.extract_value(llv, 0)])
+        elif isinstance(ty, (t.CaughtException, t.CaughtArgs)):
+            from .impls.exceptions import py_refcount
+
+            py_refcount(self, llv, which)
         elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
             self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.ArrayFlat):

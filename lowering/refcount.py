@@ -40,6 +40,8 @@ from jitcore.typeinfer import types as t
 def holds_memory(ty: t.Type | None) -> bool:
     if isinstance(ty, (t.Array, t.ArrayFlat, t.ArrayIter)):
         return True
+    if isinstance(ty, (t.CaughtException, t.CaughtArgs)):  # a Python object (Py_IncRef)
+        return True
     if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
         return holds_memory(ty.this)
     if isinstance(ty, STRUCTS):

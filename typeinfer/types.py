@@ -163,8 +163,8 @@ class ExceptionWithValues(Type):
 
 
 class CaughtException(Type):
-    """The exception an `except` clause caught: a Python exception object, owned by the
-    handler until it ends (jitcore.frontend.ir.fetch_exception)."""
+    """The exception an `except` clause caught: a Python exception object whose references
+    are counted like an array's (jitcore.frontend.ir.fetch_exception)."""
 
     __slots__ = __match_args__ = ()
 
@@ -174,8 +174,8 @@ class CaughtException(Type):
 
 
 class CaughtArgs(Type):
-    """`e.args` of a caught exception: its length and its items read as float64 (the
-    arguments' types are only known at run time)."""
+    """`e.args` of a caught exception (laid out as the exception, holding a reference):
+    its length and its items read as float64 (their types are only known at run time)."""
 
     __slots__ = __match_args__ = ()
 

@@ -561,7 +561,7 @@ class _FlowBuilder:
         if self.pop() is not PENDING:
             self._bug("PUSH_EXC_INFO outside an exception handler")
         # The caught exception stands for itself in sys.exc_info's slot below it, where a
-        # bare `raise` finds it and POP_EXCEPT releases it.
+        # bare `raise` finds it; its reference is counted like an array's (lowering).
         caught = self.emit(ir.Call, ir.Constant(ir.fetch_exception), [], name=_EXCINFO)
         self.push(caught)
         self.push(caught)
@@ -583,8 +583,7 @@ class _FlowBuilder:
                             [self.stack[-1], *items]))
 
     def POP_EXCEPT(self, ins: Instr) -> None:
-        caught = self.pop()
-        self.ops.append(ir.Call(None, ins.loc, ir.Constant(ir.release_exception), [caught]))
+        self.pop()
 
     def RERAISE(self, ins: Instr) -> None:
         self._reraise(self.pop())

@@ -232,9 +232,9 @@ class PendingError(BaseException):
 
 
 # What the flow builder emits for a `try` statement (typed in typeinfer/rules/exceptions.py,
-# lowered in lowering/impls/exceptions.py). The caught exception is a `caught` value: the
-# owned Python exception object, taken by `fetch_exception` when a handler starts and
-# released by `release_exception` when it ends (POP_EXCEPT).
+# lowered in lowering/impls/exceptions.py). The caught exception is a value of its own type:
+# the Python exception object, taken by `fetch_exception` when a handler starts, whose
+# references are counted like an array's (a handler may keep it in a local).
 
 def fetch_exception() -> BaseException:
     """Take the exception being raised, clearing the error indicator."""
@@ -249,10 +249,6 @@ def exception_matches(exc: BaseException, *classes: type) -> bool:
 def restore_exception(exc: BaseException) -> None:
     """Set `exc` as the exception being raised again (bare `raise`, a handler's re-raise)."""
     raise NotImplementedError("compiled code only")
-
-
-def release_exception(exc: BaseException) -> None:
-    """Drop the handler's reference to the exception it caught."""
 
 
 @final

@@ -8,10 +8,11 @@ The check before reading a local that may be unassigned:
 `try` statements: an op that fails inside a protected range jumps to the handler
 (lowering/emit.py) with the exception still set in the thread's error indicator. The
 handler then takes it (`fetch_exception`: PyErr_Fetch and normalise, an owned reference),
-tests it (`exception_matches`: PyErr_GivenExceptionMatches), sets it again to re-raise
-(`restore_exception`) and drops it when the handler ends (`release_exception`). Each is a
-cold out-of-line helper that takes the GIL, so nogil code may catch, and the path that
-does not raise does no work at all.
+tests it (`exception_matches`: PyErr_GivenExceptionMatches) and sets it again to re-raise
+(`restore_exception`). Its references are counted by lowering/refcount.py like an
+array's (`py_refcount`), so a handler may keep it in a local as long as it likes. Each
+is a cold out-of-line helper that takes the GIL, so nogil code may catch, and the path
+that does not raise does no work at all.
 
 `e.args` is the caught exception itself (borrowed); `len(e.args)` and `e.args[i]` read
 its args tuple under the GIL, the item converted by PyFloat_AsDouble (so a string
@@ -30,7 +31,6 @@ from jitcore.frontend.ir import (
     check_assigned,
     exception_matches,
     fetch_exception,
-    release_exception,
     restore_exception,
 )
 from jitcore.typeinfer import types as t
@@ -76,13 +76,17 @@ def restore_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
     ctx.b.call(_helper(ctx, "restore", _VOID, [pyobj], _emit_restore), [exc])
 
 
-@lower(release_exception)
-def release_exception_(ctx: Context, sig: t.Signature, exc: ir.Value) -> None:
-    ctx.b.call(_helper(ctx, "release", _VOID, [pyobj], _emit_release), [exc])
+def py_refcount(ctx: Context, obj: ir.Value, which: str) -> None:
+    """Py_IncRef or Py_DecRef (null-safe) of a caught exception, under the GIL."""
+    if which == "incref":
+        ctx.b.call(_helper(ctx, "incref", _VOID, [pyobj], _emit_incref), [obj])
+    else:
+        ctx.b.call(_helper(ctx, "release", _VOID, [pyobj], _emit_release), [obj])
 
 
 @lower("getattr.args", t.CaughtException)
 def caught_args(ctx: Context, sig: t.Signature, exc: ir.Value) -> ir.Value:
+    py_refcount(ctx, exc, "incref")  # the result owns a reference, as every op result does
     return exc
 
 
@@ -153,6 +157,11 @@ def _emit_restore(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
     exc_type = b.call(ctx.declare("PyObject_Type", pyobj, [pyobj]), [exc])
     b.call(ctx.declare("PyErr_SetObject", _VOID, [pyobj, pyobj]), [exc_type, exc])
     b.call(ctx.declare("Py_DecRef", _VOID, [pyobj]), [exc_type])
+    return None
+
+
+def _emit_incref(ctx: Context, b: ir.IRBuilder, fn: ir.Function) -> None:
+    b.call(ctx.declare("Py_IncRef", _VOID, [pyobj]), [fn.args[0]])
     return None
 
 

@@ -6,6 +6,7 @@ exception class with its args) must be the same, on every path of each `try`.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -449,7 +450,7 @@ def test_flow_graph_has_an_exceptional_edge_per_raising_block():
     division = lines.index(next(ln for ln in lines if "floordiv 10" in ln))
     assert lines[division + 1].startswith("jump ") and "  except -> block" in lines[division + 1]
     assert sum("except ->" in ln for ln in lines) == 2  # the division, the handler's re-raise
-    assert "call fetch_exception()" in text and "call release_exception(" in text
+    assert "call fetch_exception()" in text and "call exception_matches(" in text
 
 
 # --- the hot path: the handler costs nothing until something raises -------------------------
@@ -588,6 +589,25 @@ def args_of_caught(x, k):
         return e.args[k] + len(e.args)
     except ZeroDivisionError as e:
         return -1.0 * len(e.args)
+
+
+def keeps_caught(x):
+    try:
+        if x > 0:
+            raise MyError("m", x)
+        return 0.0
+    except MyError as e:
+        saved = e
+        saved_args = e.args
+    return saved_args[1] + len(saved.args)  # both outlive the handler
+
+
+def test_a_caught_exception_kept_after_its_handler_stays_alive():
+    compiled = check_same(keeps_caught, [(0,), (3,)])
+    before = sys.getrefcount(MyError)  # a leaked instance would hold its class
+    for _ in range(5000):
+        compiled(3)
+    assert sys.getrefcount(MyError) == before
 
 
 def test_caught_exception_args_are_read_as_numbers():

@@ -4,7 +4,6 @@
     call fetch_exception()                    -> caught exception   (a handler starts)
     call exception_matches(exc, A, B)         -> bool    (except (A, B):)
     call restore_exception(exc)               -> none    (bare raise, re-raise)
-    call release_exception(exc)               -> none    (a handler ends)
     e.args                                    -> caught exception args
     e.args[i]                                 -> float64 (TypeError at run time if no number)
     len(e.args)                               -> int64
@@ -21,7 +20,6 @@ from jitcore.frontend.ir import (
     check_assigned,
     exception_matches,
     fetch_exception,
-    release_exception,
     restore_exception,
 )
 
@@ -67,8 +65,8 @@ def exception_matches_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signatur
     return Signature(boolean, args)
 
 
-@call_rule(restore_exception, release_exception)
-def handled_exception(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+@call_rule(restore_exception)
+def restore_exception_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if len(args) == 1 and isinstance(args[0], CaughtException):
         return Signature(none, args)
     return None
