@@ -148,6 +148,32 @@ def from_unbound(flag):
         return -1
 
 
+def from_int_conversion(x):
+    try:
+        return int(x)
+    except OverflowError:
+        return -1
+    except ValueError:
+        return -2
+
+
+def from_range_step(n):
+    try:
+        s = 0
+        for i in range(0, 10, n):
+            s += i
+        return s
+    except ValueError:
+        return -3
+
+
+def from_allocation(n):
+    try:
+        return np.empty(n).shape[0]
+    except ValueError:
+        return -4
+
+
 def test_exception_from_a_jitted_callee_is_caught():
     check_same(from_callee, [(1,), (3,), (4,), (5,)])
 
@@ -157,6 +183,9 @@ def test_runtime_checks_are_caught():
     check_same(from_float_division, [(7.0, 2.0), (1.0, 0.0)])
     check_same(from_boundscheck, [(3, 1), (3, 3), (3, -4)], boundscheck=True)
     check_same(from_unbound, [(True,), (False,)])
+    check_same(from_int_conversion, [(math.inf,), (-math.inf,), (math.nan,), (2.5,)])
+    check_same(from_range_step, [(0,), (3,)])
+    check_same(from_allocation, [(-1,), (3,)])
 
 
 # --- else and finally on every exit ---------------------------------------------------------
