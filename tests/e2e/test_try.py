@@ -75,6 +75,22 @@ def lookup_base(k):
         return -1
 
 
+LOOKUP_ERRORS = (KeyError, IndexError)
+
+
+def global_tuple_of_classes(k):
+    try:
+        if k == 0:
+            raise IndexError("i")
+        if k == 1:
+            raise ValueError("v")
+        return 0
+    except LOOKUP_ERRORS:
+        return 1
+    except ValueError:
+        return 2
+
+
 def bare_except(x):
     try:
         return 10 // x
@@ -88,6 +104,10 @@ def test_match_by_class_tuple_and_base():
 
 def test_lookup_error_catches_key_and_index_but_not_type_error():
     check_same(lookup_base, [(0,), (1,), (2,)])
+
+
+def test_module_level_tuple_of_classes():
+    check_same(global_tuple_of_classes, [(0,), (1,), (2,)])
 
 
 def test_bare_except():
@@ -660,6 +680,19 @@ def test_str_of_a_caught_exception_is_a_clear_typing_error():
     expect_error(stringifies, (0,), TypingError, "str() is not supported in compiled code",
                  "s = str(e)  # noqa: F841", "str(e)",
                  "only numbers, tuples and exception classes can be created in compiled code")
+
+
+def except_not_a_class(x):
+    try:
+        return 10 // x
+    except int:
+        return -1
+
+
+def test_except_of_a_non_exception_is_a_typing_error():
+    expect_error(except_not_a_class, (0,), TypingError,
+                 "'except' takes exception classes, not int", "except int:", "except int:",
+                 "name classes such as ValueError or (KeyError, IndexError)")
 
 
 def except_star(x):

@@ -60,7 +60,9 @@ def exception_matches_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signatur
     for cls in args[1:]:
         if not (isinstance(cls, PyObjectConst) and isinstance(cls.value, type)
                 and issubclass(cls.value, BaseException)):
-            raise TypingError(f"'except' takes exception classes, not {cls}", None,
+            what = getattr(cls, "value", cls)
+            raise TypingError(f"'except' takes exception classes, not "
+                              f"{getattr(what, '__name__', what)!s}", None,
                               "name classes such as ValueError or (KeyError, IndexError)")
     return Signature(boolean, args)
 
