@@ -15,6 +15,7 @@ is read from an external global named in targets/bindings.py's table
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from llvmlite import ir
 
 from jitcore.frontend.errors import LoweringError
 from jitcore.frontend.fastmath import llvm_flags
+from jitcore.frontend.ir import PendingError
 from jitcore.typeinfer import types as t
 
 from .models import DUMMY, f64, i1, i8p, i32, is_compile_time_only, llvm_type, pyobj
@@ -63,6 +65,8 @@ class Context:
         self.live_references: list[tuple[ir.Value, t.Type]] = []
         # The float first argument of the call being emitted is >= 0 or NaN (signfacts.py).
         self.first_arg_nonneg = False
+        # Inside a `try`: emits the jump to the handler instead of an error return (emit.py).
+        self.error_handler: Callable[[], None] | None = None
 
     # --- declarations --------------------------------------------------------------------
 
@@ -225,6 +229,10 @@ class Context:
         if isinstance(ty, t.Array):
             fn = runtime.incref(self.module) if which == "incref" else runtime.decref(self.module)
             self.b.call(fn, [self.b.extract_value(llv, 0)])
+        elif isinstance(ty, (t.CaughtException, t.CaughtArgs)):
+            from .impls.exceptions import py_refcount
+
+            py_refcount(self, llv, which)
         elif isinstance(ty, t.BoundMethod):  # laid out as its receiver
             self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.ArrayFlat):
@@ -295,19 +303,59 @@ class Context:
         return self.b.bitcast(gv, pyobj)
 
     def return_error(self, status: ir.Value) -> None:
-        """Return an error status, releasing the references the function holds here."""
+        """Return an error status, releasing the references the function holds here; inside
+        a `try`, go to its handler instead (the exception stays set until it is caught)."""
+        if self.error_handler is not None:
+            self.error_handler()
+            return
         for llv, ty in self.live_references:
             self.decref(llv, ty)
         self.b.ret(status)
 
-    def raise_value(self, ty: t.Type) -> None:
-        """Raise a typed exception value (a class, or an instance of constant arguments)."""
-        if isinstance(ty, t.ExceptionValue):
+    def raise_value(self, ty: t.Type, llv: ir.Value | None = None) -> None:
+        """Raise a typed exception value (a class, or an instance of constant arguments, or
+        one with numbers computed at run time in `llv`)."""
+        if isinstance(ty, t.ExceptionWithValues):
+            assert llv is not None
+            self._raise_with_values(ty, llv)
+        elif isinstance(ty, t.CaughtException):  # `raise e` of `except ... as e`
+            from .impls.exceptions import restore_exception_
+
+            assert llv is not None
+            restore_exception_(self, t.Signature(t.none, (ty,)), llv)
+            self.return_error(_I32_ONE)
+        elif isinstance(ty, t.ExceptionValue):
             self.raise_exception(ty.cls, ty.args)
+        elif isinstance(ty, t.PyObjectConst) and ty.value is PendingError:
+            self.return_error(_I32_ONE)  # a re-raise: the exception is set already
         elif isinstance(ty, t.PyObjectConst):
             self.raise_exception(ty.value, ())
         else:
             raise LoweringError(f"cannot raise {ty}")
+
+    def _raise_with_values(self, ty: t.ExceptionWithValues, llv: ir.Value) -> None:
+        """Box the run-time arguments into the args tuple, under the GIL, and raise."""
+        from .scalarbox import box_scalar
+
+        b, void = self.b, ir.VoidType()
+        state = b.call(self.declare("PyGILState_Ensure", i32, []), [], name="gil")
+        args = b.call(self.declare("PyTuple_New", pyobj, [ir.IntType(64)]),
+                      [ir.Constant(ir.IntType(64), len(ty.values))], name="excargs")
+        set_item = self.declare("PyTuple_SetItem", i32, [pyobj, ir.IntType(64), pyobj])
+        k = 0
+        for i, (const, vty) in enumerate(zip(ty.consts, ty.values)):
+            if vty is None:
+                item = self.py_constant(const)
+                b.call(self.declare("Py_IncRef", void, [pyobj]), [item])
+            else:
+                item = box_scalar(self, b.extract_value(llv, k), vty)
+                k += 1
+            b.call(set_item, [args, ir.Constant(ir.IntType(64), i), item])  # steals item
+        b.call(self.declare("PyErr_SetObject", void, [pyobj, pyobj]),
+               [self.py_constant(ty.cls), args])
+        b.call(self.declare("Py_DecRef", void, [pyobj]), [args])
+        b.call(self.declare("PyGILState_Release", void, [i32]), [state])
+        self.return_error(_I32_ONE)
 
     # --- calls to other jitted functions -----------------------------------------------------
 

@@ -3,7 +3,8 @@
     i32 @<symbol>(<ret>* %retptr, <arg0>, <arg1>, ...)
 
 returns 0 with the result stored through %retptr, or 1 with a Python
-exception set (the caller propagates the 1). Graph blocks become LLVM blocks;
+exception set (the caller propagates the 1; inside a `try`, an error jumps to the
+block's handler link instead, see `_Emitter.raise_to_handler`). Graph blocks become LLVM blocks;
 block arguments become phis fed by the links; every op is handed to the
 implementation registered for its key and operand types.
 """
@@ -93,11 +94,16 @@ class _Emitter:
                                       else ctx.b.phi(llvm_type(v.type), name=v.name))
         for block in blocks:
             ctx.b.position_at_end(self.llblocks[id(block)])
+            assert block.exit is not None
+            handler = block.exit.handler
+            ctx.error_handler = None if handler is None else (
+                lambda link=handler: self.raise_to_handler(link))
+            self.live_now: list[jir.Value] = []
             for dead in self.refs.at_block_start.get(id(block), ()):
                 ctx.decref(self.value(dead), dead.type)
             for op in block.ops:
-                ctx.live_references = [(self.value(v), v.type)
-                                       for v in self.refs.live_during.get(id(op), ())]
+                self.live_now = self.refs.live_during.get(id(op), [])
+                ctx.live_references = [(self.value(v), v.type) for v in self.live_now]
                 try:
                     self.emit_op(op)
                 except LoweringError as exc:
@@ -176,7 +182,14 @@ class _Emitter:
     def emit_call(self, op: jir.Call) -> ir.Value | None:
         ctx, sig = self.ctx, op.sig
         if op.target == "exception":
-            return DUMMY
+            exc_ty = op.result.type if op.result is not None else None
+            if not isinstance(exc_ty, t.ExceptionWithValues):
+                return DUMMY  # constants only: known when compiling
+            llv = ir.Constant(llvm_type(exc_ty), ir.Undefined)
+            runtime = [a for a, v in zip(op.args, exc_ty.values) if v is not None]
+            for k, (arg, ty) in enumerate(zip(runtime, exc_ty.runtime)):
+                llv = ctx.b.insert_value(llv, ctx.cast(self.value(arg), arg.type, ty), k)
+            return llv
         is_method = not isinstance(op.func.type, (t.PyObjectConst, t.Dispatcher))
         values = ([op.func] if is_method else []) + op.args + op.kwargs
         args = self.operands(values, sig)
@@ -190,8 +203,20 @@ class _Emitter:
         finally:
             ctx.first_arg_nonneg = False
 
+    def raise_to_handler(self, link: jir.Link) -> None:
+        """Jump from a failing op to the `except`/`finally` handler, with the exception set:
+        release the live values the handler does not take, pass it the rest."""
+        ctx = self.ctx
+        handed_over = self.refs.handed_over.get(id(link), set())
+        for v in self.live_now:
+            if id(v) not in handed_over:
+                ctx.decref(self.value(v), v.type)
+        self.emit_link(link)
+        ctx.b.branch(self.llblocks[id(link.target)])
+
     def emit_exit(self, exit: jir.Exit) -> None:
         ctx = self.ctx
+        self.live_now = []
         ctx.live_references = []
         for v in self.refs.link_decrefs.get(id(exit), ()):
             ctx.decref(self.value(v), v.type)
@@ -204,7 +229,7 @@ class _Emitter:
                             ctx.retptr)
             ctx.b.ret(ir.Constant(ir.IntType(32), 0))
         elif isinstance(exit, jir.Raise):
-            ctx.raise_value(exit.exc.type)
+            ctx.raise_value(exit.exc.type, self.value(exit.exc))
         elif isinstance(exit, jir.Jump):
             self.emit_link(exit.link)
             ctx.b.branch(self.llblocks[id(exit.link.target)])

@@ -33,6 +33,10 @@ def llvm_type(ty: t.Type) -> ir.Type:
     """The LLVM type holding a value of `ty` in a register."""
     if isinstance(ty, t.Boolean):
         return i1
+    if isinstance(ty, (t.CaughtException, t.CaughtArgs)):
+        return pyobj
+    if isinstance(ty, t.ExceptionWithValues):
+        return ir.LiteralStructType([llvm_type(v) for v in ty.runtime])
     if isinstance(ty, t.Integer):
         return ir.IntType(ty.bitwidth)
     if isinstance(ty, t.Float):

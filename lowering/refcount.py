@@ -23,6 +23,11 @@ the exit, whether or not a path assigned it.
 An exception raised in the middle of a block releases, before returning, the
 references live at that point (`live_during`: owned values defined before the op
 and not yet released), so raising in a loop over native arrays leaks nothing.
+
+Inside a `try` the exit also has a `handler` link, taken when an op of the block raises:
+what it passes is kept alive to the end of the block (the block may raise at any op),
+handed over to the handler on a raise (`handed_over`) and released on the normal exits
+that do not pass it on; the other live values are released before the jump.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ from jitcore.typeinfer import types as t
 
 def holds_memory(ty: t.Type | None) -> bool:
     if isinstance(ty, (t.Array, t.ArrayFlat, t.ArrayIter)):
+        return True
+    if isinstance(ty, (t.CaughtException, t.CaughtArgs)):  # a Python object (Py_IncRef)
         return True
     if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
         return holds_memory(ty.this)
@@ -71,6 +78,8 @@ class RefcountPlan:
     return_incref: dict[int, bool] = field(default_factory=dict)  # by id(block)
     live_during: dict[int, list[ir.Value]] = field(default_factory=dict)  # by id(op)
     at_block_start: dict[int, list[ir.Value]] = field(default_factory=dict)  # by id(block)
+    # ids of the values whose reference a handler link takes over, by id(link)
+    handed_over: dict[int, set[int]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -165,10 +174,13 @@ def _plan_block(block: ir.Block, plan: RefcountPlan, borrowed: set[int]) -> None
                 handed_over.add(id(arg))  # its reference moves to the argument
             else:
                 increfs.append(arg)  # borrowed, or passed a second time
-        decrefs = [v for v in owned if id(v) in at_exit and id(v) not in handed_over
-                   and not _returned(exit, v)]
         if increfs:
             plan.link_increfs[id(link)] = increfs
+        if link is exit.handler:  # the emitter releases the rest where the raise happens
+            plan.handed_over[id(link)] = handed_over
+            continue
+        decrefs = [v for v in owned if id(v) in at_exit and id(v) not in handed_over
+                   and not _returned(exit, v)]
         if decrefs:
             plan.link_decrefs[id(link)] = decrefs
     if isinstance(exit, ir.Return) and holds_memory(exit.value.type):
@@ -176,7 +188,9 @@ def _plan_block(block: ir.Block, plan: RefcountPlan, borrowed: set[int]) -> None
     if isinstance(exit, (ir.Return, ir.Raise)):
         # Values that reach the exit only because the exit reads them (not arrays today)
         # are released just before it; the returned value itself is handed over.
-        leftovers = [v for v in owned if id(v) in at_exit and not _returned(exit, v)]
+        to_handler = plan.handed_over.get(id(exit.handler), set())
+        leftovers = [v for v in owned if id(v) in at_exit and not _returned(exit, v)
+                     and id(v) not in to_handler]
         if leftovers:
             plan.link_decrefs[id(exit)] = leftovers
 

@@ -363,15 +363,18 @@ def _require(value: Any, message: str, note: str | None = None) -> Any:
 
 def _exception_signature(cls: type, op: ir.Call, args: tuple[t.Type, ...],
                          kws: dict[str, t.Type]) -> t.Signature:
-    if kws or not all(isinstance(a, ir.Constant) for a in op.args):
-        raise TypingError(f"{cls.__name__}(...) in compiled code takes constant arguments only",
-                          None, "write the message as a string literal")
-    values = tuple(a.value for a in op.args if isinstance(a, ir.Constant))
+    runtime = tuple(None if isinstance(a, ir.Constant) else ty for a, ty in zip(op.args, args))
+    if kws or any(ty is not None and not ty.is_number for ty in runtime):
+        raise TypingError(f"{cls.__name__}(...) in compiled code takes constants and numbers "
+                          "only", None, "write the message as a string literal")
+    values = tuple(a.value if isinstance(a, ir.Constant) else None for a in op.args)
+    if any(ty is not None for ty in runtime):  # numbers computed at run time
+        return t.Signature(t.ExceptionWithValues(cls, values, runtime), args)
     return t.Signature(t.ExceptionValue(cls, values), args)
 
 
 def _check_raisable(ty: t.Type) -> None:
-    ok = isinstance(ty, t.ExceptionValue) or (
+    ok = isinstance(ty, (t.ExceptionValue, t.ExceptionWithValues, t.CaughtException)) or (
         isinstance(ty, t.PyObjectConst) and isinstance(ty.value, type)
         and issubclass(ty.value, BaseException))
     if not ok:

@@ -139,6 +139,51 @@ class NoneType(Type):
         return "none"
 
 
+class ExceptionWithValues(Type):
+    """An exception instance some of whose arguments are numbers computed at run time:
+    argument i is the constant `consts[i]` where `values[i]` is None, else a value of
+    type `values[i]` (laid out as a struct of those values, in order)."""
+
+    __slots__ = __match_args__ = ("cls", "consts", "values")
+    cls: type
+    consts: tuple[Any, ...]
+    values: tuple[Type | None, ...]
+
+    def __init__(self, cls: type, consts: tuple[Any, ...],
+                 values: tuple[Type | None, ...]) -> None:
+        self._init(cls, consts, values)
+
+    @property
+    def name(self) -> str:
+        return f"exception({self.cls.__name__})"
+
+    @property
+    def runtime(self) -> tuple[Type, ...]:
+        return tuple(v for v in self.values if v is not None)
+
+
+class CaughtException(Type):
+    """The exception an `except` clause caught: a Python exception object whose references
+    are counted like an array's (jitcore.frontend.ir.fetch_exception)."""
+
+    __slots__ = __match_args__ = ()
+
+    @property
+    def name(self) -> str:
+        return "caught exception"
+
+
+class CaughtArgs(Type):
+    """`e.args` of a caught exception (laid out as the exception, holding a reference):
+    its length and its items read as float64 (their types are only known at run time)."""
+
+    __slots__ = __match_args__ = ()
+
+    @property
+    def name(self) -> str:
+        return "caught exception args"
+
+
 class Undefined(Type):
     """The type of a local on a path where it is not assigned; merges into anything."""
 
@@ -309,6 +354,8 @@ uint8, uint16, uint32, uint64 = (Integer(w, False) for w in (8, 16, 32, 64))
 float32, float64 = Float(32), Float(64)
 complex64, complex128 = Complex(64), Complex(128)
 none = NoneType()
+caught_exception = CaughtException()
+caught_args = CaughtArgs()
 undefined = Undefined()
 intp = int64
 b1 = bool_ = boolean

@@ -11,6 +11,12 @@ normalised (3.11's POP_JUMP_FORWARD_IF_FALSE becomes POP_JUMP_IF_FALSE, the
 in-place BINARY_OP arguments become operator names), jump targets are resolved
 to offsets, and each block knows the stack depth and the live locals at its
 entry, so the flow builder can give every block its arguments in one pass.
+
+`try` statements: 3.11 keeps protected ranges in the exception table. Inside a range,
+every instruction that may raise starts a block of its own, and that block records
+the handler (offset, stack depth kept, whether the offset of the raise is pushed), so
+the flow builder can give it an explicit exceptional edge: the state at the block's
+entry is the state at the raise.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import dis
 import sys
 from dataclasses import dataclass, field
 from types import CodeType
+from typing import Any
 
 from jitcore.frontend.errors import Loc, UnsupportedError
 
@@ -47,6 +54,14 @@ UNCONDITIONAL = {"JUMP", "RETURN_VALUE", "RAISE_VARARGS", "RERAISE"}
 CONDITIONAL = {"POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE",
                "POP_JUMP_IF_NOT_NONE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP",
                "FOR_ITER"}
+# Instructions that cannot raise: inside a protected range every other one starts a block.
+CANNOT_RAISE = {"NOP", "RESUME", "PRECALL", "CACHE", "EXTENDED_ARG", "COPY_FREE_VARS",
+                "MAKE_CELL", "LOAD_FAST", "LOAD_CONST", "STORE_FAST", "DELETE_FAST", "POP_TOP",
+                "COPY", "SWAP", "PUSH_NULL", "KW_NAMES", "LOAD_GLOBAL", "LOAD_DEREF", "JUMP",
+                "LOAD_ASSERTION_ERROR", "RETURN_VALUE", "PUSH_EXC_INFO", "CHECK_EXC_MATCH",
+                "POP_EXCEPT", "LOAD_METHOD", "BUILD_TUPLE", "BUILD_SLICE", "BUILD_LIST",
+                "LIST_EXTEND", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE",
+                "POP_JUMP_IF_NOT_NONE", "JUMP_IF_FALSE_OR_POP", "JUMP_IF_TRUE_OR_POP"}
 # Markers with no effect on the abstract state.
 IGNORED = {"NOP", "RESUME", "PRECALL", "CACHE", "EXTENDED_ARG", "COPY_FREE_VARS", "MAKE_CELL"}
 
@@ -71,6 +86,26 @@ class BasicBlock:
     successors: list[int] = field(default_factory=list)
     depth_in: int = -1
     live_in: tuple[str, ...] = ()
+    # Where an exception raised by this block's first instruction goes, if it is protected.
+    handler: Handler | None = None
+    handler_edge: bool = False  # successors[-1] is the handler, entered with the entry state
+
+    def normal_successors(self) -> list[int]:
+        return self.successors[:-1] if self.handler_edge else self.successors
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """An exception table entry: jump to `target` keeping `depth` stack entries, then
+    push the offset of the raise (`lasti`) and the exception."""
+
+    target: int
+    depth: int
+    lasti: bool
+
+    @property
+    def depth_in(self) -> int:
+        return self.depth + self.lasti + 1
 
 
 @dataclass(slots=True)
@@ -95,13 +130,21 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
     """The basic blocks of `code`, with entry stack depths and live locals."""
     instrs = [_normalise(ins, code.co_filename, funcname) for ins in dis.get_instructions(code)]
     _reject_unsupported_code(code, instrs)
-    blocks = _split_blocks(instrs)
-    by_start = {b.start: b for b in blocks}
-    _compute_depths(blocks, by_start)
-    reachable = [b for b in blocks if b.depth_in >= 0]
-    decoded = DecodedCode(code, reachable, by_start)
-    params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    _classify_reads(decoded, frozenset(params))
+    entries: list[Any] = dis._parse_exception_table(code)  # type: ignore[attr-defined]
+    params = frozenset(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    checked: frozenset[int] = frozenset()
+    while True:
+        blocks = _split_blocks(instrs, entries, checked)
+        by_start = {b.start: b for b in blocks}
+        _compute_depths(blocks, by_start)
+        reachable = [b for b in blocks if b.depth_in >= 0]
+        decoded = DecodedCode(code, reachable, by_start)
+        _classify_reads(decoded, params)
+        # A read of a local some paths leave unassigned may raise: inside a `try` it needs
+        # a block (and an exceptional edge) of its own, so split again.
+        if not entries or checked >= decoded.checked_reads.keys():
+            break
+        checked = frozenset(decoded.checked_reads)
     decoded.tracked = frozenset(decoded.checked_reads.values())
     _compute_liveness(reachable, by_start, decoded.checked_reads)
     return decoded
@@ -132,45 +175,47 @@ def _reject_unsupported_code(code: CodeType, instrs: list[Instr]) -> None:
     if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         raise UnsupportedError("*args and **kwargs parameters are not supported", first,
                                "declare each parameter by name")
-    if code.co_exceptiontable:
-        statement = _protected_statement(code, instrs)
-        if statement is not None and statement.opname == "BEFORE_WITH":
+    for ins in instrs:
+        if ins.opname in ("BEFORE_WITH", "BEFORE_ASYNC_WITH"):
             raise UnsupportedError("with-statements are not supported in compiled code",
-                                   statement.loc, "call the functions you need directly")
-        raise UnsupportedError("try statements (try/except/finally) are not supported in "
-                               "compiled code", statement.loc if statement else first,
-                               "check conditions with if-statements and raise instead")
+                                   ins.loc, "call the functions you need directly, in a "
+                                   "try/finally if the cleanup must always run")
+        if ins.opname in ("CHECK_EG_MATCH", "PREP_RERAISE_STAR"):
+            raise UnsupportedError("exception groups (except*) are not supported in compiled "
+                                   "code", ins.loc, "catch the exception classes with a plain "
+                                   "'except'")
 
 
-def _protected_statement(code: CodeType, instrs: list[Instr]) -> Instr | None:
-    """The instruction that opens the first protected range: a `with` or a `try:` NOP.
+def _split_blocks(instrs: list[Instr], entries: list[Any],
+                  checked_reads: frozenset[int]) -> list[BasicBlock]:
+    def may_raise(ins: Instr) -> bool:
+        return ins.opname not in CANNOT_RAISE or ins.offset in checked_reads
 
-    3.11 compiles `try:` to a NOP located on the whole statement, and `with` to
-    BEFORE_WITH, each just before the range its exception table entry protects.
-    """
-    entries = dis._parse_exception_table(code)  # type: ignore[attr-defined]
-    start = min(e.start for e in entries)
-    before = [i for i in instrs if i.offset < start and i.loc.line]
-    for ins in reversed(before):
-        if ins.opname in ("NOP", "BEFORE_WITH"):
-            return ins
-        if ins.opname not in ("STORE_FAST", "POP_TOP"):  # `with ... as x:` stores x first
-            break
-    return next((i for i in instrs if i.offset >= start and i.opname not in IGNORED), None)
-
-
-def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:
     leaders = {0}
     for i, ins in enumerate(instrs):
         if ins.target is not None:
             leaders.add(ins.target)
         if (ins.opname in UNCONDITIONAL or ins.opname in CONDITIONAL) and i + 1 < len(instrs):
             leaders.add(instrs[i + 1].offset)
+    for e in entries:  # a block lies inside one protected range or outside all
+        leaders.update((e.start, e.end, e.target))
+    handlers = _handler_at(instrs, entries)
+    for i, ins in enumerate(instrs):
+        if ins.offset in handlers and may_raise(ins):
+            # The arguments of a call are named before it: KW_NAMES and PRECALL go along.
+            while i > 0 and instrs[i - 1].opname in ("PRECALL", "KW_NAMES"):
+                i -= 1
+            leaders.add(instrs[i].offset)
     blocks: list[BasicBlock] = []
     for ins in instrs:
         if ins.offset in leaders:
             blocks.append(BasicBlock(ins.offset))
         blocks[-1].instrs.append(ins)
+    for block in blocks:
+        raiser = next((ins for ins in block.instrs
+                       if ins.opname not in ("PRECALL", "KW_NAMES")), block.instrs[0])
+        if may_raise(raiser):
+            block.handler = handlers.get(raiser.offset)
     for i, block in enumerate(blocks):
         last = block.instrs[-1]
         if last.target is not None:
@@ -178,7 +223,22 @@ def _split_blocks(instrs: list[Instr]) -> list[BasicBlock]:
         falls_through = last.opname not in UNCONDITIONAL
         if falls_through and i + 1 < len(blocks):
             block.successors.insert(0, blocks[i + 1].start)
+        if block.handler is not None and block.handler.target not in block.successors:
+            block.successors.append(block.handler.target)
+            block.handler_edge = True
     return blocks
+
+
+def _handler_at(instrs: list[Instr], entries: list[Any],
+                ) -> dict[int, Handler]:
+    """The handler protecting each instruction, by offset."""
+    out: dict[int, Handler] = {}
+    for e in entries:
+        handler = Handler(e.target, e.depth, e.lasti)
+        for ins in instrs:
+            if e.start <= ins.offset < e.end:
+                out[ins.offset] = handler
+    return out
 
 
 def _compute_depths(blocks: list[BasicBlock], by_start: dict[int, BasicBlock]) -> None:
@@ -198,6 +258,8 @@ def _compute_depths(blocks: list[BasicBlock], by_start: dict[int, BasicBlock]) -
                 outs.append((nxt, depth + _effect(last, jump=False)))
         if last.target is not None:
             outs.append((last.target, depth + _effect(last, jump=True)))
+        if block.handler is not None:
+            outs.append((block.handler.target, block.handler.depth_in))
         for start, d in outs:
             succ = by_start[start]
             if succ.depth_in < 0:
@@ -223,25 +285,33 @@ def _classify_reads(decoded: DecodedCode, params: frozenset[str]) -> None:
     """
     blocks = decoded.blocks
     preds: dict[int, list[int]] = {b.start: [] for b in blocks}
+    raisers: dict[int, list[int]] = {b.start: [] for b in blocks}  # exceptional edges in
     for b in blocks:
-        for s in b.successors:
+        for s in b.normal_successors():
             if s in preds:
                 preds[s].append(b.start)
+        if b.handler_edge and b.successors[-1] in raisers:
+            raisers[b.successors[-1]].append(b.start)
     must_out: dict[int, frozenset[str] | None] = {b.start: None for b in blocks}  # None: top
     may_out: dict[int, frozenset[str]] = {b.start: frozenset() for b in blocks}
+    must_in: dict[int, frozenset[str] | None] = {b.start: None for b in blocks}
+    may_in: dict[int, frozenset[str]] = {b.start: frozenset() for b in blocks}
 
     def entry_sets(b: BasicBlock) -> tuple[frozenset[str], frozenset[str]]:
         if b is blocks[0]:
             return params, params
         musts = [m for m in (must_out[p] for p in preds[b.start]) if m is not None]
+        musts += [m for m in (must_in[p] for p in raisers[b.start]) if m is not None]
         must = frozenset.intersection(*musts) if musts else frozenset()
-        may = frozenset().union(*(may_out[p] for p in preds[b.start]))
+        may = frozenset().union(*(may_out[p] for p in preds[b.start]),
+                                *(may_in[p] for p in raisers[b.start]))
         return must, may
 
     changed = True
     while changed:
         changed = False
         for b in blocks:
+            must_in[b.start], may_in[b.start] = entry_sets(b)
             must, may = (set(x) for x in entry_sets(b))
             for ins in b.instrs:
                 if ins.opname == "STORE_FAST":
@@ -300,9 +370,11 @@ def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
         changed = False
         for b in reversed(blocks):
             out: set[str] = set()
-            for s in b.successors:
+            for s in b.normal_successors():
                 out |= live[s]
             new = uses[b.start] | (out - defs[b.start])
+            if b.handler_edge:  # the handler sees the locals as they are at the entry
+                new |= live[b.successors[-1]]
             if new != live[b.start]:
                 live[b.start] = new
                 changed = True

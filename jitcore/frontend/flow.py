@@ -50,6 +50,12 @@ class _Undefined:
 
 UNDEFINED = ir.Constant(_Undefined())
 TRUE, FALSE = ir.Constant(True), ir.Constant(False)
+# What an exceptional edge pushes: the exception, still in the error indicator until a
+# handler's PUSH_EXC_INFO takes it, and (for cleanup handlers) the offset of the raise.
+PENDING = ir.Constant(ir.PendingError)
+LASTI = ir.Constant(-1)
+# The name of the variables holding a caught exception (a bare `raise` looks for them).
+_EXCINFO = "excinfo"
 
 _COMPARE = {"<": "lt", "<=": "le", "==": "eq", "!=": "ne", ">": "gt", ">=": "ge"}
 _UNARY = {"UNARY_NEGATIVE": "neg", "UNARY_POSITIVE": "pos", "UNARY_INVERT": "invert",
@@ -72,7 +78,6 @@ _UNSUPPORTED = {
     "IMPORT_NAME": ("import statements are not supported inside compiled functions",
                     "import at module level"),
     "YIELD_VALUE": ("generators are not supported", None),
-    "RERAISE": ("re-raising is not supported", None),
     "SETUP_ANNOTATIONS": ("annotations are not supported", None),
 }
 
@@ -189,7 +194,8 @@ class _FlowBuilder:
                     and all(v is first for v in values)):
                 layout.append(first)
             else:
-                arg = ir.Variable("stack")
+                excinfo = isinstance(first, ir.Variable) and first.name.startswith(_EXCINFO)
+                arg = ir.Variable(_EXCINFO if excinfo else "stack")
                 block.inputargs.append(arg)
                 layout.append(arg)
         self.entry_stacks[bb.start] = layout
@@ -218,6 +224,7 @@ class _FlowBuilder:
         n = len(bb.live_in)
         self.locals = dict(zip(bb.live_in, block.inputargs[:n]))
         self.stack = self._enter(bb)
+        entry_locals, entry_stack = dict(self.locals), list(self.stack)
         self.ops = block.ops
         self.exit = None
         self.current = bb
@@ -230,6 +237,10 @@ class _FlowBuilder:
         if self.exit is None:  # falls through into the next block
             nxt = next(b.start for b in self.decoded.blocks if b.start > bb.start)
             self.exit = ir.Jump(bb.instrs[-1].loc, self._link(nxt, self.locals, self.stack))
+        if bb.handler is not None:  # an exception raised here enters the handler
+            h = bb.handler
+            pushed = [LASTI, PENDING] if h.lasti else [PENDING]
+            self.exit.handler = self._link(h.target, entry_locals, entry_stack[:h.depth] + pushed)
         block.exit = self.exit
 
     def _unsupported(self, ins: Instr) -> NoReturn:
@@ -532,8 +543,53 @@ class _FlowBuilder:
         self.push(ir.Constant(AssertionError))
 
     def RAISE_VARARGS(self, ins: Instr) -> None:
-        if not ins.arg:
-            raise UnsupportedError("a bare 'raise' is not supported", ins.loc,
-                                   "raise an exception class or instance")
+        if not ins.arg:  # re-raise the exception being handled
+            caught = next((v for v in reversed(self.stack) if isinstance(v, ir.Variable)
+                           and v.name.startswith(_EXCINFO)), None)
+            if caught is None:
+                raise UnsupportedError("a bare 'raise' outside an 'except' clause is not "
+                                       "supported", ins.loc,
+                                       "raise an exception class or instance")
+            self._reraise(caught)
+            return
         args = self.popn(ins.arg)
         self.exit = ir.Raise(ins.loc, args[0])
+
+    # --- try statements: see jitcore.frontend.bytecode and the helpers in ir.py -----------
+
+    def PUSH_EXC_INFO(self, ins: Instr) -> None:
+        if self.pop() is not PENDING:
+            self._bug("PUSH_EXC_INFO outside an exception handler")
+        # The caught exception stands for itself in sys.exc_info's slot below it, where a
+        # bare `raise` finds it; its reference is counted like an array's (lowering).
+        caught = self.emit(ir.Call, ir.Constant(ir.fetch_exception), [], name=_EXCINFO)
+        self.push(caught)
+        self.push(caught)
+
+    def CHECK_EXC_MATCH(self, ins: Instr) -> None:
+        classes = self.pop()
+        op = self._op_of(classes)
+        if isinstance(op, ir.BuildTuple) and all(isinstance(c, ir.Constant) for c in op.items):
+            self.ops.remove(op)  # `except (A, B):` passes each class
+            items = list(op.items)
+        elif isinstance(classes, ir.Constant) and isinstance(classes.value, tuple):
+            items = [ir.Constant(c) for c in classes.value]
+        else:
+            items = [classes]
+        if not all(isinstance(c, ir.Constant) for c in items):
+            raise UnsupportedError("'except' takes exception classes named in the code", ins.loc,
+                                   "write the classes, or a tuple of them, after 'except'")
+        self.push(self.emit(ir.Call, ir.Constant(ir.exception_matches),
+                            [self.stack[-1], *items]))
+
+    def POP_EXCEPT(self, ins: Instr) -> None:
+        self.pop()
+
+    def RERAISE(self, ins: Instr) -> None:
+        self._reraise(self.pop())
+
+    def _reraise(self, exc: Any) -> None:
+        if exc is not PENDING:  # a caught exception: set it again
+            self.ops.append(ir.Call(None, self.ins.loc, ir.Constant(ir.restore_exception),
+                                    [exc]))
+        self.exit = ir.Raise(self.ins.loc, PENDING)

@@ -227,6 +227,30 @@ def check_assigned(assigned: bool, name: str) -> None:
                                 "associated with a value")
 
 
+class PendingError(BaseException):
+    """`raise PendingError`: propagate the exception already set (a re-raise)."""
+
+
+# What the flow builder emits for a `try` statement (typed in typeinfer/rules/exceptions.py,
+# lowered in lowering/impls/exceptions.py). The caught exception is a value of its own type:
+# the Python exception object, taken by `fetch_exception` when a handler starts, whose
+# references are counted like an array's (a handler may keep it in a local).
+
+def fetch_exception() -> BaseException:
+    """Take the exception being raised, clearing the error indicator."""
+    raise NotImplementedError("compiled code only")
+
+
+def exception_matches(exc: BaseException, *classes: type) -> bool:
+    """`except classes:` matches `exc` (`except (A, B):` passes each class)."""
+    return isinstance(exc, classes)
+
+
+def restore_exception(exc: BaseException) -> None:
+    """Set `exc` as the exception being raised again (bare `raise`, a handler's re-raise)."""
+    raise NotImplementedError("compiled code only")
+
+
 @final
 @dataclass(eq=False, slots=True)
 class ArrayExpr(Op):
@@ -258,10 +282,17 @@ class Link:
 
 @dataclass(eq=False, slots=True)
 class Exit:
+    """How a block ends. `handler`: where an exception raised in the block goes (inside a
+    `try`), passing the values the block started with; it is the last of `links()`."""
+
     loc: Loc
+    handler: Link | None = field(default=None, kw_only=True)
 
     def links(self) -> list[Link]:
-        return []
+        return self._handler()
+
+    def _handler(self) -> list[Link]:
+        return [] if self.handler is None else [self.handler]
 
     def sources(self) -> list[Value]:
         return []
@@ -273,7 +304,7 @@ class Jump(Exit):
     link: Link
 
     def links(self) -> list[Link]:
-        return [self.link]
+        return [self.link, *self._handler()]
 
 
 @final
@@ -287,7 +318,7 @@ class Branch(Exit):
     sig: Any = None  # truth test of cond's type
 
     def links(self) -> list[Link]:
-        return [self.if_true, self.if_false]
+        return [self.if_true, self.if_false, *self._handler()]
 
     def sources(self) -> list[Value]:
         return [self.cond]

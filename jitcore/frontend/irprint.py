@@ -80,14 +80,17 @@ def format_exit(exit: ir.Exit, name: _Names | None = None) -> str:
     def link(lk: ir.Link) -> str:
         return f"{lk.target!r}({', '.join(name(a) for a in lk.args)})"
 
+    # inside a `try`: where an exception raised in the block goes
+    on_raise = "" if exit.handler is None else f"  except -> {link(exit.handler)}"
     if isinstance(exit, ir.Jump):
-        return f"jump {link(exit.link)}"
+        return f"jump {link(exit.link)}{on_raise}"
     if isinstance(exit, ir.Branch):
-        return f"branch {name(exit.cond)} ? {link(exit.if_true)} : {link(exit.if_false)}"
+        return (f"branch {name(exit.cond)} ? {link(exit.if_true)} : {link(exit.if_false)}"
+                f"{on_raise}")
     if isinstance(exit, ir.Return):
-        return f"return {name(exit.value)}"
+        return f"return {name(exit.value)}{on_raise}"
     if isinstance(exit, ir.Raise):
-        return f"raise {name(exit.exc)}"
+        return f"raise {name(exit.exc)}{on_raise}"
     return type(exit).__name__
 
 

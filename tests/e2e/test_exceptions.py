@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from jitcore import njit
-from jitcore.frontend.errors import UnsupportedError
 from tests.data import asserting
 
 
@@ -187,20 +186,3 @@ def test_many_raises_leave_the_function_usable():
         with pytest.raises(ValueError):
             compiled(0)
     assert compiled(5) == 2
-
-
-def with_try(x):
-    try:
-        x += 1
-    except ValueError:
-        x = 0
-    return x
-
-
-def test_try_except_is_a_clear_unsupported_error():
-    with pytest.raises(UnsupportedError) as info:
-        njit(with_try)(1)
-    msg = str(info.value)
-    assert msg.splitlines()[0] == ("try statements (try/except/finally) are not supported in "
-                                   "compiled code")
-    assert "in with_try" in msg and "    try:\n    ^^^^" in msg

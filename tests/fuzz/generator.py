@@ -45,6 +45,7 @@ FEATURES = (
     "dtypes",             # int64 and float32 arrays next to float64
     "layouts",            # Fortran-ordered and non-contiguous parameters
     "specials",           # inf, -inf, nan, -0.0, 1e300 and 2**40 among the arguments
+    "try",                # try/except/else/finally around statements that may raise
 )
 
 PROFILES: dict[str, dict[str, float]] = {
@@ -447,7 +448,8 @@ class _Gen:
         options: list[tuple[float, str]] = [(3.0, "assign")]
         if nest_ok:
             options += [(self.w.get("control", 0), "if"), (self.w.get("loops", 0), "for"),
-                        (self.w.get("while", 0) * 0.5, "while")]
+                        (self.w.get("while", 0) * 0.5, "while"),
+                        (self.w.get("try", 0) * 0.5, "try")]
         if self.scope.arrays:
             options += [(self.w.get("arrays", 0), "store"),
                         (self.w.get("inplace", 0) * 0.5, "inplace")]
@@ -598,6 +600,27 @@ class _Gen:
         self.indent += 1
         self.emit(f"raise ValueError('fuzz {self.rng.randint(0, 99)}')")
         self.indent -= 1
+
+    def s_try(self) -> None:
+        # Catches only what the generated code raises itself (ValueError), so a CPython
+        # error that compiled code does not raise (float overflow) is never swallowed.
+        rng = self.rng
+        self.emit("try:")
+        self.indent += 1
+        self.block(rng.randint(1, 3))
+        self.emit(f"if {self.bool_expr(1)}:")
+        self.emit(f"    raise ValueError('fuzz try {rng.randint(0, 99)}')")
+        self.indent -= 1
+        self.emit(f"except {rng.choice(['ValueError', '(KeyError, ValueError)', 'LookupError'])}:")
+        self.indent += 1
+        self.block(rng.randint(1, 2))
+        self.indent -= 1
+        for clause in ("else", "finally"):
+            if rng.random() < 0.4:
+                self.emit(f"{clause}:")
+                self.indent += 1
+                self.block(rng.randint(1, 2))
+                self.indent -= 1
 
     def s_store(self) -> None:
         rng = self.rng
