@@ -6,6 +6,7 @@ indexes, produce NaN and infinities, and stray outside the guards.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -261,11 +262,17 @@ def outcome(fn, *args):
         return type(exc), None
 
 
+@functools.cache
+def _compiled(fn, **options):
+    """One dispatcher per function and options: hypothesis examples reuse its overloads."""
+    return njit(**options)(fn)
+
+
 def same_outcome(fn, *args, **options):
     """CPython and the compiled function return the same (or raise the same type) and
     leave the same arrays behind."""
     expected, expected_arrays = outcome(fn, *args)
-    got, got_arrays = outcome(njit(**options)(fn), *args)
+    got, got_arrays = outcome(_compiled(fn, **options), *args)
     assert got == expected
     for e, g in zip(expected_arrays or (), got_arrays or ()):
         np.testing.assert_array_equal(e, g)
