@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from jitcore.frontend import config
-from jitcore.frontend.errors import CompilerBug, JitError
+from jitcore.frontend.errors import CompilerBug, JitError, user_facing
 from jitcore.inspection import label_asm, label_llvm
 from jitcore.typeinfer import types as t
 from jitcore.typeinfer.typeof import class_decides_type, describe_untyped, typeof
@@ -95,7 +95,7 @@ class Dispatcher:
                     except JitError as exc:
                         if config.DEBUG or isinstance(exc, CompilerBug):
                             raise
-                        raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+                        raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     @functools.cached_property
     def _pysig(self) -> inspect.Signature:
@@ -158,7 +158,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+            raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     __call__ = _miss  # until the native slot is installed: one frame, not two
 
@@ -297,7 +297,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+            raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     def declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
         """Record a signature given by the user (jit("f8(f8)"), export, compile())."""
@@ -476,16 +476,6 @@ def _parameters(func: Callable[..., Any]) -> tuple[list[str], list[Any], bool]:
         values.append(_NO_DEFAULT)
     simple = len(names) == npos and code.co_posonlyargcount == 0
     return names, values, simple
-
-
-def _user_facing(exc: JitError) -> JitError:
-    """`exc` to raise again from the dispatcher's entry: the compiler's frames move to
-    `exc.internal_traceback`, and the exception it was raised while handling is not
-    printed (it stays in `__context__`)."""
-    if getattr(exc, "internal_traceback", None) is None:  # raised again by an outer entry
-        exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
-    exc.__suppress_context__ = True
-    return exc.with_traceback(None)
 
 
 def _format_typed(py_func: Any, overload: Overload) -> str:
