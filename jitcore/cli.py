@@ -95,39 +95,108 @@ def _age(seconds: float) -> str:
 
 
 def sysinfo() -> int:
-    import platform
-
-    import llvmlite
-    import llvmlite.binding as llvm
-
-    from jitcore.version import __version__
-    from jitcore.caching import user_cache_root
-    from jitcore.targets.machine import host_cpu
-
-    cpu, features = host_cpu()
-    simd = [f[1:] for f in features.split(",") if f.startswith("+") and any(
-        f[1:].startswith(p) for p in ("sse", "ssse", "avx", "fma", "neon", "sve", "asimd"))]
-    try:
-        import numpy
-
-        numpy_version = numpy.__version__
-    except ImportError:
-        numpy_version = "not installed"
-    rows = [("jitcore", __version__),
-            ("Python", f"{platform.python_version()} ({sys.executable})"),
-            ("NumPy", numpy_version),
-            ("llvmlite", llvmlite.__version__),
-            ("LLVM", ".".join(map(str, llvm.llvm_version_info))),
-            ("platform", f"{platform.system()} {platform.machine()}"),
-            ("host triple", llvm.get_process_triple()),
-            ("host CPU", cpu),
-            ("SIMD features", " ".join(sorted(simd)) or "none"),
-            ("cache directory", os.environ.get("JITCORE_CACHE_DIR")
-             or f"__jitcache__/ next to each source file, else {user_cache_root()}")]
+    """What `numba -s` tells, for jitcore: versions, CPU and SIMD, BLAS, the thread pool,
+    the cache, the compilers for AOT and the settings in the environment."""
+    rows = _sysinfo_rows()
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     return 0
+
+
+def _sysinfo_rows() -> list[tuple[str, str]]:
+    import platform
+    import shutil
+    from importlib import metadata
+
+    import llvmlite
+    import llvmlite.binding as llvm
+
+    from jitcore.caching import user_cache_root
+    from jitcore.targets.machine import host_cpu
+    from jitcore.version import __version__
+
+    cpu, features = host_cpu()
+    simd = [f[1:] for f in features.split(",") if f.startswith("+") and any(
+        f[1:].startswith(p) for p in ("sse", "ssse", "avx", "fma", "neon", "sve", "asimd"))]
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    rows = [("jitcore", __version__),
+            ("Python", f"{platform.python_version()} ({sys.executable})"),
+            ("NumPy", version("numpy")),
+            ("SciPy", version("scipy")),
+            ("Numba", version("numba")),
+            ("llvmlite", llvmlite.__version__),
+            ("LLVM", ".".join(map(str, llvm.llvm_version_info))),
+            ("platform", f"{platform.system()} {platform.release()} {platform.machine()}, "
+                         f"{' '.join(platform.libc_ver())}"),
+            ("memory", _memory()),
+            ("host triple", llvm.get_process_triple()),
+            ("host CPU", cpu),
+            ("CPUs", _cpus()),
+            ("SIMD features", " ".join(sorted(simd)) or "none"),
+            ("BLAS", _blas()),
+            ("thread pool", _pool_size()),
+            ("cache directory", os.environ.get("JITCORE_CACHE_DIR")
+             or f"__jitcache__/ next to each source file, else {user_cache_root()}"),
+            ("user cache", _cache_size(user_cache_root())),
+            ("C compiler (AOT)", shutil.which("gcc") or shutil.which("cc") or "none found")]
+    settings = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("JITCORE_")]
+    rows.append(("environment", " ".join(settings) or "no JITCORE_* variables set"))
+    return rows
+
+
+def _cpus() -> str:
+    total = os.cpu_count() or 1
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return str(total)
+    return f"{total} ({usable} usable by this process)" if usable != total else str(total)
+
+
+def _memory() -> str:
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return f"{int(fields['MemTotal'].split()[0]) / 2**20:.1f} GiB"
+    except (OSError, KeyError, ValueError):
+        return "unknown"
+
+
+def _blas() -> str:
+    from jitcore.targets.bindings import BLAS_DGEMM, blas_function
+
+    try:
+        import numpy
+
+        info = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        name = f"{info.get('name', '?')} {info.get('version', '')}".strip()
+    except (ImportError, KeyError, TypeError):
+        return "NumPy not installed: products use jitcore's loops"
+    used = "used for float32/float64 products" if blas_function(BLAS_DGEMM) else \
+        "its cblas exports not found: products use jitcore's loops"
+    return f"{name} (NumPy's), {used}"
+
+
+def _pool_size() -> str:
+    from jitcore.targets.threadpool import ThreadCountError, default_size
+
+    try:
+        return f"{default_size()} threads (JITCORE_NUM_THREADS, else the usable CPUs)"
+    except ThreadCountError as exc:
+        return f"misconfigured: {exc.message}"
+
+
+def _cache_size(root: Path) -> str:
+    files = list(root.rglob("*.jcc")) if root.is_dir() else []
+    size = sum(p.stat().st_size for p in files)
+    return f"{root}: {len(files)} entries, {size / 2**20:.1f} MiB"
 
 
 def aot_command(args: argparse.Namespace) -> int:

@@ -134,6 +134,7 @@ class Session:
         self.compiling: dict[Key, str] = {}
         self.finished: list[tuple[Compilable, Overload]] = []
         self.depth = 0
+        self.clocks: list[Any] = []  # JITCORE_TIMING: the compilations' jitcore.timing.Clocks
 
 
 class _SessionScope:
@@ -207,38 +208,95 @@ def compile_overload(dispatcher: Compilable, argtypes: tuple[t.Type, ...],
                      symbol: str) -> Overload:
     """Infer, lower and load `dispatcher` for `argtypes`; the overload is ready to call
     once the outermost compilation of the session has registered it."""
+    from jitcore.frontend import config
+
     with session() as s:
+        if config.TIMING:
+            return _timed_compile(dispatcher, argtypes, symbol, s)
         cached = load_cached(dispatcher, argtypes, s)  # before anything imports LLVM
         if cached is not None:
             return cached
-        key = (id(dispatcher), argtypes)
-        s.compiling[key] = symbol
-        s.depth += 1
-        try:
+        return _compile(dispatcher, argtypes, symbol, s, None)
+
+
+def _compile(dispatcher: Compilable, argtypes: tuple[t.Type, ...], symbol: str, s: Session,
+             clock: Any) -> Overload:
+    """compile_overload's stages; `clock`: JITCORE_TIMING's, else None."""
+    key = (id(dispatcher), argtypes)
+    s.compiling[key] = symbol
+    s.depth += 1
+    try:
+        with _stage(clock, "infer"):
             typed = infer(dispatcher, argtypes)
-            if s.depth == 1:  # called from Python, not compiled as a callee
-                check_returnable(typed.graph)
+        if s.depth == 1:  # called from Python, not compiled as a callee
+            check_returnable(typed.graph)
+        with _stage(clock, "lower"):
             native = lower(typed, symbol, dispatcher.targetoptions, CALLEES,
                            wrapper=(dispatcher.py_func.__qualname__,
                                     dispatcher.parameter_names))
-            overload = _overload(typed, native, load(native, dispatcher.opt_level))
-            s.finished.append((dispatcher, overload))
-            if s.depth == 1:
+        with _stage(clock, "optimise"):
+            library = load(native, dispatcher.opt_level)
+        overload = _overload(typed, native, library)
+        s.finished.append((dispatcher, overload))
+        if s.depth == 1:
+            with _stage(clock, "codegen"):
                 register(s)
-            return overload
-        except JitError:
-            if s.depth == 1:
-                _discard(s)
-            raise
-        except Exception as exc:  # an internal error: say where, keep the traceback
-            if s.depth == 1:
-                _discard(s)
-            raise CompilerBug(f"internal error while compiling {dispatcher.py_func.__qualname__}"
-                              f"({', '.join(map(str, argtypes))}): {exc!r}",
-                              None, "please report this with the function's source") from exc
-        finally:
-            s.depth -= 1
-            del s.compiling[key]
+        return overload
+    except JitError:
+        if s.depth == 1:
+            _discard(s)
+        raise
+    except Exception as exc:  # an internal error: say where, keep the traceback
+        if s.depth == 1:
+            _discard(s)
+        raise CompilerBug(f"internal error while compiling {dispatcher.py_func.__qualname__}"
+                          f"({', '.join(map(str, argtypes))}): {exc!r}",
+                          None, "please report this with the function's source") from exc
+    finally:
+        s.depth -= 1
+        del s.compiling[key]
+
+
+def _stage(clock: Any, name: str) -> Any:
+    return _NO_STAGE if clock is None else clock.stage(name)
+
+
+class _NoStage:
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+_NO_STAGE = _NoStage()
+
+
+def _timed_compile(dispatcher: Compilable, argtypes: tuple[t.Type, ...], symbol: str,
+                   s: Session) -> Overload:
+    """compile_overload under JITCORE_TIMING=1: a line per function on stderr."""
+    import time
+
+    from jitcore import timing
+
+    name = f"{dispatcher.py_func.__module__}.{dispatcher.py_func.__qualname__}" \
+           f"({', '.join(map(str, argtypes))})"
+    start = time.perf_counter()
+    cached = load_cached(dispatcher, argtypes, s)
+    if cached is not None:
+        timing.report_cache_hit(name, time.perf_counter() - start)
+        return cached
+    running = [c for c in s.clocks if c.running]
+    clock = timing.Clock(name, running[-1] if running else None)
+    s.clocks.append(clock)
+    try:
+        return _compile(dispatcher, argtypes, symbol, s, clock)
+    finally:
+        clock.finish()
+        if clock.parent is None:  # the compilation Python asked for, after its callees
+            for done in [*s.clocks[1:], clock]:
+                done.report()
+            s.clocks.clear()
 
 
 def load_cached(dispatcher: Compilable, argtypes: tuple[t.Type, ...],

@@ -41,14 +41,14 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
     def decorator(func: Callable[..., Any]) -> Any:
         if not signatures:
             return _make(func, options, None)
-        from jitcore.frontend.errors import CompilerBug, JitError
+        from jitcore.frontend.errors import CompilerBug, JitError, user_facing
 
         try:  # eager: compiles now
             return _make(func, options, signatures)
         except JitError as exc:  # the decorator line and the message (see jitcore.dispatcher)
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise exc.with_traceback(None)  # noqa: B904 (itself: its frames in internal_traceback)
+            raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback)
 
     return decorator
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from jitcore.compiler import Overload, Typed, check_returnable, compile_lock, compile_overload
 from jitcore.frontend import config
-from jitcore.frontend.errors import CompilerBug, JitError
+from jitcore.frontend.errors import CompilerBug, JitError, user_facing
 from jitcore.inspection import label_asm, label_llvm
 from jitcore.typeinfer import types as t
 from jitcore.typeinfer.typeof import class_decides_type, describe_untyped, typeof
@@ -68,6 +68,8 @@ class Dispatcher:
         self._declared_returns: dict[tuple[t.Type, ...], t.Type] = {}
         self._by_class: dict[tuple[type, ...], Overload] = {}  # the fallback's fast path
         self._by_array_key: dict[tuple[Any, ...], Overload] = {}  # the same, with arrays
+        # argument types the native slot sends to an eager overload of other types
+        self._aliases: dict[tuple[t.Type, ...], Overload] = {}
         self._param_names, self._defaults, self._simple_params = _parameters(py_func)
         self._param_index = {name: i for i, name in enumerate(self._param_names)}
         self._uid = next(_symbol_ids)
@@ -95,7 +97,7 @@ class Dispatcher:
                     except JitError as exc:
                         if config.DEBUG or isinstance(exc, CompilerBug):
                             raise
-                        raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+                        raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     @functools.cached_property
     def _pysig(self) -> inspect.Signature:
@@ -152,13 +154,16 @@ class Dispatcher:
                     self._by_class[classes] = overload  # skips typeof for keyword calls
                 elif key is not None:
                     self._by_array_key[key] = overload  # the same for calls with arrays
+                if overload.argtypes != argtypes and _native_alias(argtypes, overload.argtypes):
+                    self._aliases[argtypes] = overload  # the native slot calls it directly
+                    self._refresh_table()
             if self._eager:
                 _check_python_ints(args, overload.argtypes)
             return overload.entry_point(*args)
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+            raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     __call__ = _miss  # until the native slot is installed: one frame, not two
 
@@ -297,7 +302,7 @@ class Dispatcher:
         except JitError as exc:
             if config.DEBUG or isinstance(exc, CompilerBug):
                 raise
-            raise _user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
+            raise user_facing(exc)  # noqa: B904 (itself; exc.internal_traceback, JITCORE_DEBUG)
 
     def declare(self, ret: t.Type | None, argtypes: tuple[t.Type, ...]) -> None:
         """Record a signature given by the user (jit("f8(f8)"), export, compile())."""
@@ -335,7 +340,7 @@ class Dispatcher:
         from jitcore.targets.nativecall import MAX_ARGS, build_table, note_ndarray_type
 
         entries = []
-        for argtypes, ov in self.overloads.items():
+        for argtypes, ov in [*self.overloads.items(), *self._aliases.items()]:
             if len(argtypes) > MAX_ARGS or not ov.returnable:
                 continue
             for variant in (_python_class, _numpy_class):
@@ -478,16 +483,6 @@ def _parameters(func: Callable[..., Any]) -> tuple[list[str], list[Any], bool]:
     return names, values, simple
 
 
-def _user_facing(exc: JitError) -> JitError:
-    """`exc` to raise again from the dispatcher's entry: the compiler's frames move to
-    `exc.internal_traceback`, and the exception it was raised while handling is not
-    printed (it stays in `__context__`)."""
-    if getattr(exc, "internal_traceback", None) is None:  # raised again by an outer entry
-        exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
-    exc.__suppress_context__ = True
-    return exc.with_traceback(None)
-
-
 def _format_typed(py_func: Any, overload: Overload) -> str:
     from jitcore.frontend.irprint import format_typed
 
@@ -542,6 +537,15 @@ def _best_conversion(argtypes: tuple[t.Type, ...],
 
 _PYTHON_CLASSES: dict[t.Type, type] = {t.int64: int, t.float64: float, t.boolean: bool,
                                        t.complex128: complex}
+
+
+def _native_alias(given: tuple[t.Type, ...], declared: tuple[t.Type, ...]) -> bool:
+    """Whether arguments of types `given` can go straight to the wrapper of an overload
+    declared for `declared`: the same types, except arrays declared with any layout ('A',
+    as "f8[:]" is) given a C or F one (the wrapper reads their strides either way)."""
+    return all(g == d or (isinstance(g, t.Array) and isinstance(d, t.Array)
+                          and d.layout == "A" and g.copy(layout="A") == d)
+               for g, d in zip(given, declared))
 
 
 def _python_class(ty: t.Type) -> type | None:

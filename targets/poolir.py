@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from llvmlite import ir
 
-from .threadpool import CHUNKS_PER_THREAD, NCHUNKS, RUN
+from .threadpool import CHUNKS_PER_THREAD, MAX_THREADS_PER_CPU, NCHUNKS, RUN
 
 _SYNC_BYTES = 64  # >= sizeof(pthread_mutex_t) and sizeof(pthread_cond_t) on glibc targets
 SPIN_CYCLES = 1 << 21  # time-stamp counter cycles to spin (~0.7 ms at 3 GHz), then sleep
@@ -383,8 +383,10 @@ _SC_NPROCESSORS_ONLN = 84  # glibc's sysconf name, on x86-64 and AArch64 alike
 
 
 def _define_constructor(p: _Pool, reset: ir.Function) -> None:
-    """size = JITCORE_NUM_THREADS if set and >= 1, else the online CPUs; active = size;
-    then reset: what ensure_pool() does for the JIT, at the library's load."""
+    """size = JITCORE_NUM_THREADS if set and >= 1 (at most MAX_THREADS_PER_CPU per CPU),
+    else the online CPUs; active = size; then reset, and again in the child of every fork
+    (its threads are not copied): what ensure_pool() and Python's at-fork hook do for the
+    JIT, at the library's load."""
     fn, b = p.function("jc.pool.init", ir.VoidType(), [])
     fn.linkage = "internal"
     text = bytearray(b"JITCORE_NUM_THREADS\0")
@@ -395,16 +397,21 @@ def _define_constructor(p: _Pool, reset: ir.Function) -> None:
     value = b.call(p.c("getenv", i8p, [i8p]), [p.ptr(b, name)])
     size = b.alloca(i64, name="size")
     b.store(b.call(p.c("sysconf", i64, [i32]), [ir.Constant(i32, _SC_NPROCESSORS_ONLN)]), size)
+    cpus = b.load(size)
+    cpus = b.select(b.icmp_signed("<", cpus, _ONE), _ONE, cpus)
+    b.store(cpus, size)
+    limit = b.mul(cpus, ir.Constant(i64, MAX_THREADS_PER_CPU))
     with b.if_then(b.icmp_unsigned("!=", value, ir.Constant(i8p, None))):
         asked = b.call(p.c("strtol", i64, [i8p, i8p.as_pointer(), i32]),
                        [value, ir.Constant(i8p.as_pointer(), None), ir.Constant(i32, 10)])
         with b.if_then(b.icmp_signed(">=", asked, _ONE)):
-            b.store(asked, size)
+            b.store(b.select(b.icmp_signed(">", asked, limit), limit, asked), size)
     n = b.load(size)
-    n = b.select(b.icmp_signed("<", n, _ONE), _ONE, n)
     b.store(n, p.size)
     b.store(n, p.active)
     b.call(reset, [])
+    null_fn = ir.Constant(reset.type, None)
+    b.call(p.c("pthread_atfork", i32, [reset.type] * 3), [null_fn, null_fn, reset])
     b.ret_void()
     entry_ty = ir.LiteralStructType([i32, fn.type, i8p])
     ctors = ir.GlobalVariable(p.m, ir.ArrayType(entry_ty, 1), "llvm.global_ctors")

@@ -35,7 +35,7 @@ _GLOBALS = ("size", "active")  # written by Python (size at load, active by set_
 
 
 MAX_THREADS_PER_CPU = 4  # more threads than this only wait on each other (and take minutes
-# to start by the thousand): JITCORE_NUM_THREADS is capped here, with a warning
+# to start by the thousand): JITCORE_NUM_THREADS is capped here (and in AOT libraries)
 
 
 class ThreadCountError(JitError, ValueError):

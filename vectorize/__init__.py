@@ -69,11 +69,26 @@ def vectorize(ftylist_or_function: Any = (), **options: Any) -> Any:
     signatures = _signature_list(ftylist_or_function) if ftylist_or_function else []
 
     def decorator(func: Callable[..., Any]) -> Any:
-        if signatures:
+        if not signatures:
+            return build_dynamic_ufunc(_py_func(func), kernel_options, identity, parallel)
+        from jitcore.frontend.errors import JitError
+
+        try:
             return build_ufunc(_py_func(func), signatures, kernel_options, identity, parallel)
-        return build_dynamic_ufunc(_py_func(func), kernel_options, identity, parallel)
+        except JitError as exc:
+            raise _shown(exc)  # noqa: B904 (itself; exc.internal_traceback)
 
     return decorator
+
+
+def _shown(exc: Any) -> Any:
+    """The error an eager build raises: the decorator line and the message (the compiler's
+    frames in `exc.internal_traceback`), as @njit with signatures; every frame with
+    JITCORE_DEBUG=1 or for a CompilerBug."""
+    from jitcore import config
+    from jitcore.frontend.errors import CompilerBug, user_facing
+
+    return exc if config.DEBUG or isinstance(exc, CompilerBug) else user_facing(exc)
 
 
 def guvectorize(ftylist: Any, signature: str, **options: Any) -> Any:
@@ -85,8 +100,13 @@ def guvectorize(ftylist: Any, signature: str, **options: Any) -> Any:
     signatures = _signature_list(ftylist)
 
     def decorator(func: Callable[..., Any]) -> Any:
-        return build_gufunc(_py_func(func), signatures, signature, kernel_options, identity,
-                            parallel)
+        from jitcore.frontend.errors import JitError
+
+        try:
+            return build_gufunc(_py_func(func), signatures, signature, kernel_options,
+                                identity, parallel)
+        except JitError as exc:
+            raise _shown(exc)  # noqa: B904 (itself; exc.internal_traceback)
 
     return decorator
 

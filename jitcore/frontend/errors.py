@@ -120,6 +120,16 @@ class CompilerBug(JitError):
     """An internal error of jitcore; the message names the function being compiled."""
 
 
+def user_facing(exc: JitError) -> JitError:
+    """`exc` to raise again from a public entry (a call, a decorator): the compiler's frames
+    move to `exc.internal_traceback`, and the exception it was raised while handling is not
+    printed (it stays in `__context__`)."""
+    if getattr(exc, "internal_traceback", None) is None:  # raised again by an outer entry
+        exc.internal_traceback = exc.__traceback__  # type: ignore[attr-defined]
+    exc.__suppress_context__ = True
+    return exc.with_traceback(None)
+
+
 def with_loc(exc: JitError, loc: Loc | None) -> JitError:
     """`exc`, given a location if it had none (rules raise without one)."""
     if exc.loc is None and loc is not None:

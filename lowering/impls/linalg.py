@@ -78,6 +78,9 @@ def _raise_mismatch(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.A
                                 f"(dim {a_ty.ndim - 1}) != %lld (dim 0)", *shapes, k1, k2)
 
 
+SMALL_PRODUCT = 512  # multiply-adds: at most this many, a loop beats a call of BLAS gemm
+
+
 def product(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.Array, bv: ir.Value,
             ret: t.Type) -> ir.Value:
     """a . b for 1-d and 2-d operands; a new array, or a scalar for two vectors."""
@@ -98,8 +101,12 @@ def product(ctx: Context, op: str, a_ty: t.Array, a: ir.Value, b_ty: t.Array, bv
                ir.Constant(i64, size))
     if dtype in BLAS_GEMM and a_ty.dtype == dtype == b_ty.dtype:
         gemm = b.load(ctx.process_global(BLAS_GEMM[dtype]), name="gemm")
-        with b.if_else(b.icmp_unsigned("!=", gemm, ir.Constant(i8p, None)),
-                       likely=True) as (blas, loops):
+        # A small product costs less than the call of gemm (a dot of two short slices
+        # in a loop was 3.4x Numba's): loops below SMALL_PRODUCT multiply-adds.
+        work = b.mul(b.mul(A.rows, B.cols), A.cols)
+        big = b.icmp_unsigned(">", work, ir.Constant(i64, SMALL_PRODUCT))
+        use_blas = b.and_(b.icmp_unsigned("!=", gemm, ir.Constant(i8p, None)), big)
+        with b.if_else(use_blas) as (blas, loops):
             with blas:
                 _gemm(ctx, dtype, gemm, A, B, C)
             with loops:

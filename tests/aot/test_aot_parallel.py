@@ -126,3 +126,39 @@ def test_c_library_runs_prange_on_two_threads(build: dict[str, Path], tmp_path: 
     assert 0 < _run_library(build, tmp_path, 2) < N
     assert _run_library(build, tmp_path, 1) == 0
 
+
+
+USE_AFTER_FORK = r"""
+import os, sys, signal
+sys.modules["llvmlite"] = None
+sys.modules["jitcore"] = None
+import numpy as np
+import aot_parallel as k
+a = np.arange(1000.0)
+assert k.psum(a) == 2 * a.sum()          # the parent's workers are running
+pid = os.fork()
+if pid == 0:                             # the child has no workers: the pool restarts them
+    signal.alarm(60)
+    ok = k.psum(a) == 2 * a.sum()
+    foreign = 0
+    for attempt in range(10):            # a value no serial draw gave came from a worker
+        foreign = np.setdiff1d(k.draws(N_DRAWS), k.serial_draws(N_DRAWS)).size
+        if foreign:
+            break
+    os._exit(0 if ok and foreign else 3 if not ok else 4)
+_, status = os.waitpid(pid, 0)
+threads = len(os.listdir("/proc/self/task"))
+print(os.waitstatus_to_exitcode(status), threads)
+""".replace("N_DRAWS", str(N))
+
+
+def test_extension_pool_works_in_a_forked_child_and_caps_its_size(build: dict[str, Path]) -> None:
+    cpus = len(os.sched_getaffinity(0))
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(build["extension"].parent),
+           "JITCORE_NUM_THREADS": "1000000"}  # capped at 4 per CPU, not a million threads
+    proc = subprocess.run([sys.executable, "-c", USE_AFTER_FORK], env=env, check=False,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    child_status, threads = map(int, proc.stdout.split())
+    assert child_status == 0  # a hang: SIGALRM (-14); a wrong sum: 3; no worker ran: 4
+    assert threads <= 4 * cpus + 1

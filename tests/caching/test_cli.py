@@ -1,6 +1,7 @@
 """python -m jitcore cache list|clear, sysinfo."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,8 +44,31 @@ def test_cache_list_and_clear(tmp_path: Path) -> None:
 
 
 def test_sysinfo(tmp_path: Path) -> None:
-    out = _jitcore("sysinfo", env=env_for(tmp_path / "cache"))
-    for label in ("Python", "NumPy", "llvmlite", "LLVM", "host CPU", "SIMD features",
-                  "cache directory"):
-        assert label in out
-    assert str(tmp_path / "cache") in out
+    import os
+
+    import numpy as np
+
+    out = _jitcore("sysinfo", env=env_for(tmp_path / "cache", JITCORE_NUM_THREADS="3"))
+    rows = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in out.splitlines())
+    for label in ("Python", "NumPy", "SciPy", "Numba", "llvmlite", "LLVM", "platform", "memory",
+                  "host CPU", "CPUs", "SIMD features", "BLAS", "thread pool",
+                  "cache directory", "user cache", "environment"):
+        assert label in rows, (label, out)
+    assert rows["NumPy"].strip() == np.__version__
+    assert rows["thread pool"].startswith("3 threads")
+    assert str(tmp_path / "cache") in rows["cache directory"]
+    assert "JITCORE_NUM_THREADS=3" in rows["environment"]
+    assert rows["CPUs"].split()[0] == str(os.cpu_count())
+    assert "entries" in rows["user cache"] and "MiB" in rows["user cache"]
+
+
+def test_sysinfo_names_a_misconfigured_pool(tmp_path: Path) -> None:
+    out = _jitcore("sysinfo", env=env_for(tmp_path / "cache", JITCORE_NUM_THREADS="lots"))
+    assert "misconfigured: JITCORE_NUM_THREADS must be a whole number" in out
+
+
+def test_the_jitcore_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "jitcore"
+    assert script.is_file(), "pyproject.toml's [project.scripts] installs `jitcore`"
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "sysinfo" in proc.stdout

@@ -86,6 +86,37 @@ def test_float_products_call_blas_gemm(dtype, gemm):
     assert gemm in llvm, "no call of BLAS's gemm in the compiled product"
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_small_products_loop_and_large_ones_call_blas(dtype, no_leaks):
+    # gemm's call costs more than a small product: at most SMALL_PRODUCT multiply-adds run
+    # in a loop of ours, more in BLAS; both sides of the bound agree with NumPy
+    from jitcore.lowering.impls.linalg import SMALL_PRODUCT
+
+    rng = np.random.default_rng(5)
+    assert SMALL_PRODUCT == 512
+    for a_shape, b_shape in [((512,), (512,)), ((513,), (513,)), ((8, 8), (8, 8)),
+                             ((8, 8), (8, 9)), ((1, 512), (512,)), ((2, 16), (16, 17))]:
+        a = rng.random(a_shape).astype(dtype)
+        b = rng.random(b_shape).astype(dtype)
+        for x, y in ((a, b), (a[..., ::-1], b[::-1])):
+            assert_np_same(dot(x, y), np.dot(x, y), tol(np.dtype(dtype)) * 10)
+    llvm = dot.inspect_llvm(dot.signatures[0])
+    assert "icmp ugt i64 %" in llvm and f", {SMALL_PRODUCT}" in llvm
+
+
+def test_a_dot_of_short_slices_in_a_loop_matches_numpy():
+    @njit
+    def slide(x, w):
+        s = 0.0
+        for i in range(x.shape[0] - w.shape[0]):
+            s += np.dot(x[i:i + w.shape[0]], w)
+        return s
+
+    x, w = np.arange(40.0), np.arange(4.0)
+    expected = sum(np.dot(x[i:i + 4], w) for i in range(36))
+    assert slide(x, w) == expected
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.complex128, np.bool_])
 def test_norm(dtype):
     v = (np.arange(-3, 4) * 1.5).astype(dtype)

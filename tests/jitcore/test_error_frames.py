@@ -49,6 +49,22 @@ def f(x):
 f.compile("float64(float64)")
 """
 
+VECTORIZE = """
+import jitcore
+
+@jitcore.vectorize(["float64(float64)"])
+def f(x):
+    return x + (1, 2)
+"""
+
+GUVECTORIZE = """
+import jitcore
+
+@jitcore.guvectorize(["void(float64[:], float64[:])"], "(n)->(n)")
+def f(x, out):
+    out[0] = x[0] + (1, 2)
+"""
+
 
 def _traceback(tmp_path: Path, source: str, debug: bool) -> str:
     script = tmp_path / "user_script.py"
@@ -66,17 +82,19 @@ def _frames(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip().startswith('File "')]
 
 
-@pytest.mark.parametrize("source", [LAZY, EAGER, CALLEE], ids=["call", "eager", "compile"])
+@pytest.mark.parametrize("source", [LAZY, EAGER, CALLEE, VECTORIZE, GUVECTORIZE],
+                         ids=["call", "eager", "compile", "vectorize", "guvectorize"])
 def test_a_typing_error_shows_the_users_frame_and_the_message(tmp_path: Path,
                                                               source: str) -> None:
     text = _traceback(tmp_path, source, debug=False)
-    assert "TypingError: unsupported operand types for +" in text
+    assert "TypingError: " in text and "unsupported operand types for +" in text
     frames = _frames(text)
     script = str(tmp_path / "user_script.py")
-    internal = [f for f in frames if f"{os.sep}jitcore{os.sep}" in f or "typeinfer" in f]
+    internal = [f for f in frames if any(f"{os.sep}{room}{os.sep}" in f for room in (
+        "jitcore", "typeinfer", "lowering", "targets", "vectorize"))]
     assert len(internal) <= 1, text  # the dispatcher's (or decorator's) entry at most
     assert frames[0].startswith(f'File "{script}"'), text  # the user's call, first
-    assert "return x + (1, 2)" in text or "return g(x) + (1, 2)" in text  # the quoted line
+    assert "x + (1, 2)" in text or "x[0] + (1, 2)" in text or "g(x) + (1, 2)" in text  # quoted
     assert "During handling" not in text and "direct cause" not in text
     assert len(text.splitlines()) <= 12, text
 
