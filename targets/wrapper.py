@@ -80,6 +80,8 @@ def boxable(ty: t.Type) -> bool:
     """Whether `box` can turn a native value of `ty` into a Python object."""
     if isinstance(ty, t.Tuple):
         return all(boxable(item) for item in ty.items)
+    if isinstance(ty, t.Optional):
+        return boxable(ty.base)
     return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
 
 
@@ -248,4 +250,16 @@ def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
         none = ctx.py_constant(None)
         b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [none])
         return none
+    if isinstance(ty, t.Optional):  # None, or the value boxed as its base type
+        with b.if_else(b.extract_value(llv, 0)) as (present, absent):
+            with present:
+                boxed = box(ctx, b.extract_value(llv, 1), ty.base)
+                from_value = b.block
+            with absent:
+                boxed_none = box(ctx, None, t.none)
+                from_none = b.block
+        phi = b.phi(pyobj, name="boxed")
+        phi.add_incoming(boxed, from_value)
+        phi.add_incoming(boxed_none, from_none)
+        return phi
     raise TypeError(f"cannot return a value of type {ty} to Python")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
            "calls", "arrays", "slicing",
-           "prange", "iterators", "printing")
+           "prange", "iterators", "printing", "introspection")
 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", "arrays",
-           "slicing", "prange", "iterators")
+           "slicing", "prange", "iterators", "introspection", "optional")
 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).
