@@ -228,6 +228,12 @@ class _Annotator:
             sig = registry.resolve(op.opname, rhs, lhs)
             if sig is not None:
                 op.lhs, op.rhs = op.rhs, op.lhs
+        if sig is None and any(isinstance(x, t.NoneType) for x in (lhs, rhs)):
+            raise TypingError(
+                f"unsupported operand type(s) for {symbol(op.opname)}: "
+                f"{_python_name(lhs)!r} and {_python_name(rhs)!r} (the value is None on "
+                "every path here)", None,
+                "give the variable a value on every path, or check `is not None` first")
         strings = any(isinstance(x, t.PyObjectConst) and isinstance(x.value, str)
                       for x in (lhs, rhs))
         op.sig = _require(sig, f"unsupported operand types for {symbol(op.opname)}: "
@@ -392,6 +398,10 @@ def _resolve(key: str, *types: t.Type) -> t.Signature | None:
     if sig is None and key not in ("is_", "is_not") and _has_optional(types):
         sig = registry.resolve(key, *_unwrapped(types))
     return sig
+
+
+def _python_name(ty: t.Type) -> str:
+    return "NoneType" if isinstance(ty, t.NoneType) else str(ty)
 
 
 def _has_optional(types: tuple[t.Type, ...]) -> bool:

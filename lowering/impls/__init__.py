@@ -8,5 +8,5 @@ DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).
 NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
-                 "nprandom", "npscalars")
+                 "nprandom", "npscalars", "membership")
 

@@ -7,5 +7,5 @@ DOMAINS = ("numbers", "builtins", "mathlib", "tuples", "exceptions", "methods", 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).
 NUMPY_DOMAINS = ("arraycreate", "arrayexpr", "arraymethods", "reductions", "linalg", "npfuncs",
-                 "nprandom", "npscalars")
+                 "nprandom", "npscalars", "membership")
 
