@@ -234,8 +234,10 @@ class _Emitter:
             ctx.incref(self.value(v), v.type)
         for v in self.refs.link_decrefs.get(id(link), ()):
             ctx.decref(self.value(v), v.type)
-        for arg, param in zip(link.args, link.target.inputargs):
-            phi = self.values[id(param)]
-            if isinstance(phi, ir.PhiInstr):
-                llv = ctx.cast(self.value(arg), arg.type, param.type)
-                phi.add_incoming(llv, ctx.b.block)
+        # Cast every argument first: a cast may add blocks (an Optional's None check), and
+        # each phi's incoming block is the one the link finally leaves from.
+        incoming = [(phi, ctx.cast(self.value(arg), arg.type, param.type))
+                    for arg, param in zip(link.args, link.target.inputargs)
+                    if isinstance(phi := self.values[id(param)], ir.PhiInstr)]
+        for phi, llv in incoming:
+            phi.add_incoming(llv, ctx.b.block)

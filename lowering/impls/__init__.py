@@ -3,7 +3,7 @@ from __future__ import annotations
 
 DOMAINS = ("numbers", "complexes", "builtins", "mathlib", "cmathlib", "tuples", "exceptions",
            "calls", "arrays", "slicing",
-           "prange", "iterators", "printing", "introspection")
+           "prange", "iterators", "printing", "introspection", "optional")
 
 
 # Loaded only once the program has imported NumPy (see jitcore.typeinfer.domains).

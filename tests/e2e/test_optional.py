@@ -315,3 +315,50 @@ def test_membership_and_tuple_assignment(no_leaks):
     assert f(np.zeros(4), 1.0, 2).tolist() == [1.0, 2.0, 0.0, 0.0]
     with pytest.raises(ValueError):
         f(np.zeros(1), 1.0, 2.0)  # two values into a one-element selection
+
+
+# --- Optional values through loops, callees and comparisons --------------------------------
+
+
+def accumulate(a, n):
+    acc = None
+    for _ in range(n):
+        if acc is None:
+            acc = a.copy()
+        else:
+            acc = acc + a
+    return acc
+
+
+@njit
+def maybe_plus_one(a, c):
+    if c:
+        return a + 1
+    return None
+
+
+def through_a_callee(a, c):
+    r = maybe_plus_one(a, c)
+    if r is None:
+        return 0.0
+    return r.sum()
+
+
+def test_optional_arrays_through_loops_and_callees(no_leaks):
+    f = njit(accumulate)
+    for _ in range(100):
+        assert f(np.ones(2), 3).tolist() == [3.0, 3.0]
+        assert f(np.ones(2), 0) is None
+    g = njit(through_a_callee)
+    for _ in range(100):
+        assert g(np.ones(3), True) == 6.0
+        assert g(np.ones(3), False) == 0.0
+
+
+def equality_with_none(x, c):
+    y = x if c else None
+    return y == 3.0, y != 3.0, y == None, None != y  # noqa: E711 - what is tested
+
+
+def test_equality_with_none_agrees_with_python():
+    check_each(equality_with_none, [(3.0, True), (2.0, True), (3.0, False)])
