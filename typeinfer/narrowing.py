@@ -60,6 +60,10 @@ def fold(op: ir.Op, consts: dict[int, Any]) -> Any:
         known = isinstance_result(*op.sig.args)
         return NOT_CONSTANT if known is None else known
     if isinstance(op, (ir.BinOp, ir.UnaryOp)) and op.opname in _FOLDABLE:
+        if all(isinstance(v, ir.Constant) for v in op.sources()):
+            # Literals alone (`-1.0 != 2.0`, `MODE == 2`) are not folded: a helper whose only
+            # return follows `if <literal test>: raise` would lose its return type.
+            return NOT_CONSTANT
         values = [constant_of(v, consts) for v in op.sources()]
         if any(x is NOT_CONSTANT or type(x) not in _SCALARS for x in values):
             return NOT_CONSTANT
