@@ -303,7 +303,11 @@ class _Annotator:
         return tuple(self._type_of(v) for v in bound), {}  # type: ignore[misc]
 
     def getattr(self, op: ir.GetAttr, obj: t.Type) -> None:
-        ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'")
+        note = None
+        if isinstance(obj, t.Optional) and registry.resolve_attr(obj.base, op.attr) is not None:
+            note = "the value may be None here: check `is not None` first, then use it"
+        ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'",
+                      note)
         op.sig = t.Signature(ty, (obj,))
         self._set(op, ty)
 

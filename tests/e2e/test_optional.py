@@ -362,3 +362,15 @@ def equality_with_none(x, c):
 
 def test_equality_with_none_agrees_with_python():
     check_each(equality_with_none, [(3.0, True), (2.0, True), (3.0, False)])
+
+
+def test_attribute_of_an_unnarrowed_optional_says_to_check_for_none():
+    def total(a, c):
+        y = a if c else None
+        return y.sum()
+
+    with pytest.raises(TypingError) as info:
+        njit(total)(np.ones(2), True)
+    text = str(info.value)
+    assert "has no attribute 'sum'" in text and "in total" in text and "y.sum()" in text
+    assert "check `is not None` first" in text
