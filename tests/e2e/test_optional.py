@@ -374,3 +374,12 @@ def test_attribute_of_an_unnarrowed_optional_says_to_check_for_none():
     text = str(info.value)
     assert "has no attribute 'sum'" in text and "in total" in text and "y.sum()" in text
     assert "check `is not None` first" in text
+
+
+def test_optional_result_types_are_stored_in_the_cache_metadata():
+    from jitcore.caching import decode_type, encode_type
+    from jitcore.typeinfer import types as t
+
+    for ty in (t.Optional(t.float64), t.Optional(t.Array(t.float32, 2, "F")),
+               t.Optional(t.Tuple((t.int64, t.float64)))):
+        assert decode_type(encode_type(ty)) == ty
