@@ -167,6 +167,19 @@ def _unbox_general(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block,
             item = b.call(get, [obj, ir.Constant(i64, i)])
             out = b.insert_value(out, _unbox(ctx, item, item_ty, fail, f"{where}[{i}]"), i)
         return out
+    if isinstance(ty, t.Optional):  # None, or a value of the base type
+        is_none = b.icmp_unsigned("==", obj, ctx.py_constant(None))
+        with b.if_else(is_none) as (absent, present):
+            with absent:
+                from_none = b.block
+            with present:
+                value = _unbox(ctx, obj, ty.base, fail, where)
+                wrapped = ctx.cast(value, ty.base, ty)
+                from_value = b.block
+        phi = b.phi(llvm_type(ty), name="optional")
+        phi.add_incoming(ir.Constant(llvm_type(ty), None), from_none)
+        phi.add_incoming(wrapped, from_value)
+        return phi
     return ir.Constant(llvm_type(ty), 0)  # compile-time-only values carry nothing
 
 

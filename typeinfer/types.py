@@ -352,6 +352,11 @@ BY_NAME.update(
 )
 
 
+def optional(base: Type) -> Optional:
+    """Numba's spelling of an Optional type: types.optional(float64)."""
+    return Optional(base)
+
+
 def UniTuple(item: Type, count: int) -> Tuple:
     """Numba's spelling of a homogeneous tuple type."""
     return Tuple((item,) * count)

@@ -383,3 +383,52 @@ def test_optional_result_types_are_stored_in_the_cache_metadata():
     for ty in (t.Optional(t.float64), t.Optional(t.Array(t.float32, 2, "F")),
                t.Optional(t.Tuple((t.int64, t.float64)))):
         assert decode_type(encode_type(ty)) == ty
+
+
+# --- Optional arguments: from another jitted function, and in eager signatures ---------------
+
+
+@njit
+def plus_one_or_zero(x):
+    if x is None:
+        x = 0.0
+    return x + 1.0
+
+
+def test_an_optional_value_passed_to_a_jitted_callee():
+    @njit
+    def caller(v, c):
+        return plus_one_or_zero(v if c else None)
+
+    assert caller(2.0, True) == 3.0
+    assert caller(2.0, False) == 1.0
+
+
+def test_optional_in_eager_signatures(no_leaks):
+    from jitcore import types
+
+    @njit("float64(optional(float64))")
+    def doubled(x):
+        if x is None:
+            return -1.0
+        return x * 2
+
+    assert (doubled(2.0), doubled(None), doubled(3)) == (4.0, -1.0, 6.0)
+
+    @njit(types.float64(types.optional(types.int64)))
+    def halved(n):
+        return -1.0 if n is None else n / 2
+
+    assert (halved(3), halved(None)) == (1.5, -1.0)
+
+    @njit("float64(optional(float64[::1]))")
+    def total(a):
+        if a is None:
+            return 0.0
+        return a.sum()
+
+    for _ in range(100):
+        assert total(np.ones(3)) == 3.0
+        assert total(None) == 0.0
+    with pytest.raises(TypeError, match="argument 'a'"):
+        total("text")
