@@ -48,7 +48,11 @@ def constant_of(v: ir.Value, consts: dict[int, Any]) -> Any:
 def fold(op: ir.Op, consts: dict[int, Any]) -> Any:
     """The compile-time value of `op`'s result, or NOT_CONSTANT."""
     if isinstance(op, ir.BinOp) and op.opname in ("is_", "is_not"):
+        from .rules.introspection import identical
+
         known = _is_none(op.lhs, op.rhs)
+        if known is None and op.sig is not None:
+            known = identical(*op.sig.args)
         if known is None:
             return NOT_CONSTANT
         return known if op.opname == "is_" else not known

@@ -11,7 +11,7 @@ from typing import Any
 from llvmlite import ir
 
 from jitcore.typeinfer import types as t
-from jitcore.typeinfer.rules.introspection import isinstance_result
+from jitcore.typeinfer.rules.introspection import identical, isinstance_result
 
 from ..context import Context
 from ..models import DUMMY, i1
@@ -29,6 +29,16 @@ def isinstance_(ctx: Context, sig: t.Signature, obj: ir.Value, info: Any) -> ir.
     if isinstance_result(obj_ty.base, info_ty):
         return present
     return ctx.b.xor(present, ir.Constant(i1, 1))
+
+
+@lower("is_", t.PyObjectConst, t.PyObjectConst)
+def is_(ctx: Context, sig: t.Signature, lhs: Any, rhs: Any) -> ir.Value:
+    return ir.Constant(i1, int(bool(identical(*sig.args))))
+
+
+@lower("is_not", t.PyObjectConst, t.PyObjectConst)
+def is_not(ctx: Context, sig: t.Signature, lhs: Any, rhs: Any) -> ir.Value:
+    return ir.Constant(i1, int(not identical(*sig.args)))
 
 
 @lower(builtins.type)

@@ -432,3 +432,16 @@ def test_optional_in_eager_signatures(no_leaks):
         assert total(None) == 0.0
     with pytest.raises(TypeError, match="argument 'a'"):
         total("text")
+
+
+def by_class(x):
+    T = type(x)
+    if T is float:
+        return x + 0.5
+    if T is not int:
+        return x.no_such_attribute  # pruned for floats and ints
+    return x * 2
+
+
+def test_class_identity_is_decided_at_compile_time():
+    check_each(by_class, [(1.0,), (3,)])

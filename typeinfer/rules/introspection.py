@@ -18,7 +18,7 @@ from typing import Any
 
 from jitcore.frontend.errors import TypingError
 
-from ..registry import call_rule
+from ..registry import binop_rule, call_rule
 from ..types import (Array, NoneType, Optional, PyObjectConst, Signature, Tuple, Type, boolean,
                      complex128, float64, int64)
 
@@ -109,6 +109,20 @@ def isinstance_rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature |
         raise TypingError(f"isinstance() cannot test a value of type {obj} in compiled code",
                           None, "test numbers, arrays, tuples or None")
     return Signature(boolean, (obj, info))
+
+
+# type(x) is float, T is not np.float32: identity of compile-time objects
+@binop_rule("is_", PyObjectConst, PyObjectConst)
+@binop_rule("is_not", PyObjectConst, PyObjectConst)
+def identity(lhs: PyObjectConst, rhs: PyObjectConst) -> Signature:
+    return Signature(boolean, (lhs, rhs))
+
+
+def identical(lhs: Type, rhs: Type) -> bool | None:
+    """`lhs is rhs` for two compile-time objects, else None."""
+    if isinstance(lhs, PyObjectConst) and isinstance(rhs, PyObjectConst):
+        return lhs.value is rhs.value
+    return None
 
 
 # type(x): the class, as a value to call (T(0.5)) or compare
