@@ -131,6 +131,10 @@ class Context:
             return constant_array(self.module, value, ty)
         raise LoweringError(f"cannot embed a constant of type {ty}")
 
+    # The TypeError an Optional operand raises when it is None, set while an operator's
+    # operands are converted (lowering/optional.py); None: a generic message.
+    none_message: str | None = None
+
     def cast(self, llv: ir.Value, src: t.Type, dst: t.Type) -> ir.Value:
         """Convert a value between numeric types (and tuples of them), as NumPy casts."""
         if src == dst or is_compile_time_only(dst):

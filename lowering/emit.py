@@ -139,7 +139,14 @@ class _Emitter:
         if isinstance(op, (jir.BinOp, jir.UnaryOp)):
             args = [op.lhs, op.rhs] if isinstance(op, jir.BinOp) else [op.operand]
             impl = self.implementation(op.opname, op.sig, op.opname)
-            self.set(op, impl(ctx, op.sig, *self.operands(args, op.sig)))
+            if any(isinstance(v.type, t.Optional) for v in args):  # CPython's error for None
+                from .optional import none_message
+
+                ctx.none_message = none_message(op.opname, [v.type for v in args])
+            try:
+                self.set(op, impl(ctx, op.sig, *self.operands(args, op.sig)))
+            finally:
+                ctx.none_message = None
         elif isinstance(op, jir.Call):
             self.set(op, self.emit_call(op))
         elif isinstance(op, jir.BuildTuple):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from llvmlite import ir
 
 from jitcore.frontend.errors import LoweringError
+from jitcore.frontend.operations import plain, symbol
 from jitcore.typeinfer import types as t
 
 from . import arraymodel
@@ -38,10 +39,43 @@ def cast_optional(ctx: Context, llv: ir.Value, src: t.Type, dst: t.Type) -> ir.V
         return b.insert_value(out, value, 1)
     if not isinstance(src, t.Optional):  # pragma: no cover - the caller checks
         raise LoweringError(f"cannot convert {src} to {dst}")
+    message = ctx.none_message or (f"'NoneType' object cannot be used as {dst}: the value "
+                                   "is None here (check `is not None` first)")
     with b.if_then(b.not_(b.extract_value(llv, 0)), likely=False):
-        ctx.raise_exception(TypeError, (f"'NoneType' object cannot be used as {dst}: the "
-                                        "value is None here (check `is not None` first)",))
+        ctx.raise_exception(TypeError, (message,))
     return ctx.cast(b.extract_value(llv, 1), src.base, dst)
+
+
+_COMPARISONS = ("lt", "le", "gt", "ge")
+
+
+def none_message(opname: str, operands: list[t.Type]) -> str | None:
+    """CPython's TypeError for operator `opname` applied to these operands with each Optional
+    one None ('unsupported operand type(s) for +: 'NoneType' and 'float'')."""
+    names = [_python_name(ty) for ty in operands]
+    base = plain(opname)
+    if len(names) == 1:
+        return f"bad operand type for unary {symbol(opname)}: '{names[0]}'"
+    if base in _COMPARISONS:
+        return (f"'{symbol(base)}' not supported between instances of '{names[0]}' and "
+                f"'{names[1]}'")
+    if base in ("eq", "ne", "is_", "is_not", "in_", "not_in"):
+        return None
+    augmented = "=" if base != opname else ""
+    return (f"unsupported operand type(s) for {symbol(base)}{augmented}: '{names[0]}' and "
+            f"'{names[1]}'")
+
+
+def _python_name(ty: t.Type) -> str:
+    """The class name CPython would print for a value of `ty` (None for an Optional)."""
+    if isinstance(ty, (t.Optional, t.NoneType)):
+        return "NoneType"
+    if isinstance(ty, t.Array):
+        return "numpy.ndarray"
+    if isinstance(ty, t.Tuple):
+        return "tuple"
+    return {t.boolean: "bool", t.int64: "int", t.float64: "float",
+            t.complex128: "complex"}.get(ty, f"numpy.{ty}")
 
 
 def optional_truth(ctx: Context, llv: ir.Value, ty: t.Optional) -> ir.Value:

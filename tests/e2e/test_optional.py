@@ -88,11 +88,43 @@ def test_optional_in_a_loop():
     assert f(np.zeros(0)) is None
 
 
-def test_unnarrowed_use_raises_type_error_at_run_time():
-    f = njit(unnarrowed)
-    assert f(1.0, True) == 2.0
-    with pytest.raises(TypeError, match="'NoneType'"):
-        f(1.0, False)
+def times_two(x, c):
+    y = x if c else None
+    return 2 * y
+
+
+def below_one(x, c):
+    y = x if c else None
+    return y < 1.0
+
+
+def negated(x, c):
+    y = x if c else None
+    return -y
+
+
+def incremented(x, c):
+    y = x if c else None
+    y += 1.0
+    return y
+
+
+@pytest.mark.parametrize("pyfunc", [unnarrowed, times_two, below_one, negated, incremented])
+def test_unnarrowed_use_raises_cpythons_type_error_at_run_time(pyfunc):
+    check_each(pyfunc, [(1.5, True), (1.5, False), (2, False)])
+
+
+def test_unnarrowed_use_outside_an_operator_names_nonetype():
+    import math
+
+    @njit
+    def root(x, c):
+        y = x if c else None
+        return math.sqrt(y)
+
+    assert root(4.0, True) == 2.0
+    with pytest.raises(TypeError, match="'NoneType' object cannot be used as float64"):
+        root(4.0, False)
 
 
 @njit
