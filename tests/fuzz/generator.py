@@ -45,7 +45,8 @@ FEATURES = (
     "dtypes",             # int64 and float32 arrays next to float64
     "layouts",            # Fortran-ordered and non-contiguous parameters
     "specials",           # inf, -inf, nan, -0.0, 1e300 and 2**40 among the arguments
-    "optional",           # None or a float, narrowed by `is not None`; isinstance-pruned branches
+    "optional",           # None or a float narrowed by `is not None`, isinstance-pruned
+                          # branches, `x in a`, a[:2] = (x, y)
 )
 
 PROFILES: dict[str, dict[str, float]] = {
@@ -608,10 +609,17 @@ class _Gen:
         self.emit(f"if {check}:")
         self.emit(f"    {target} = {target} * 0.5 + {name}")
         subject = self.rng.choice(list(self.scope.scalars))
-        self.emit(f"if isinstance({subject}, (int, float)):")
+        self.emit(f"if isinstance({subject}, (int, float, np.number, np.bool_)):")
         self.emit(f"    {target} = {target} + 1.0")
         self.emit("else:")
         self.emit(f"    {target} = {subject}.no_such_attribute")
+        arrs = self.f8_1d()
+        if arrs and self.rng.random() < 0.5:  # membership, and a tuple stored into a slice
+            a = self.rng.choice(arrs).name
+            self.emit(f"if {self.float_expr(1)} {self.rng.choice(['in', 'not in'])} {a}:")
+            self.emit(f"    {target} = {target} - 1.0")
+            self.emit(f"if {a}.shape[0] >= 2:")
+            self.emit(f"    {a}[:2] = ({self.float_expr(1)}, {self.float_expr(1)})")
 
     def s_raise(self) -> None:
         self.emit(f"if {self.bool_expr(1)}:")
