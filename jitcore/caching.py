@@ -266,6 +266,8 @@ def encode_type(ty: t.Type) -> Any:
     if isinstance(ty, t.Array):
         return {"array": encode_type(ty.dtype), "ndim": ty.ndim, "layout": ty.layout,
                 "readonly": ty.readonly, "aligned": ty.aligned}
+    if isinstance(ty, t.Optional):
+        return {"optional": encode_type(ty.base)}
     raise Unstable(f"values of type {ty} are not stored in the cache")
 
 
@@ -279,6 +281,8 @@ def decode_type(data: Any) -> t.Type:
         return parse_type(data)
     if "tuple" in data:
         return t.Tuple(tuple(decode_type(item) for item in data["tuple"]))
+    if "optional" in data:
+        return t.Optional(decode_type(data["optional"]))
     return t.Array(decode_type(data["array"]), data["ndim"], data["layout"], data["readonly"],
                    data.get("aligned", True))
 

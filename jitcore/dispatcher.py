@@ -506,6 +506,8 @@ def _conversion_cost(src: t.Type, dst: t.Type) -> int:
         return sum(_conversion_cost(a, b) for a, b in zip(src.items, dst.items))
     if isinstance(src, t.Array):  # a layout or read-only promise given up
         return 1
+    if isinstance(dst, t.Optional):  # None, or a value taken as the base type
+        return 1 if isinstance(src, t.NoneType) else 1 + _conversion_cost(src, dst.base)
     kinds = (t.Boolean, t.Integer, t.Float, t.Complex)
     gap = kinds.index(type(dst)) - kinds.index(type(src))
     return 100 * gap + 1

@@ -135,6 +135,10 @@ class Context:
             return constant_array(self.module, value, ty)
         raise LoweringError(f"cannot embed a constant of type {ty}")
 
+    # The TypeError an Optional operand raises when it is None, set while an operator's
+    # operands are converted (lowering/optional.py); None: a generic message.
+    none_message: str | None = None
+
     def cast(self, llv: ir.Value, src: t.Type, dst: t.Type) -> ir.Value:
         """Convert a value between numeric types (and tuples of them), as NumPy casts."""
         if src == dst or is_compile_time_only(dst):
@@ -147,6 +151,10 @@ class Context:
             # A local not assigned on this path. Memory it would hold is null, not undef:
             # the block argument receiving it is released when rebound or at the exit.
             return ir.Constant(llvm_type(dst), None if holds_memory(dst) else ir.Undefined)
+        if isinstance(src, t.Optional) or isinstance(dst, t.Optional):
+            from .optional import cast_optional
+
+            return cast_optional(self, llv, src, dst)
         if isinstance(src, t.Tuple) and isinstance(dst, t.Tuple):
             out = ir.Constant(llvm_type(dst), ir.Undefined)
             for i, (s, d) in enumerate(zip(src.items, dst.items)):
@@ -200,6 +208,10 @@ class Context:
             return b.or_(self.truth(re, ty.underlying), self.truth(im, ty.underlying))
         if isinstance(ty, t.NoneType):
             return ir.Constant(i1, 0)
+        if isinstance(ty, t.Optional):
+            from .optional import optional_truth
+
+            return optional_truth(self, llv, ty)
         raise LoweringError(f"cannot take the truth value of {ty}")
 
     def pack(self, values: list[ir.Value]) -> ir.Value:
@@ -237,6 +249,8 @@ class Context:
             self._refcount(llv, ty.this, which)
         elif isinstance(ty, t.ArrayFlat):
             self._refcount(llv, ty.array, which)
+        elif isinstance(ty, t.Optional):  # None holds null memory, which the runtime skips
+            self._refcount(self.b.extract_value(llv, 1), ty.base, which)
         elif isinstance(ty, STRUCTS):  # tuples, enumerate/zip values and iterators
             for k, part in enumerate(parts(ty)):
                 if holds_memory(part):

@@ -145,7 +145,14 @@ class _Emitter:
         if isinstance(op, (jir.BinOp, jir.UnaryOp)):
             args = [op.lhs, op.rhs] if isinstance(op, jir.BinOp) else [op.operand]
             impl = self.implementation(op.opname, op.sig, op.opname)
-            self.set(op, impl(ctx, op.sig, *self.operands(args, op.sig)))
+            if any(isinstance(v.type, t.Optional) for v in args):  # CPython's error for None
+                from .optional import none_message
+
+                ctx.none_message = none_message(op.opname, [v.type for v in args])
+            try:
+                self.set(op, impl(ctx, op.sig, *self.operands(args, op.sig)))
+            finally:
+                ctx.none_message = None
         elif isinstance(op, jir.Call):
             self.set(op, self.emit_call(op))
         elif isinstance(op, jir.BuildTuple):
@@ -259,8 +266,10 @@ class _Emitter:
             ctx.incref(self.value(v), v.type)
         for v in self.refs.link_decrefs.get(id(link), ()):
             ctx.decref(self.value(v), v.type)
-        for arg, param in zip(link.args, link.target.inputargs):
-            phi = self.values[id(param)]
-            if isinstance(phi, ir.PhiInstr):
-                llv = ctx.cast(self.value(arg), arg.type, param.type)
-                phi.add_incoming(llv, ctx.b.block)
+        # Cast every argument first: a cast may add blocks (an Optional's None check), and
+        # each phi's incoming block is the one the link finally leaves from.
+        incoming = [(phi, ctx.cast(self.value(arg), arg.type, param.type))
+                    for arg, param in zip(link.args, link.target.inputargs)
+                    if isinstance(phi := self.values[id(param)], ir.PhiInstr)]
+        for phi, llv in incoming:
+            phi.add_incoming(llv, ctx.b.block)

@@ -4,6 +4,7 @@
     bool        -> i1             tuple(a, b) -> {A, B}
     range(i64)  -> {i64, i64, i64}            (start, stop, step)
     range_iter  -> {i64, i64, i64}*           (next, stop, step), on the stack
+    OptionalType(T) -> {i1, T}                (present, value); None is zeroinitializer
 
 Compile-time-only values (modules, builtins, exception values, other jitted
 functions, none) have no run-time content and are represented by an `i8 0`.
@@ -72,6 +73,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return ir.LiteralStructType([llvm_type(item) for item in ty.iterables])
     if isinstance(ty, t.ZipIter):
         return ir.LiteralStructType([llvm_type(inner) for inner in ty.inners])
+    if isinstance(ty, t.Optional):  # {present, value}; None is all zeros (null memory)
+        return ir.LiteralStructType([i1, llvm_type(ty.base)])
     return i8  # none, undefined and compile-time constants
 
 

@@ -44,6 +44,8 @@ def holds_memory(ty: t.Type | None) -> bool:
         return True
     if isinstance(ty, t.BoundMethod):  # a.sum before the call holds the array
         return holds_memory(ty.this)
+    if isinstance(ty, t.Optional):
+        return holds_memory(ty.base)
     if isinstance(ty, STRUCTS):
         return any(holds_memory(part) for part in parts(ty))
     return False

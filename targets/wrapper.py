@@ -80,6 +80,8 @@ def boxable(ty: t.Type) -> bool:
     """Whether `box` can turn a native value of `ty` into a Python object."""
     if isinstance(ty, t.Tuple):
         return all(boxable(item) for item in ty.items)
+    if isinstance(ty, t.Optional):
+        return boxable(ty.base)
     return ty.is_number or isinstance(ty, (t.NoneType, t.Array))
 
 
@@ -165,6 +167,19 @@ def _unbox_general(ctx: Context, obj: ir.Value, ty: t.Type, fail: ir.Block,
             item = b.call(get, [obj, ir.Constant(i64, i)])
             out = b.insert_value(out, _unbox(ctx, item, item_ty, fail, f"{where}[{i}]"), i)
         return out
+    if isinstance(ty, t.Optional):  # None, or a value of the base type
+        is_none = b.icmp_unsigned("==", obj, ctx.py_constant(None))
+        with b.if_else(is_none) as (absent, present):
+            with absent:
+                from_none = b.block
+            with present:
+                value = _unbox(ctx, obj, ty.base, fail, where)
+                wrapped = ctx.cast(value, ty.base, ty)
+                from_value = b.block
+        phi = b.phi(llvm_type(ty), name="optional")
+        phi.add_incoming(ir.Constant(llvm_type(ty), None), from_none)
+        phi.add_incoming(wrapped, from_value)
+        return phi
     return ir.Constant(llvm_type(ty), 0)  # compile-time-only values carry nothing
 
 
@@ -248,4 +263,16 @@ def box(ctx: Context, llv: ir.Value | None, ty: t.Type) -> ir.Value:
         none = ctx.py_constant(None)
         b.call(ctx.declare("Py_IncRef", ir.VoidType(), [pyobj]), [none])
         return none
+    if isinstance(ty, t.Optional):  # None, or the value boxed as its base type
+        with b.if_else(b.extract_value(llv, 0)) as (present, absent):
+            with present:
+                boxed = box(ctx, b.extract_value(llv, 1), ty.base)
+                from_value = b.block
+            with absent:
+                boxed_none = box(ctx, None, t.none)
+                from_none = b.block
+        phi = b.phi(pyobj, name="boxed")
+        phi.add_incoming(boxed, from_value)
+        phi.add_incoming(boxed_none, from_none)
+        return phi
     raise TypeError(f"cannot return a value of type {ty} to Python")

@@ -27,7 +27,7 @@ from jitcore.frontend import ir
 from jitcore.frontend.errors import JitError, Loc, TypingError, with_loc
 from jitcore.frontend.operations import plain, symbol
 
-from . import registry
+from . import narrowing, registry
 from . import types as t
 from .typeof import typeof_constant
 
@@ -73,6 +73,9 @@ class _Annotator:
         self.return_type: t.Type | None = None
         self.changed = False
         self.pending_calls = False
+        self.consts: dict[int, Any] = {}  # id(variable) -> its compile-time value
+        self.decisions: dict[int, bool] = {}  # id(branch) -> the side it always takes
+        self.reached = {id(fn.entry)}  # blocks some typed link leads to
 
     def run(self, argtypes: tuple[t.Type, ...],
             partial_ok: Callable[[], bool] | None = None) -> None:
@@ -85,12 +88,13 @@ class _Annotator:
             self._fixpoint()
             if not self.changed and previous == self.return_type:
                 break
+        narrowing.prune(self.fn, self.decisions)  # untaken sides are never typed nor lowered
         if partial_ok is None or not partial_ok():
             self._check_complete()
         self.fn.return_type = self.return_type if self.return_type is not None else t.none
 
     def _fixpoint(self) -> None:
-        queue: deque[ir.Block] = deque(self.fn.blocks())
+        queue: deque[ir.Block] = deque(b for b in self.fn.blocks() if id(b) in self.reached)
         queued = {id(b) for b in queue}
         while queue:
             block = queue.popleft()
@@ -100,18 +104,36 @@ class _Annotator:
             for op in block.ops:
                 self._type_op(op)
             assert block.exit is not None
+            links, narrowed = self._taken_links(block, block.exit)
             self._type_exit(block.exit)
-            for link in block.exit.links():
-                if self._merge(link, block.exit.loc) and id(link.target) not in queued:
+            for link in links:
+                first = id(link.target) not in self.reached
+                self.reached.add(id(link.target))
+                grew = self._merge(link, block.exit.loc, narrowed.get(id(link), {}))
+                if (grew or first) and id(link.target) not in queued:
                     queue.append(link.target)
                     queued.add(id(link.target))
 
-    def _merge(self, link: ir.Link, loc: Loc) -> bool:
+    def _taken_links(self, block: ir.Block, exit: ir.Exit) -> tuple[
+            list[ir.Link], dict[int, dict[int, t.Type]]]:
+        """The links typing follows out of `block` (one, if a branch's condition is a
+        compile-time constant) and the Optional values each narrows (typeinfer.narrowing)."""
+        if not isinstance(exit, ir.Branch) or self._type_of(exit.cond) is None:
+            return exit.links(), {}
+        decision = narrowing.decide(exit, self.consts)
+        if decision is None:
+            self.decisions.pop(id(exit), None)
+            return exit.links(), narrowing.narrowed(exit, block)
+        self.decisions[id(exit)] = decision
+        return [exit.if_true if decision else exit.if_false], {}
+
+    def _merge(self, link: ir.Link, loc: Loc, narrowed: dict[int, t.Type] | None = None) -> bool:
         grew = False
         for arg, param in zip(link.args, link.target.inputargs):
             ty = self._type_of(arg)
             if ty is None:
                 continue
+            ty = (narrowed or {}).get(id(arg), ty)
             if param.type is None:
                 param.type = ty
                 grew = True
@@ -150,6 +172,12 @@ class _Annotator:
                 return
             handler = _OP_TYPERS[type(op)]
             handler(self, op, *types)
+            if op.result is not None:
+                value = narrowing.fold(op, self.consts)
+                if value is narrowing.NOT_CONSTANT:
+                    self.consts.pop(id(op.result), None)
+                else:
+                    self.consts[id(op.result)] = value
         except JitError as exc:
             raise with_loc(exc, op.loc) from None
 
@@ -170,7 +198,7 @@ class _Annotator:
                 if merged != self.return_type:
                     self.return_type = merged
                     self.publish(merged)
-            elif isinstance(exit, ir.Branch):
+            elif isinstance(exit, ir.Branch) and id(exit) not in self.decisions:
                 exit.sig = _require(registry.resolve("truth", exit.cond.type),
                                     f"cannot use {exit.cond.type} as a condition")
             elif isinstance(exit, ir.Raise):
@@ -193,13 +221,19 @@ class _Annotator:
     # --- one typer per op class ------------------------------------------------------------
 
     def binop(self, op: ir.BinOp, lhs: t.Type, rhs: t.Type) -> None:
-        sig = registry.resolve(op.opname, lhs, rhs)
+        sig = _resolve(op.opname, lhs, rhs)
         if sig is None and plain(op.opname) != op.opname:
-            sig = registry.resolve(plain(op.opname), lhs, rhs)
+            sig = _resolve(plain(op.opname), lhs, rhs)
         if sig is None and op.opname in ("is_", "is_not"):
             sig = registry.resolve(op.opname, rhs, lhs)
             if sig is not None:
                 op.lhs, op.rhs = op.rhs, op.lhs
+        if sig is None and any(isinstance(x, t.NoneType) for x in (lhs, rhs)):
+            raise TypingError(
+                f"unsupported operand type(s) for {symbol(op.opname)}: "
+                f"{_python_name(lhs)!r} and {_python_name(rhs)!r} (the value is None on "
+                "every path here)", None,
+                "give the variable a value on every path, or check `is not None` first")
         strings = any(isinstance(x, t.PyObjectConst) and isinstance(x.value, str)
                       for x in (lhs, rhs))
         op.sig = _require(sig, f"unsupported operand types for {symbol(op.opname)}: "
@@ -207,7 +241,7 @@ class _Annotator:
         self._set(op, op.sig.return_type)
 
     def unaryop(self, op: ir.UnaryOp, operand: t.Type) -> None:
-        op.sig = _require(registry.resolve(op.opname, operand),
+        op.sig = _require(_resolve(op.opname, operand),
                           f"unsupported operand type for unary {symbol(op.opname)}: {operand}")
         self._set(op, op.sig.return_type)
 
@@ -239,6 +273,8 @@ class _Annotator:
                     args, kws = self._bind(op, callee, registry.bind_call(
                         callee, op.args, dict(zip(op.kwnames, op.kwargs)), ir.Constant), args, kws)
                 sig = registry.resolve_call(callee, args, kws)
+                if sig is None and callee is not isinstance and _has_optional(args):
+                    sig = registry.resolve_call(callee, _unwrapped(args), kws)
                 name = getattr(callee, "__qualname__", repr(callee))
                 if sig is None and not registry.has_call_rule(callee):
                     raise TypingError(f"{_module_prefix(callee)}{name}() is not supported in "
@@ -267,7 +303,11 @@ class _Annotator:
         return tuple(self._type_of(v) for v in bound), {}  # type: ignore[misc]
 
     def getattr(self, op: ir.GetAttr, obj: t.Type) -> None:
-        ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'")
+        note = None
+        if isinstance(obj, t.Optional) and registry.resolve_attr(obj.base, op.attr) is not None:
+            note = "the value may be None here: check `is not None` first, then use it"
+        ty = _require(registry.resolve_attr(obj, op.attr), f"{obj} has no attribute '{op.attr}'",
+                      note)
         op.sig = t.Signature(ty, (obj,))
         self._set(op, ty)
 
@@ -283,12 +323,12 @@ class _Annotator:
             if isinstance(obj, t.Tuple) and isinstance(index, (t.Integer, t.Boolean)):
                 note = ("a tuple whose items differ in type can be indexed with constants only"
                         if obj.items else "the tuple is empty")
-            op.sig = _require(registry.resolve("getitem", obj, index),
+            op.sig = _require(_resolve("getitem", obj, index),
                               f"cannot index {obj} with {index}", note)
         self._set(op, op.sig.return_type)
 
     def setitem(self, op: ir.SetItem, obj: t.Type, index: t.Type, value: t.Type) -> None:
-        op.sig = _require(registry.resolve("setitem", obj, index, value),
+        op.sig = _require(_resolve("setitem", obj, index, value),
                           f"cannot assign {value} to an item of {obj}",
                           "tuples are immutable" if isinstance(obj, t.Tuple) else None)
 
@@ -353,6 +393,27 @@ def _constant_type(value: Any) -> t.Type | None:
     if isinstance(value, BaseException):  # a module-level exception instance, to raise
         return t.ExceptionValue(type(value), value.args)
     return typeof_constant(value)
+
+
+def _resolve(key: str, *types: t.Type) -> t.Signature | None:
+    """registry.resolve, trying an Optional operand as its base type when no rule takes it:
+    lowering then checks at run time that the value is not None (TypeError, as CPython)."""
+    sig = registry.resolve(key, *types)
+    if sig is None and key not in ("is_", "is_not") and _has_optional(types):
+        sig = registry.resolve(key, *_unwrapped(types))
+    return sig
+
+
+def _python_name(ty: t.Type) -> str:
+    return "NoneType" if isinstance(ty, t.NoneType) else str(ty)
+
+
+def _has_optional(types: tuple[t.Type, ...]) -> bool:
+    return any(isinstance(ty, t.Optional) for ty in types)
+
+
+def _unwrapped(types: tuple[t.Type, ...]) -> tuple[t.Type, ...]:
+    return tuple(ty.base if isinstance(ty, t.Optional) else ty for ty in types)
 
 
 def _require(value: Any, message: str, note: str | None = None) -> Any:

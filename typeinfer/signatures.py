@@ -103,6 +103,13 @@ class _Parser:
                 ty: t.Type = t.UniTuple(item, int(count))
             else:
                 ty = t.Tuple(tuple(self.type_list(")")))
+        elif name in ("optional", "OptionalType"):  # optional(float64): None or a float64
+            self.expect("(")
+            base = self.type_()
+            self.expect(")")
+            if not t.can_be_optional(base):
+                raise self.error(f"{base} cannot be optional")
+            ty = t.Optional(base)
         elif name in t.BY_NAME:
             ty = t.BY_NAME[name]
         elif name in _ALIASES:

@@ -184,6 +184,29 @@ class CaughtArgs(Type):
         return "caught exception args"
 
 
+class Optional(Type):
+    """A value that is None on some paths and of type `base` on others (Numba's Optional).
+
+    `x if c else None`, a function returning None on some paths: narrowed back to
+    `base` by `is None` / `is not None` checks (typeinfer.narrowing).
+    """
+
+    __slots__ = __match_args__ = ("base",)
+    base: Type
+
+    def __init__(self, base: Type) -> None:
+        self._init(base)
+
+    @property
+    def name(self) -> str:
+        return f"OptionalType({self.base})"
+
+
+def can_be_optional(ty: Type) -> bool:
+    """Whether None and a value of `ty` may merge into Optional(ty): run-time values only."""
+    return ty.is_number or isinstance(ty, (Tuple, Array))
+
+
 class Undefined(Type):
     """The type of a local on a path where it is not assigned; merges into anything."""
 
@@ -376,6 +399,11 @@ BY_NAME.update(
 )
 
 
+def optional(base: Type) -> Optional:
+    """Numba's spelling of an Optional type: types.optional(float64)."""
+    return Optional(base)
+
+
 def UniTuple(item: Type, count: int) -> Tuple:
     """Numba's spelling of a homogeneous tuple type."""
     return Tuple((item,) * count)
@@ -421,6 +449,8 @@ def unify(a: Type, b: Type) -> Type | None:
         return b
     if isinstance(b, Undefined):
         return a
+    if isinstance(a, (NoneType, Optional)) or isinstance(b, (NoneType, Optional)):
+        return _unify_optional(a, b)
     if a.is_number and b.is_number:
         if isinstance(a, Integer) and isinstance(b, Integer):
             if a.signed == b.signed:
@@ -443,10 +473,26 @@ def unify(a: Type, b: Type) -> Type | None:
     return None
 
 
+def _unify_optional(a: Type, b: Type) -> Type | None:
+    """None meeting a value gives Optional(value); Optionals merge by their bases."""
+    bases = [x.base if isinstance(x, Optional) else x for x in (a, b)
+             if not isinstance(x, NoneType)]
+    if len(bases) == 1:
+        base: Type | None = bases[0]
+    else:
+        base = unify(bases[0], bases[1])
+    if base is None or not can_be_optional(base):
+        return None
+    return Optional(base)
+
+
 def can_convert(src: Type, dst: Type) -> bool:
     """Whether a value of `src` may be passed where `dst` is declared (eager signatures)."""
     if src == dst:
         return True
+    if isinstance(dst, Optional):
+        return isinstance(src, NoneType) or can_convert(
+            src.base if isinstance(src, Optional) else src, dst.base)
     if src.is_number and dst.is_number:
         return _rank(src) <= _rank(dst)
     if isinstance(src, Tuple) and isinstance(dst, Tuple) and len(src.items) == len(dst.items):

@@ -261,3 +261,12 @@ def matmul_into(a, b):  # type: ignore[no-untyped-def]
     """a @= b, once lowering has checked that the product has a's shape."""
     a[...] = a @ b
     return a
+
+
+@njit
+def contains(a, v):  # type: ignore[no-untyped-def]
+    """`v in a`: whether some element equals v, as (a == v).any()."""
+    for x in a.flat:  # noqa: SIM110 - generator expressions do not compile yet
+        if x == v:
+            return True
+    return False

@@ -23,7 +23,7 @@ from jitcore.typeinfer import types as t
 from jitcore.typeinfer.rules.npscalars import SCALAR_CLASSES
 
 from ..context import Context
-from ..models import f64, llvm_type
+from ..models import DUMMY, f64, llvm_type
 from ..registry import lower
 from .builtins import CAST_HELPER
 
@@ -61,3 +61,8 @@ def float_to_int(ctx: Context, x: ir.Value, dst: t.Integer) -> ir.Value:
 
 for _cls in SCALAR_CLASSES:
     lower(_cls)(construct)
+
+
+@lower("getattr.type", t.PyObjectConst)
+def dtype_type(ctx: Context, sig: t.Signature, dtype: ir.Value) -> ir.Value:
+    return DUMMY  # the scalar class is a compile-time value

@@ -362,11 +362,15 @@ def not_(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
 
 @lower("is_", t.Type, t.NoneType)
 def is_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
+    if isinstance(sig.args[0], t.Optional):
+        return ctx.b.xor(ctx.b.extract_value(a, 0), ir.Constant(i1, 1))
     return ir.Constant(i1, int(isinstance(sig.args[0], t.NoneType)))
 
 
 @lower("is_not", t.Type, t.NoneType)
 def is_not_none(ctx: Context, sig: t.Signature, a: Any, b: Any) -> ir.Value:
+    if isinstance(sig.args[0], t.Optional):
+        return ctx.b.extract_value(a, 0)
     return ir.Constant(i1, int(not isinstance(sig.args[0], t.NoneType)))
 
 

@@ -228,8 +228,22 @@ def setitem(ctx: Context, sig: t.Signature, arr: ir.Value, index: ir.Value,
 
 def store(ctx: Context, target_ty: t.Array, target: ir.Value, value_ty: t.Type,
           value: ir.Value) -> None:
-    """target[...] = value for a scalar (already of the dtype) or an array."""
-    if isinstance(value_ty, t.Array):
+    """target[...] = value for a scalar (already of the dtype), an array or a tuple of
+    scalars of the dtype (stored through a temporary 1-d array, as NumPy converts it)."""
+    if isinstance(value_ty, t.Tuple):
+        from .arraycreate import allocate
+
+        tmp_ty = t.Array(target_ty.dtype, 1, "C")
+        n = len(value_ty.items)
+        tmp = allocate(ctx, tmp_ty, [ir.Constant(i64, n)])
+        for k in range(n):
+            ptr = am.element_pointer(ctx.b, tmp_ty, tmp, [ir.Constant(i64, k)])
+            am.store_element(ctx.b, tmp_ty, ptr, ctx.b.extract_value(value, k))
+        ctx.live_references = [*ctx.live_references, (tmp, tmp_ty)]  # freed if the shapes differ
+        loops.assign(ctx, target_ty, target, tmp_ty, tmp)
+        ctx.live_references = ctx.live_references[:-1]
+        ctx.decref(tmp, tmp_ty)
+    elif isinstance(value_ty, t.Array):
         loops.assign(ctx, target_ty, target, value_ty, value)
     else:
         loops.fill(ctx, target_ty, target, value)

@@ -46,11 +46,13 @@ FEATURES = (
     "layouts",            # Fortran-ordered and non-contiguous parameters
     "specials",           # inf, -inf, nan, -0.0, 1e300 and 2**40 among the arguments
     "try",                # try/except/else/finally around statements that may raise
+    "optional",           # None or a float narrowed by `is not None`, isinstance-pruned
+                          # branches, `x in a`, a[:2] = (x, y)
 )
 
 PROFILES: dict[str, dict[str, float]] = {
     "scalar": {"int_ops": 3, "float_ops": 3, "math": 2, "branching_operands": 2,
-               "control": 1, "tuples": 1, "displays": 1, "specials": 1},
+               "control": 1, "tuples": 1, "displays": 1, "specials": 1, "optional": 1},
     "control": {"int_ops": 2, "float_ops": 2, "branching_operands": 1, "control": 3,
                 "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3},
     "calls": {"int_ops": 2, "float_ops": 2, "math": 1, "branching_operands": 2, "calls": 3,
@@ -459,6 +461,8 @@ class _Gen:
             options += [(self.w.get("tuples", 0) * 0.7, "tuple")]
         if self.loop_depth:
             options += [(self.w.get("break_continue", 0) * 0.7, "breakcont")]
+        if any(ty == "float" for ty in self.scope.scalars.values()):
+            options += [(self.w.get("optional", 0) * 0.5, "optional")]
         options += [(self.w.get("early_return", 0) * 0.3, "return"),
                     (self.w.get("raise", 0) * 0.3, "raise")]
         total = sum(w for w, _ in options)
@@ -594,6 +598,30 @@ class _Gen:
         self.indent += 1
         self.emit(self.return_stmt())
         self.indent -= 1
+
+    def s_optional(self) -> None:
+        """A float or None, used only where narrowed; a branch isinstance decides, whose
+        untaken side would not type (compiled code must prune it, not type it)."""
+        target = self.rng.choice([n for n, t in self.scope.scalars.items() if t == "float"])
+        name = self.fresh("o")
+        self.emit(f"{name} = None")
+        self.emit(f"if {self.bool_expr(1)}:")
+        self.emit(f"    {name} = {self.float_expr(1)}")
+        check = self.rng.choice([f"{name} is not None", f"not ({name} is None)"])
+        self.emit(f"if {check}:")
+        self.emit(f"    {target} = {target} * 0.5 + {name}")
+        subject = self.rng.choice(list(self.scope.scalars))
+        self.emit(f"if isinstance({subject}, (int, float, np.number, np.bool_)):")
+        self.emit(f"    {target} = {target} + 1.0")
+        self.emit("else:")
+        self.emit(f"    {target} = {subject}.no_such_attribute")
+        arrs = self.f8_1d()
+        if arrs and self.rng.random() < 0.5:  # membership, and a tuple stored into a slice
+            a = self.rng.choice(arrs).name
+            self.emit(f"if {self.float_expr(1)} {self.rng.choice(['in', 'not in'])} {a}:")
+            self.emit(f"    {target} = {target} - 1.0")
+            self.emit(f"if {a}.shape[0] >= 2:")
+            self.emit(f"    {a}[:2] = ({self.float_expr(1)}, {self.float_expr(1)})")
 
     def s_raise(self) -> None:
         self.emit(f"if {self.bool_expr(1)}:")

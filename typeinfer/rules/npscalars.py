@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from jitcore.frontend.errors import TypingError
 
-from ..registry import call_rule
+from ..registry import attr_rule, call_rule
 from ..typeof import _numpy_scalar_types
-from ..types import Array, Boolean, Complex, Float, Integer, Signature, Type
+from ..types import Array, Boolean, Complex, Float, Integer, PyObjectConst, Signature, Type
 
 Real = (Boolean, Integer, Float)
 
@@ -52,3 +52,12 @@ def _scalar_rule(target: Type):  # type: ignore[no-untyped-def]
 
 for _cls, _ty in SCALAR_CLASSES.items():
     call_rule(_cls)(_scalar_rule(_ty))
+
+
+# a.dtype.type: the scalar class of a dtype, a value to call (a.dtype.type(0))
+@attr_rule(PyObjectConst, "type")
+def dtype_type(dtype: PyObjectConst) -> Type | None:
+    scalar = getattr(dtype.value, "type", None)
+    if type(dtype.value).__module__.startswith("numpy") and scalar in SCALAR_CLASSES:
+        return PyObjectConst(scalar)
+    return None

@@ -270,6 +270,9 @@ def setitem(arr: Array, index: Type, value: Type) -> Signature | None:
         converted = convert_index(index)
     if value.is_number:
         return Signature(none, (arr, converted, arr.dtype))
+    if (isinstance(value, Tuple) and isinstance(target, Array) and value.items
+            and all(item.is_number for item in value.items)):  # a[:2] = (x, y)
+        return Signature(none, (arr, converted, Tuple((arr.dtype,) * len(value.items))))
     if not isinstance(target, Array) or not isinstance(value, Array) or not value.dtype.is_number:
         return None
     if value.ndim > target.ndim:
