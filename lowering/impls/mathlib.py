@@ -4,13 +4,16 @@
     math.erf(x)      erf / erff from libm
     math.floor(x)    llvm.floor, then to int64 (ValueError on nan, OverflowError on inf)
 
-Domain errors follow Numba and IEEE 754, not CPython: math.sqrt(-1.0) is nan,
-math.log(0.0) is -inf, math.gamma(-1.0) is nan, math.fmod(1.0, 0.0) is nan,
-math.exp(1000.0) is inf, where CPython raises ValueError or OverflowError. A
-raise inside a loop would stop LLVM from vectorising it. Inside the domain
-the results are libm's, which is what CPython calls too, except for
-math.hypot, math.gamma and math.lgamma, which CPython computes with its own
-algorithms (they agree with libm to within a few ulps).
+Errors follow CPython: a nan from a non-nan argument is `ValueError: math domain error`
+(math.sqrt(-1.0), math.sin(inf)), an infinity from finite arguments is either a pole
+(`ValueError`: math.log(0.0), math.atanh(1.0), math.gamma(0.0)) or an overflow
+(`OverflowError: math range error`: math.exp(1000.0)), each function classified as
+CPython's mathmodule.c does. The check is one cold branch on the result. Under
+error_model="numpy" (array expressions, @vectorize kernels) and under fastmath the
+results stay IEEE (nan, inf) and the loop stays branch-free, as in NumPy and Numba.
+Inside the domain the results are libm's, which is what CPython calls too, except for
+math.hypot, math.gamma and math.lgamma, which CPython computes with its own algorithms
+(they agree with libm to within a few ulps).
 """
 from __future__ import annotations
 
@@ -60,27 +63,149 @@ def call_math(ctx: Context, intrinsic: str | None, libm: str, *args: ir.Value) -
     return ctx.b.call(fn, list(args), name=libm, fastmath=ctx.fastmath)
 
 
-def _impl(intrinsic: str | None, libm: str) -> Callable[..., ir.Value]:
+# How each function reports an error, as CPython's mathmodule.c classifies it:
+# "domain": nan from non-nan, or inf from finite (a pole), is ValueError;
+# "overflow": inf from finite is OverflowError; absent: never raises.
+_DOMAIN = "domain"
+_OVERFLOW = "overflow"
+_ERRORS: dict[Any, str] = {
+    math.sqrt: _DOMAIN, math.log2: _DOMAIN, math.log10: _DOMAIN, math.log1p: _DOMAIN,
+    math.sin: _DOMAIN, math.cos: _DOMAIN, math.tan: _DOMAIN, math.asin: _DOMAIN,
+    math.acos: _DOMAIN, math.acosh: _DOMAIN, math.atanh: _DOMAIN,
+    math.exp: _OVERFLOW, math.expm1: _OVERFLOW, math.exp2: _OVERFLOW, math.sinh: _OVERFLOW,
+    math.cosh: _OVERFLOW,
+}
+
+
+def python_math_errors(ctx: Context) -> bool:
+    """Whether math functions raise as CPython's do (not under error_model="numpy", where
+    loops must stay branch-free, nor under fastmath, which assumes no nan or inf)."""
+    model: str = ctx.options.get("error_model", "python")
+    return model == "python" and not ctx.fastmath
+
+
+def raise_if(ctx: Context, cond: ir.Value, cls: type, message: str) -> None:
+    with ctx.b.if_then(cond, likely=False):
+        ctx.raise_exception(cls, (message,))
+
+
+def domain_error(ctx: Context, cond: ir.Value) -> None:
+    raise_if(ctx, cond, ValueError, "math domain error")
+
+
+def range_error(ctx: Context, cond: ir.Value) -> None:
+    raise_if(ctx, cond, OverflowError, "math range error")
+
+
+def nan_from_number(ctx: Context, r: ir.Value, *args: ir.Value) -> ir.Value:
+    """r is nan although no argument is."""
+    b = ctx.b
+    cond = is_nan(ctx, r)
+    for x in args:
+        cond = b.and_(cond, b.not_(is_nan(ctx, x)))
+    return cond
+
+
+def inf_from_finite(ctx: Context, r: ir.Value, *args: ir.Value) -> ir.Value:
+    """r is infinite although every argument is finite."""
+    b = ctx.b
+    cond = is_inf(ctx, r)
+    for x in args:
+        cond = b.and_(cond, is_finite(ctx, x))
+    return cond
+
+
+def check_unary(ctx: Context, kind: str, r: ir.Value, x: ir.Value) -> None:
+    """CPython's math_1: ValueError for nan from non-nan, ValueError or OverflowError for
+    inf from finite."""
+    if kind == _DOMAIN:
+        domain_error(ctx, ctx.b.or_(nan_from_number(ctx, r, x), inf_from_finite(ctx, r, x)))
+    else:
+        range_error(ctx, inf_from_finite(ctx, r, x))
+
+
+def _impl(intrinsic: str | None, libm: str, kind: str | None) -> Callable[..., ir.Value]:
     def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-        return call_math(ctx, intrinsic, libm, *args)
+        r = call_math(ctx, intrinsic, libm, *args)
+        if kind is not None and python_math_errors(ctx):
+            check_unary(ctx, kind, r, args[0])
+        return r
     return impl
 
 
 for _fn, (_intr, _name) in (_UNARY | _BINARY).items():
-    lower(_fn)(_impl(_intr, _name))
+    if _fn not in (math.gamma, math.lgamma, math.pow):
+        lower(_fn)(_impl(_intr, _name, _ERRORS.get(_fn)))
+
+
+@lower(math.gamma)
+def gamma(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """A pole (0, negative integers, -inf) is ValueError, overflow OverflowError."""
+    r = call_math(ctx, None, "tgamma", x)
+    if python_math_errors(ctx):
+        b = ctx.b
+        zero = ir.Constant(x.type, 0.0)
+        domain_error(ctx, b.or_(nan_from_number(ctx, r, x), b.and_(
+            inf_from_finite(ctx, r, x), b.fcmp_ordered("==", x, zero))))
+        range_error(ctx, inf_from_finite(ctx, r, x))
+    return r
+
+
+@lower(math.lgamma)
+def lgamma(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """A pole (0 and the negative integers) is ValueError, overflow OverflowError."""
+    r = call_math(ctx, None, "lgamma", x)
+    if python_math_errors(ctx):
+        b = ctx.b
+        floor = b.call(ctx.intrinsic("llvm.floor", x.type), [x])
+        pole = b.and_(b.fcmp_ordered("<=", x, ir.Constant(x.type, 0.0)),
+                      b.fcmp_ordered("==", floor, x))
+        bad = inf_from_finite(ctx, r, x)
+        domain_error(ctx, b.and_(bad, pole))
+        range_error(ctx, bad)
+    return r
+
+
+@lower(math.pow)
+def pow_(ctx: Context, sig: t.Signature, x: ir.Value, y: ir.Value) -> ir.Value:
+    """CPython's math.pow: C99's special cases; for finite x and y, nan (a negative base to
+    a fractional power) and 0.0 to a negative power are ValueError, overflow OverflowError."""
+    r = call_math(ctx, "llvm.pow", "pow", x, y)
+    if python_math_errors(ctx):
+        b = ctx.b
+        finite = b.and_(is_finite(ctx, x), is_finite(ctx, y))
+        zero = ir.Constant(x.type, 0.0)
+        domain_error(ctx, b.and_(finite, b.or_(is_nan(ctx, r), b.and_(
+            is_inf(ctx, r), b.fcmp_ordered("==", x, zero)))))
+        range_error(ctx, b.and_(finite, is_inf(ctx, r)))
+    return r
+
+
+def _log(ctx: Context, x: ir.Value) -> ir.Value:
+    r = call_math(ctx, "llvm.log", "log", x)
+    if python_math_errors(ctx):
+        check_unary(ctx, _DOMAIN, r, x)
+    return r
 
 
 @lower(math.log)
 def log(ctx: Context, sig: t.Signature, x: ir.Value, *base: ir.Value) -> ir.Value:
-    num = call_math(ctx, "llvm.log", "log", x)
+    num = _log(ctx, x)
     if not base:
         return num
-    return ctx.b.fdiv(num, call_math(ctx, "llvm.log", "log", base[0]), name="log")
+    den = _log(ctx, base[0])
+    if python_math_errors(ctx):  # log(x, 1.0): CPython divides by log(1.0) == 0
+        raise_if(ctx, ctx.b.fcmp_ordered("==", den, ir.Constant(den.type, 0.0)),
+                 ZeroDivisionError, "float division by zero")
+    return ctx.b.fdiv(num, den, name="log")
 
 
 @lower(math.fmod)
 def fmod(ctx: Context, sig: t.Signature, x: ir.Value, y: ir.Value) -> ir.Value:
-    return ctx.b.frem(x, y, name="fmod")  # frem is C's fmod
+    r = ctx.b.frem(x, y, name="fmod")  # frem is C's fmod
+    if python_math_errors(ctx):  # fmod(inf, y) and fmod(x, 0.0)
+        domain_error(ctx, nan_from_number(ctx, r, x, y))
+    return r
 
 
 @lower(math.degrees)
