@@ -26,7 +26,7 @@ from llvmlite import ir
 from jitcore.typeinfer import types as t
 
 from ..context import Context
-from ..models import f64, i1
+from ..models import f64, i1, i64
 from ..registry import lower
 from .builtins import float_to_int
 
@@ -45,7 +45,8 @@ _UNARY: dict[Any, tuple[str | None, str]] = {
 }
 _BINARY: dict[Any, tuple[str | None, str]] = {
     math.copysign: ("llvm.copysign", "copysign"), math.pow: ("llvm.pow", "pow"),
-    math.atan2: (None, "atan2"), math.hypot: (None, "hypot"),
+    math.atan2: (None, "atan2"), math.nextafter: (None, "nextafter"),
+    math.remainder: (None, "remainder"),
 }
 
 
@@ -73,7 +74,7 @@ _ERRORS: dict[Any, str] = {
     math.sin: _DOMAIN, math.cos: _DOMAIN, math.tan: _DOMAIN, math.asin: _DOMAIN,
     math.acos: _DOMAIN, math.acosh: _DOMAIN, math.atanh: _DOMAIN,
     math.exp: _OVERFLOW, math.expm1: _OVERFLOW, math.exp2: _OVERFLOW, math.sinh: _OVERFLOW,
-    math.cosh: _OVERFLOW,
+    math.cosh: _OVERFLOW, math.remainder: _DOMAIN,
 }
 
 
@@ -128,9 +129,38 @@ def _impl(intrinsic: str | None, libm: str, kind: str | None) -> Callable[..., i
     def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
         r = call_math(ctx, intrinsic, libm, *args)
         if kind is not None and python_math_errors(ctx):
-            check_unary(ctx, kind, r, args[0])
+            if len(args) == 1:
+                check_unary(ctx, kind, r, args[0])
+            else:  # math.remainder(inf, y), remainder(x, 0.0)
+                domain_error(ctx, nan_from_number(ctx, r, *args))
         return r
     return impl
+
+
+@lower(math.hypot)
+def hypot(ctx: Context, sig: t.Signature, *coords: ir.Value) -> ir.Value:
+    """libm's hypot folded over the coordinates (CPython scales a vector norm instead:
+    the results agree within an ulp or two). inf wins over nan, as in CPython."""
+    if not coords:
+        return ir.Constant(f64, 0.0)
+    r = call_math(ctx, "llvm.fabs", "fabs", coords[0])
+    for x in coords[1:]:
+        r = call_math(ctx, None, "hypot", r, x)
+    return r
+
+
+@lower(math.ulp)
+def ulp(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """CPython's math.ulp: the distance from |x| to the next float away from zero (to the
+    next one below for the largest float); nan and inf are returned as they are."""
+    b = ctx.b
+    inf = ir.Constant(x.type, math.inf)
+    ax = call_math(ctx, "llvm.fabs", "fabs", x)
+    up = call_math(ctx, None, "nextafter", ax, inf)
+    down = call_math(ctx, None, "nextafter", ax, b.fneg(inf))
+    top = is_inf(ctx, up)
+    r = b.select(top, b.fsub(ax, down), b.fsub(up, ax))
+    return b.select(is_finite(ctx, x), r, ax, name="ulp")
 
 
 for _fn, (_intr, _name) in (_UNARY | _BINARY).items():
@@ -189,11 +219,11 @@ def _log(ctx: Context, x: ir.Value) -> ir.Value:
 
 
 @lower(math.log)
-def log(ctx: Context, sig: t.Signature, x: ir.Value, *base: ir.Value) -> ir.Value:
+def log(ctx: Context, sig: t.Signature, x: ir.Value, base: ir.Value) -> ir.Value:
     num = _log(ctx, x)
-    if not base:
+    if isinstance(sig.args[1], t.NoneType):
         return num
-    den = _log(ctx, base[0])
+    den = _log(ctx, base)
     if python_math_errors(ctx):  # log(x, 1.0): CPython divides by log(1.0) == 0
         raise_if(ctx, ctx.b.fcmp_ordered("==", den, ir.Constant(den.type, 0.0)),
                  ZeroDivisionError, "float division by zero")
@@ -261,13 +291,10 @@ lower(math.isfinite)(_classify(is_finite, True))
 
 
 @lower(math.isclose)
-def isclose(ctx: Context, sig: t.Signature, a: ir.Value, b_: ir.Value, *tols: ir.Value,
-            kwnames: tuple[str, ...] = ()) -> ir.Value:
+def isclose(ctx: Context, sig: t.Signature, a: ir.Value, b_: ir.Value, rel: ir.Value,
+            abs_tol: ir.Value) -> ir.Value:
     """CPython's math.isclose, including its ValueError on negative tolerances."""
     b = ctx.b
-    given = dict(zip(kwnames, tols))
-    rel = given.get("rel_tol", ir.Constant(f64, 1e-09))
-    abs_tol = given.get("abs_tol", ir.Constant(f64, 0.0))
     zero = ir.Constant(f64, 0.0)
     negative = b.or_(b.fcmp_ordered("<", rel, zero), b.fcmp_ordered("<", abs_tol, zero))
     with b.if_then(negative, likely=False):
@@ -279,3 +306,95 @@ def isclose(ctx: Context, sig: t.Signature, a: ir.Value, b_: ir.Value, *tols: ir
                  b.fcmp_ordered("<=", diff, abs_tol))
     near = b.and_(near, b.not_(b.or_(is_inf(ctx, a), is_inf(ctx, b_))))
     return b.or_(b.fcmp_ordered("==", a, b_), near, name="isclose")
+
+
+# --- integer functions: library routines in jitcore/library/intmath.py ---------------------
+
+def _library(ctx: Context, name: str, *args: ir.Value) -> ir.Value:
+    from .npfuncs import call_library  # the library call helper lives with the NumPy impls
+    return call_library(ctx, f"intmath.{name}", (t.int64,) * len(args), list(args))
+
+
+def _fold(name: str, empty: int) -> Callable[..., ir.Value]:
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        if not args:
+            return ir.Constant(i64, empty)
+        if len(args) == 1:  # gcd(x) is |x|: the pairwise routine with the identity
+            return _library(ctx, name, args[0], ir.Constant(i64, empty))
+        r = args[0]
+        for x in args[1:]:
+            r = _library(ctx, name, r, x)
+        return r
+    return impl
+
+
+lower(math.gcd)(_fold("gcd", 0))
+
+
+@lower(math.lcm)
+def lcm(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+    if len(args) == 1:  # lcm(x) is |x|, as gcd(x, 0)
+        return _library(ctx, "gcd", args[0], ir.Constant(i64, 0))
+    return _fold("lcm", 1)(ctx, sig, *args)
+
+
+@lower(math.factorial)
+def factorial(ctx: Context, sig: t.Signature, n: ir.Value) -> ir.Value:
+    return _library(ctx, "factorial", n)
+
+
+@lower(math.isqrt)
+def isqrt(ctx: Context, sig: t.Signature, n: ir.Value) -> ir.Value:
+    return _library(ctx, "isqrt", n)
+
+
+@lower(math.comb)
+def comb(ctx: Context, sig: t.Signature, n: ir.Value, k: ir.Value) -> ir.Value:
+    return _library(ctx, "comb", n, k)
+
+
+@lower(math.perm)
+def perm(ctx: Context, sig: t.Signature, n: ir.Value, k: ir.Value) -> ir.Value:
+    if isinstance(sig.args[1], t.NoneType):
+        return _library(ctx, "perm_all", n)
+    return _library(ctx, "perm", n, k)
+
+
+# --- float decomposition: libm ---------------------------------------------------------------
+
+@lower(math.frexp)
+def frexp(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """libm's frexp; CPython returns (x, 0) for 0, inf and nan, as C99's frexp does."""
+    i32 = ir.IntType(32)
+    slot = ctx.alloca(i32, "exponent")
+    m = ctx.b.call(ctx.declare("frexp", f64, [f64, i32.as_pointer()]), [x, slot])
+    out = ir.Constant(ir.LiteralStructType([f64, i64]), ir.Undefined)
+    out = ctx.b.insert_value(out, m, 0)
+    # the exponent is unspecified for inf and nan: CPython gives 0
+    e = ctx.b.select(is_finite(ctx, x), ctx.b.sext(ctx.b.load(slot), i64), ir.Constant(i64, 0))
+    return ctx.b.insert_value(out, e, 1)
+
+
+@lower(math.modf)
+def modf(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    """(fractional part, integral part), both with x's sign; modf(inf) is (0.0, inf)."""
+    slot = ctx.alloca(f64, "integral")
+    frac = ctx.b.call(ctx.declare("modf", f64, [f64, f64.as_pointer()]), [x, slot])
+    out = ir.Constant(ir.LiteralStructType([f64, f64]), ir.Undefined)
+    out = ctx.b.insert_value(out, frac, 0)
+    return ctx.b.insert_value(out, ctx.b.load(slot), 1)
+
+
+@lower(math.ldexp)
+def ldexp(ctx: Context, sig: t.Signature, x: ir.Value, i: ir.Value) -> ir.Value:
+    """x * 2**i: the exponent clamped to C's int (beyond +-2**14 the result is already
+    0 or inf), overflow of a finite x is OverflowError as in CPython."""
+    b = ctx.b
+    limit = 1 << 14
+    i = b.select(b.icmp_signed(">", i, ir.Constant(i64, limit)), ir.Constant(i64, limit), i)
+    i = b.select(b.icmp_signed("<", i, ir.Constant(i64, -limit)), ir.Constant(i64, -limit), i)
+    i32 = ir.IntType(32)
+    r = b.call(ctx.declare("ldexp", f64, [f64, i32]), [x, b.trunc(i, i32)], name="ldexp")
+    if python_math_errors(ctx):
+        range_error(ctx, inf_from_finite(ctx, r, x))
+    return r
