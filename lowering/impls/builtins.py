@@ -15,9 +15,13 @@ it to registers, so `for i in range(n)` becomes a plain counted loop.
 from __future__ import annotations
 
 import builtins
+import operator
+from typing import Any
 
 from llvmlite import ir
 
+from jitcore.frontend.errors import LoweringError
+from jitcore.frontend.operations import plain
 from jitcore.typeinfer import types as t
 
 from ..context import Context
@@ -335,3 +339,32 @@ def complex_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
     re = args[0] if args else zero
     im = args[1] if len(args) > 1 else zero
     return ctx.make_complex(re, im, t.complex128)
+
+
+# --- the operator module: each function lowers as its operator -----------------------------
+
+def _operator_impl(opname: str, swapped: bool) -> Any:
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        inner = t.Signature(sig.return_type, sig.args[::-1] if swapped else sig.args)
+        fn = find(opname, inner.args)
+        if fn is None and plain(opname) != opname:
+            fn = find(plain(opname), inner.args)
+        if fn is None:
+            raise LoweringError(f"no native implementation of {opname} for {inner}")
+        return fn(ctx, inner, *(args[::-1] if swapped else args))
+    return impl
+
+
+def _register_operator_functions() -> None:
+    from jitcore.typeinfer.rules.builtins import OPERATOR_FUNCTIONS
+
+    for fn, (opname, swapped) in OPERATOR_FUNCTIONS.items():
+        lower(fn)(_operator_impl(opname, swapped))
+
+
+_register_operator_functions()
+
+
+@lower(operator.index)
+def operator_index(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return a

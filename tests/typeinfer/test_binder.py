@@ -10,6 +10,7 @@ from __future__ import annotations
 import cmath
 import inspect
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,15 @@ SAMPLES.update({
 for _fn in (cmath.sqrt, cmath.exp, cmath.phase, cmath.polar, cmath.isnan, cmath.isinf,
             cmath.isfinite):
     SAMPLES[_fn] = {"z": 0.5 - 1.25j}
+# the operator module (positional-only): ints, or an array and an index
+for _fn, _ in registry.declared_calls():
+    if getattr(_fn, "__module__", None) == "_operator":
+        _names = list(inspect.signature(_fn).parameters)
+        SAMPLES[_fn] = dict(zip(_names, (7, 3) if len(_names) == 2 else (7,)))
+SAMPLES.update({operator.getitem: {"a": A, "b": 2}, operator.setitem: {"a": A.copy(), "b": 1,
+                                                                      "c": 2.5},
+                operator.contains: {"a": (1, 2, 3), "b": 2},
+                operator.is_: {"a": 7, "b": None}, operator.is_not: {"a": None, "b": None}})
 for _fn in (np.var, np.std):
     SAMPLES[_fn] = {"a": M, "axis": 0, "ddof": 1}
 CONSTANT = {"dtype", "order", "side"}
@@ -143,7 +153,8 @@ def _splits(params: Params) -> list[tuple[list[str], list[str]]]:
 
 
 def _build(call: str, args: list[str], consts: dict[str, Any]) -> Any:
-    scope: dict[str, Any] = {"np": np, "math": math, "cmath": cmath, **consts}
+    scope: dict[str, Any] = {"np": np, "math": math, "cmath": cmath, "operator": operator,
+                             **consts}
     exec(f"def f({', '.join(args)}):\n    return {call}", scope)  # noqa: S102
     return scope["f"]
 

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import builtins
 import functools
+import operator
+from collections.abc import Callable
+from typing import Any
 
 from jitcore.frontend.errors import TypingError
+from jitcore.frontend.operations import plain
 
+from ..binder import Bound, Params
 from ..registry import call_rule, resolve, unop_rule
 from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,
                      RangeIter, Signature, Tuple, Type, boolean, complex128, float64, int64, none,
@@ -175,3 +180,47 @@ def complex_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if not all(isinstance(a, Real) for a in args):
         return None
     return Signature(complex128, (float64,) * len(args))
+
+
+# --- the operator module: each function is its operator ------------------------------------
+
+# operator function -> (operation name, operands swapped): operator.contains(a, b) is b in a
+OPERATOR_FUNCTIONS: dict[Any, tuple[str, bool]] = {
+    **{getattr(operator, name): (name, False) for name in (
+        "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "lshift", "rshift", "and_",
+        "or_", "xor", "lt", "le", "eq", "ne", "gt", "ge", "neg", "pos", "invert", "not_",
+        "truth", "is_", "is_not", "getitem", "setitem", "iadd", "isub", "imul", "itruediv",
+        "ifloordiv", "imod", "ipow", "ilshift", "irshift", "ixor")},
+    operator.inv: ("invert", False), operator.contains: ("in_", True),
+    operator.iand: ("iand_", False), operator.ior: ("ior_", False),
+}
+_SCALAR = (Boolean, Integer, Float, Complex, NoneType)
+
+
+def _operator_rule(fn: Any) -> Callable[[Bound], Signature | None]:
+    opname, swapped = OPERATOR_FUNCTIONS[fn]
+
+    def rule(bound: Bound) -> Signature | None:
+        types = bound.types()
+        if not all(isinstance(ty, _SCALAR) for ty in types[1:]) or (
+                opname not in ("getitem", "setitem", "in_") and not isinstance(
+                    types[0], _SCALAR)):
+            return None  # array operands: write the operator (its in-place forms differ)
+        operands = types[::-1] if swapped else types
+        sig = resolve(opname, *operands)
+        if sig is None and plain(opname) != opname:
+            sig = resolve(plain(opname), *operands)
+        if sig is None or not isinstance(sig.return_type, _SCALAR):
+            return None
+        return Signature(sig.return_type, sig.args[::-1] if swapped else sig.args)
+    return rule
+
+
+for _fn in OPERATOR_FUNCTIONS:
+    call_rule(_fn, params=Params.of(_fn, callee=_fn))(_operator_rule(_fn))
+
+
+@call_rule(operator.index, params=Params.of(operator.index, callee=operator.index))
+def operator_index(bound: Bound) -> Signature | None:
+    a = bound["a"]
+    return Signature(int64, (int64,)) if isinstance(a, (Boolean, Integer)) else None
