@@ -80,9 +80,9 @@ _ERRORS: dict[Any, str] = {
 
 def python_math_errors(ctx: Context) -> bool:
     """Whether math functions raise as CPython's do (not under error_model="numpy", where
-    loops must stay branch-free, nor under fastmath, which assumes no nan or inf)."""
+    loops must stay branch-free, nor under the fastmath flags that assume no nan or inf)."""
     model: str = ctx.options.get("error_model", "python")
-    return model == "python" and not ctx.fastmath
+    return model == "python" and not {"fast", "nnan", "ninf"} & set(ctx.fastmath)
 
 
 def raise_if(ctx: Context, cond: ir.Value, cls: type, message: str) -> None:
