@@ -7,6 +7,7 @@ text, and unsupported ones say so.
 """
 from __future__ import annotations
 
+import builtins
 import cmath
 import inspect
 import math
@@ -92,6 +93,9 @@ SAMPLES.update({
     math.factorial: {"n": 6}, math.isqrt: {"n": 99}, math.comb: {"n": 9, "k": 4},
     math.perm: {"n": 9, "k": 4}, math.ldexp: {"x": 0.75, "i": 5},
     cmath.log: {"x": 1 + 2j, "base": 3.0}, cmath.rect: {"r": 2.0, "phi": 0.5},
+    divmod: {"x": 17, "y": -5}, pow: {"base": 7, "exp": 5, "mod": 13},
+    round: {"number": 2.675, "ndigits": 2}, int: {"x": -7.5}, float: {"x": 3},
+    bool: {"x": 0.5},
 })
 for _fn in (cmath.sqrt, cmath.exp, cmath.phase, cmath.polar, cmath.isnan, cmath.isinf,
             cmath.isfinite):
@@ -154,7 +158,7 @@ def _splits(params: Params) -> list[tuple[list[str], list[str]]]:
 
 def _build(call: str, args: list[str], consts: dict[str, Any]) -> Any:
     scope: dict[str, Any] = {"np": np, "math": math, "cmath": cmath, "operator": operator,
-                             **consts}
+                             "builtins": builtins, **consts}
     exec(f"def f({', '.join(args)}):\n    return {call}", scope)  # noqa: S102
     return scope["f"]
 
@@ -210,10 +214,9 @@ def test_every_declared_callee_has_samples() -> None:
 # Callees whose rules still parse their own arguments: this list only shrinks. A new rule
 # must declare its signature (registry.call_rule(..., params=...)).
 UNDECLARED = {"builtins.range", "builtins.print", "builtins.len", "builtins.abs",
-              "builtins.min", "builtins.max", "builtins.divmod", "builtins.pow",
-              "builtins.round", "builtins.int", "builtins.float", "builtins.bool",
-              "builtins.complex", "builtins.slice", "builtins.enumerate", "builtins.zip",
-              "builtins.sum", "builtins.any", "builtins.all", "check_assigned", "BoundMethod",
+              "builtins.min", "builtins.max", "builtins.complex", "builtins.slice",
+              "builtins.enumerate", "builtins.zip", "builtins.sum", "builtins.any",
+              "builtins.all", "check_assigned", "BoundMethod",
               "prange", "np.where", "np.clip", "np.random.rand", "np.random.randn",
               # NumPy's scalar constructors (typeinfer/rules/npscalars.py)
               "np.bool", "np.int8", "np.int16", "np.int32", "np.int64", "np.longlong",

@@ -112,62 +112,71 @@ def min_max(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     return None if ty is None else Signature(ty, (ty,) * len(args))
 
 
-@call_rule(builtins.divmod)
-def divmod_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 2 or not all(isinstance(a, Real) for a in args):
+def _builtin(fn: Any, text: str | None = None) -> Params:
+    """A builtin's parameters (its own signature, or `text` where it shows none); a call it
+    would refuse gets its own TypeError text."""
+    if text is None:
+        return Params.of(fn, callee=fn)
+    return Params.declare(fn.__name__, text, callee=fn)
+
+
+@call_rule(builtins.divmod, params=_builtin(builtins.divmod))
+def divmod_(bound: Bound) -> Signature | None:
+    args = bound.types()
+    if not all(isinstance(a, Real) for a in args):
         return None
     ty = promote(*args)
     return Signature(Tuple((ty, ty)), (ty, ty))
 
 
-@call_rule(builtins.pow)
-def pow_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+@call_rule(builtins.pow, params=_builtin(builtins.pow))
+def pow_(bound: Bound) -> Signature | None:
     """pow(a, b) is a ** b; pow(a, b, mod) takes integers (Python's modular power)."""
-    if kws:
-        return None
-    if len(args) == 2:
-        return resolve("pow", *args)
-    if len(args) == 3 and all(isinstance(a, (Boolean, Integer)) for a in args):
+    base, exp, mod = bound.types()
+    if isinstance(mod, NoneType):
+        sig = resolve("pow", base, exp)
+        return None if sig is None else Signature(sig.return_type, (*sig.args, none))
+    if all(isinstance(a, (Boolean, Integer)) for a in (base, exp, mod)):
         return Signature(int64, (int64, int64, int64))
     return None
 
 
-@call_rule(builtins.round)
-def round_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+@call_rule(builtins.round, params=_builtin(builtins.round))
+def round_(bound: Bound) -> Signature | None:
     """round(x) -> int64; round(float, n) -> float64; round(int, n) -> int64."""
-    if kws or not 1 <= len(args) <= 2 or not isinstance(args[0], Real):
+    x, n = bound.types()
+    if not isinstance(x, Real):
         return None
-    if len(args) == 1:
-        return Signature(int64, (_wide(args[0]) if not isinstance(args[0], Float) else args[0],))
-    if not isinstance(args[1], (Boolean, Integer)):
+    if isinstance(n, NoneType):
+        return Signature(int64, (_wide(x) if not isinstance(x, Float) else x, none))
+    if not isinstance(n, (Boolean, Integer)):
         return None
-    if isinstance(args[0], Float):
+    if isinstance(x, Float):
         return Signature(float64, (float64, int64))
     return Signature(int64, (int64, int64))
 
 
-@call_rule(builtins.int)
-def int_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range)."""
-    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
+@call_rule(builtins.int, params=Params.declare("int", "x=0, /, base=10", ("x",),
+                                               callee=builtins.int))
+def int_(bound: Bound) -> Signature | None:
+    """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range);
+    int() is int(0). int(x, base) converts a string: not supported."""
+    x = bound["x"]
+    if not isinstance(x, Real):
         return None
-    if args and not isinstance(args[0], Float):
-        return Signature(_wide(args[0]), (_wide(args[0]),))  # uint64 stays uint64
-    return Signature(int64, args)
+    if not isinstance(x, Float):
+        return Signature(_wide(x), (_wide(x),))  # uint64 stays uint64
+    return Signature(int64, (x,))
 
 
-@call_rule(builtins.float)
-def float_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
-        return None
-    return Signature(float64, (float64,) * len(args))
+@call_rule(builtins.float, params=_builtin(builtins.float))
+def float_(bound: Bound) -> Signature | None:
+    return Signature(float64, (float64,)) if isinstance(bound["x"], Real) else None
 
 
-@call_rule(builtins.bool)
-def bool_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) > 1 or (args and not args[0].is_number):
-        return None
-    return Signature(boolean, (boolean,) * len(args))
+@call_rule(builtins.bool, params=_builtin(builtins.bool, "x=False, /"))
+def bool_(bound: Bound) -> Signature | None:
+    return Signature(boolean, (boolean,)) if bound["x"].is_number else None
 
 
 @call_rule(builtins.complex)
