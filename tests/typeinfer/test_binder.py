@@ -95,7 +95,8 @@ SAMPLES.update({
     cmath.log: {"x": 1 + 2j, "base": 3.0}, cmath.rect: {"r": 2.0, "phi": 0.5},
     divmod: {"x": 17, "y": -5}, pow: {"base": 7, "exp": 5, "mod": 13},
     round: {"number": 2.675, "ndigits": 2}, int: {"x": -7.5}, float: {"x": 3},
-    bool: {"x": 0.5},
+    bool: {"x": 0.5}, sum: {"iterable": A, "start": 2.5}, any: {"iterable": A},
+    all: {"iterable": A}, zip: {"iterables": (A, INTS)}, enumerate: {"iterable": A, "start": 3},
 })
 for _fn in (cmath.sqrt, cmath.exp, cmath.phase, cmath.polar, cmath.isnan, cmath.isinf,
             cmath.isfinite):
@@ -156,10 +157,16 @@ def _splits(params: Params) -> list[tuple[list[str], list[str]]]:
     return out
 
 
+# iterators cannot be returned to Python: their items are summed
+_ITEMS_SUMMED = "    s = 0.0\n    for i, x in {call}:\n        s += i * x\n    return s"
+BODIES = {"builtins.enumerate": _ITEMS_SUMMED, "builtins.zip": _ITEMS_SUMMED}
+
+
 def _build(call: str, args: list[str], consts: dict[str, Any]) -> Any:
     scope: dict[str, Any] = {"np": np, "math": math, "cmath": cmath, "operator": operator,
                              "builtins": builtins, **consts}
-    exec(f"def f({', '.join(args)}):\n    return {call}", scope)  # noqa: S102
+    body = BODIES.get(call.partition("(")[0], "    return {call}").format(call=call)
+    exec(f"def f({', '.join(args)}):\n{body}", scope)  # noqa: S102
     return scope["f"]
 
 
@@ -215,8 +222,7 @@ def test_every_declared_callee_has_samples() -> None:
 # must declare its signature (registry.call_rule(..., params=...)).
 UNDECLARED = {"builtins.range", "builtins.print", "builtins.len", "builtins.abs",
               "builtins.min", "builtins.max", "builtins.complex", "builtins.slice",
-              "builtins.enumerate", "builtins.zip", "builtins.sum", "builtins.any",
-              "builtins.all", "check_assigned", "BoundMethod",
+              "check_assigned", "BoundMethod",
               "prange", "np.where", "np.clip", "np.random.rand", "np.random.randn",
               # NumPy's scalar constructors (typeinfer/rules/npscalars.py)
               "np.bool", "np.int8", "np.int16", "np.int32", "np.int64", "np.longlong",
