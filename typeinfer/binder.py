@@ -207,5 +207,9 @@ class Bound(Mapping[str, Any]):
         return tuple(out)
 
 
+ABS = Params.declare("abs", "x, /", callee=abs)
+LEN = Params.declare("len", "obj, /", callee=len)
+
+
 class _Arg:
     """A placeholder argument: asking a builtin for its TypeError text."""

@@ -18,7 +18,7 @@ from typing import Any
 from jitcore.frontend.errors import TypingError
 from jitcore.frontend.operations import plain
 
-from ..binder import Bound, Params
+from ..binder import ABS, LEN, Bound, Params
 from ..registry import call_rule, resolve, unop_rule
 from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,
                      RangeIter, Signature, Tuple, Type, boolean, complex128, float64, int64, none,
@@ -64,11 +64,10 @@ def print_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     return Signature(none, (*args, *kws.values()))
 
 
-@call_rule(builtins.len)
-def len_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) == 1 and not kws and isinstance(args[0], (Tuple, Range)):
-        return Signature(int64, args)
-    return None
+@call_rule(builtins.len, params=LEN)
+def len_(bound: Bound) -> Signature | None:
+    obj = bound["obj"]
+    return Signature(int64, (obj,)) if isinstance(obj, (Tuple, Range)) else None
 
 
 # --- numeric builtins ------------------------------------------------------------------------
@@ -92,11 +91,12 @@ def _promote_all(types: tuple[Type, ...]) -> Type | None:
     return functools.reduce(promote, types)
 
 
-@call_rule(builtins.abs)
-def abs_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 1 or not args[0].is_number:
+@call_rule(builtins.abs, params=ABS)
+def abs_(bound: Bound) -> Signature | None:
+    x = bound["x"]
+    if not x.is_number:
         return None
-    ty = _wide(args[0])
+    ty = _wide(x)
     return Signature(ty.underlying if isinstance(ty, Complex) else ty, (ty,))
 
 
