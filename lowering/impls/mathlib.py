@@ -398,3 +398,17 @@ def ldexp(ctx: Context, sig: t.Signature, x: ir.Value, i: ir.Value) -> ir.Value:
     if python_math_errors(ctx):
         range_error(ctx, inf_from_finite(ctx, r, x))
     return r
+
+
+# --- sequences: library routines in jitcore/library/floatmath.py ---------------------------
+
+@lower(math.fsum)
+def fsum(ctx: Context, sig: t.Signature, seq: ir.Value) -> ir.Value:
+    from .npfuncs import call_library
+    return call_library(ctx, "floatmath.fsum", sig.args, [seq])
+
+
+@lower(math.prod)
+def prod(ctx: Context, sig: t.Signature, seq: ir.Value, start: ir.Value) -> ir.Value:
+    from .npfuncs import call_library
+    return call_library(ctx, "floatmath.prod", sig.args, [seq, start])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -128,3 +129,27 @@ def test_float_pow_overflow_raises_as_cpython() -> None:
         assert outcome(lambda: power(x, y)) == outcome(lambda: x ** y)
     for x, y in [(math.inf, 2.0), (2.0, math.inf), (1e300, -2.0), (2.0, 1023.0)]:
         assert same(power(x, y), x ** y)
+
+
+def test_fsum_and_prod_of_arrays_and_tuples() -> None:
+    @njit
+    def both(a, t):
+        return math.fsum(a), math.fsum(t), math.prod(a), math.prod(t, start=2), \
+            math.prod(a, start=0.5)
+
+    def python(a, t):  # type: ignore[no-untyped-def]
+        items = a.tolist()
+        return (math.fsum(items), math.fsum(t), float(math.prod(items)), math.prod(t, start=2),
+                float(math.prod(items, start=0.5)))
+
+    for a, t in [(np.array([0.1] * 10), (1e100, 1.0, -1e100)), (np.zeros(0), (3, 4)),
+                 (np.array([1e308, -1e308, 5e-324]), (True, False))]:
+        assert same(both(a, t), python(a, t)), (a, t)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=12))
+def test_fsum_random(xs: list[float]) -> None:
+    fsum = compiled("fsum", 1)
+    arr = np.array(xs, dtype=np.float64)
+    assert same(outcome(lambda: fsum(arr)), outcome(lambda: math.fsum(xs))), xs

@@ -93,6 +93,7 @@ SAMPLES.update({
     math.factorial: {"n": 6}, math.isqrt: {"n": 99}, math.comb: {"n": 9, "k": 4},
     math.perm: {"n": 9, "k": 4}, math.ldexp: {"x": 0.75, "i": 5},
     cmath.log: {"x": 1 + 2j, "base": 3.0}, cmath.rect: {"r": 2.0, "phi": 0.5},
+    math.fsum: {"seq": A / 7}, math.prod: {"iterable": A, "start": 0.5},
     divmod: {"x": 17, "y": -5}, pow: {"base": 7, "exp": 5, "mod": 13},
     round: {"number": 2.675, "ndigits": 2}, int: {"x": -7.5}, float: {"x": 3},
     bool: {"x": 0.5}, abs: {"x": -A}, len: {"obj": M},

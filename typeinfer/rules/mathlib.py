@@ -18,8 +18,8 @@ from typing import Any
 
 from ..binder import Bound, Params
 from ..registry import Rule, call_rule
-from ..types import (Boolean, Complex, Float, Integer, NoneType, Signature, Tuple, Type,
-                     boolean, complex128, float32, float64, int64, none)
+from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, Signature, Tuple,
+                     Type, boolean, complex128, float32, float64, int64, none, promote)
 
 Real = (Boolean, Integer, Float)
 IntLike = (Boolean, Integer)
@@ -161,6 +161,39 @@ def modf(bound: Bound) -> Signature | None:
     if not isinstance(bound["x"], Real):
         return None
     return Signature(Tuple((float64, float64)), (float64,))
+
+
+# --- sequences: library routines (jitcore/library/floatmath.py) ----------------------------
+
+def _real_items(seq: Type) -> Type | None:
+    """The item type of a 1-d array or homogeneous tuple of real numbers."""
+    if isinstance(seq, Array) and seq.ndim == 1 and isinstance(seq.dtype, Real):
+        return seq.dtype
+    if isinstance(seq, Tuple) and seq.items and len(set(seq.items)) == 1 and isinstance(
+            seq.items[0], Real):
+        return seq.items[0]
+    return None
+
+
+@call_rule(math.fsum, params=params(math.fsum))
+def fsum(bound: Bound) -> Signature | None:
+    seq = bound["seq"]
+    return None if _real_items(seq) is None else Signature(float64, (seq,))
+
+
+@call_rule(math.prod, params=params(math.prod))
+def prod(bound: Bound) -> Signature | None:
+    """math.prod(iterable, /, *, start=1): ints multiply in int64 (wrapping, as NumPy)."""
+    seq, start = bound.types()
+    item = _real_items(seq)
+    if item is None or not isinstance(start, Real):
+        return None
+    result = promote(_wide(start), _wide(item))
+    return Signature(result, (seq, result))
+
+
+def _wide(ty: Type) -> Type:
+    return int64 if isinstance(ty, (Boolean, Integer)) else float64
 
 
 # --- cmath ----------------------------------------------------------------------------------
