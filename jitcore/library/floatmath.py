@@ -3,6 +3,8 @@
     math.fsum(seq)               ->  fsum(seq): CPython's exactly rounded sum (Shewchuk's
                                      partials, half-even across partials), with its errors
     math.prod(seq, start=start)  ->  prod(seq, start): start * x0 * x1 ..., left to right
+    math.dist(p, q)              ->  dist(p, q): scaled as CPython's vector_norm (within an
+                                     ulp or two of its compensated sum)
 
 `seq` is a 1-d array or a homogeneous tuple of numbers.
 """
@@ -85,3 +87,31 @@ def prod(seq: Any, start: Any) -> Any:
     for x in seq:
         r = r * x
     return r
+
+
+@njit
+def dist(p: Any, q: Any) -> float:
+    """The Euclidean distance, scaled by the largest difference (no overflow or underflow);
+    inf wins over nan, as in CPython's vector_norm."""
+    n = len(p)
+    if len(q) != n:
+        raise ValueError("both points must have the same number of dimensions")
+    big = 0.0
+    found_nan = False
+    for i in range(n):
+        d = abs(float(p[i]) - float(q[i]))
+        if d != d:
+            found_nan = True
+        elif d > big:
+            big = d
+    if math.isinf(big):
+        return big
+    if found_nan:
+        return math.nan
+    if big == 0.0 or n <= 1:
+        return big
+    s = 0.0
+    for i in range(n):
+        x = (float(p[i]) - float(q[i])) / big
+        s += x * x
+    return big * math.sqrt(s)

@@ -412,3 +412,9 @@ def fsum(ctx: Context, sig: t.Signature, seq: ir.Value) -> ir.Value:
 def prod(ctx: Context, sig: t.Signature, seq: ir.Value, start: ir.Value) -> ir.Value:
     from .npfuncs import call_library
     return call_library(ctx, "floatmath.prod", sig.args, [seq, start])
+
+
+@lower(math.dist)
+def dist(ctx: Context, sig: t.Signature, p: ir.Value, q: ir.Value) -> ir.Value:
+    from .npfuncs import call_library
+    return call_library(ctx, "floatmath.dist", sig.args, [p, q])

@@ -153,3 +153,28 @@ def test_fsum_random(xs: list[float]) -> None:
     fsum = compiled("fsum", 1)
     arr = np.array(xs, dtype=np.float64)
     assert same(outcome(lambda: fsum(arr)), outcome(lambda: math.fsum(xs))), xs
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda n: st.tuples(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=n, max_size=n))))
+def test_dist_random(points: tuple[list[float], list[float]]) -> None:
+    """Within two ulps of CPython's compensated vector norm (inf and nan exactly)."""
+    p, q = (np.array(x) for x in points)
+    expected = outcome(lambda: math.dist(tuple(points[0]), tuple(points[1])))
+    got = outcome(lambda: compiled("dist", 2)(p, q))
+    top = 1.7976931348623157e308  # an ulp above it is inf: CPython's rounding may get there
+    if isinstance(expected, float) and expected == math.inf and got == top:
+        return
+    if isinstance(expected, float) and math.isfinite(expected) and expected > 0:
+        assert isinstance(got, float) and abs(got - expected) <= 2 * math.ulp(expected)
+    else:
+        assert same(got, expected), (points, got, expected)
+
+
+def test_dist_of_tuples_and_its_error() -> None:
+    assert compiled("dist", 2)((1.0, 2.0), (4, 6)) == 5.0
+    for p, q in [((1.0, 2.0), (1.0,)), (np.ones(3), np.ones(2))]:
+        assert outcome(lambda: compiled("dist", 2)(p, q)) == outcome(
+            lambda: math.dist(tuple(p), tuple(q)))

@@ -192,6 +192,14 @@ def prod(bound: Bound) -> Signature | None:
     return Signature(result, (seq, result))
 
 
+@call_rule(math.dist, params=params(math.dist))
+def dist(bound: Bound) -> Signature | None:
+    p, q = bound.types()
+    if _real_items(p) is None or _real_items(q) is None:
+        return None
+    return Signature(float64, (p, q))
+
+
 def _wide(ty: Type) -> Type:
     return int64 if isinstance(ty, (Boolean, Integer)) else float64
 
