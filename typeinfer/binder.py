@@ -9,9 +9,14 @@ compiled code supports:
 
 `bind` places the values of a call (IR values at typing time) in parameter order and fills the
 omitted parameters with `Default` markers (the annotator turns them into constants, so the
-lowering receives every supported parameter positionally, in order). A call Python would
-refuse raises TypeError with Python's own text; passing a parameter the compiled code does
-not support raises UnsupportedParameter.
+lowering receives every supported parameter positionally, in order); the values of a
+`*args` parameter are spliced in its place (`Bound` gives them back as a tuple). A call
+Python would refuse raises TypeError with Python's own text (for a builtin written in C,
+whose messages differ from a `def`'s, `python_message` asks the builtin itself); passing a
+parameter the compiled code does not support raises UnsupportedParameter.
+
+    MIN = Params.declare("min", "*args, key=None, default=None", callee=builtins.min)
+    MIN.bind([a, b], {"key": k})       # [a, b, k, Default(None)]
 """
 from __future__ import annotations
 
@@ -46,9 +51,10 @@ class Params:
     """A callee's Python signature, and which of its parameters compiled code supports."""
 
     def __init__(self, name: str, signature: inspect.Signature,
-                 supported: Sequence[str] | None = None) -> None:
+                 supported: Sequence[str] | None = None, callee: Any = None) -> None:
         self.name = name
         self.signature = signature
+        self.callee = callee  # a C builtin to ask for Python's TypeError text
         every = tuple(signature.parameters)
         self.names: tuple[str, ...] = every if supported is None else tuple(
             n for n in every if n in supported)
@@ -61,20 +67,43 @@ class Params:
                     p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise ValueError(f"{name}(): required parameter {n!r} must be supported")
         self._stub = _stub(name, signature)
+        self.varargs: str | None = next((n for n in self.names if signature.parameters[
+            n].kind is inspect.Parameter.VAR_POSITIONAL), None)
 
     @classmethod
     def declare(cls, name: str, text: str, supported: Sequence[str] | None = None,
-                namespace: Mapping[str, Any] | None = None) -> Params:
+                namespace: Mapping[str, Any] | None = None, callee: Any = None) -> Params:
         """Parameters written as in a `def`: "a, axis=None, *, dtype=None"."""
         scope: dict[str, Any] = dict(namespace or {})
         exec(f"def {name}({text}): pass", scope)  # noqa: S102 - our own declarations
-        return cls(name, inspect.signature(scope[name]), supported)
+        return cls(name, inspect.signature(scope[name]), supported, callee)
+
+    def takes(self, count: int) -> bool:
+        """Whether `count` values are a bound call of these parameters."""
+        fixed = len(self.names) - (self.varargs is not None)
+        return count == fixed or (self.varargs is not None and count >= fixed)
+
+    def python_message(self, nargs: int, kwnames: Sequence[str]) -> str | None:
+        """The TypeError text of the C builtin for a call it refuses while parsing its
+        arguments (arity, keywords), asked of the builtin itself with placeholder values;
+        None for a callee written in Python (the stub's text is its own)."""
+        callee = self.callee
+        if callee is None:
+            return None
+        try:
+            callee(*[_Arg()] * nargs, **dict.fromkeys(kwnames, _Arg()))
+        except TypeError as exc:
+            text = str(exc)
+            return None if "_Arg" in text or "must be" in text else text
+        except Exception:  # noqa: BLE001 - parsed fine, failed on a placeholder: not arity
+            return None
+        return None
 
     @classmethod
     def of(cls, fn: Any, supported: Sequence[str] | None = None,
-           name: str | None = None) -> Params:
+           name: str | None = None, callee: Any = None) -> Params:
         """The parameters of `fn`'s own signature (NumPy's functions have one)."""
-        return cls(name or fn.__name__, inspect.signature(fn), supported)
+        return cls(name or fn.__name__, inspect.signature(fn), supported, callee)
 
     @classmethod
     def method(cls, fn: Any, supported: Sequence[str] | None = None) -> Params:
@@ -97,7 +126,13 @@ class Params:
             if n not in self.names and value != () and value != {} and not isinstance(
                     value, Default):
                 raise UnsupportedParameter(self.name, n)
-        return [bound[n] for n in self.names]
+        out: list[V | Default] = []
+        for n in self.names:
+            if n == self.varargs:
+                out.extend(bound[n])
+            else:
+                out.append(bound[n])
+        return out
 
     def __repr__(self) -> str:
         return f"Params({self.name}{self.signature}, supported={self.names})"
@@ -140,7 +175,16 @@ class Bound(Mapping[str, Any]):
 
     def __init__(self, params: Params, types: Sequence[Any]) -> None:
         self.params = params
-        self._types = dict(zip(params.names, types))
+        self._types: dict[str, Any] = {}
+        extra = len(types) - len(params.names)  # beyond one per parameter: *args
+        i = 0
+        for n in params.names:
+            if n == params.varargs:
+                self._types[n] = tuple(types[i:i + extra + 1])
+                i += extra + 1
+            else:
+                self._types[n] = types[i]
+                i += 1
 
     def __getitem__(self, name: str) -> Any:
         return self._types[name]
@@ -154,4 +198,18 @@ class Bound(Mapping[str, Any]):
     def types(self, convert: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
         """The argument types in parameter order, those named in `convert` replaced."""
         convert = convert or {}
-        return tuple(convert.get(n, ty) for n, ty in self._types.items())
+        out: list[Any] = []
+        for n, ty in self._types.items():
+            if n == self.params.varargs:
+                out.extend(convert.get(n, item) for item in ty)
+            else:
+                out.append(convert.get(n, ty))
+        return tuple(out)
+
+
+ABS = Params.declare("abs", "x, /", callee=abs)
+LEN = Params.declare("len", "obj, /", callee=len)
+
+
+class _Arg:
+    """A placeholder argument: asking a builtin for its TypeError text."""

@@ -35,6 +35,7 @@ _RUNTIME: dict[int, tuple[Any, Rule]] = {}
 _PARAMS: dict[Any, Params] = {}
 _METHOD_PARAMS: dict[tuple[type, str], Params] = {}
 _DECLARED: dict[Any, Any] = {}  # call key -> the callee, for `declared_calls`
+_CALLEES: dict[Any, Any] = {}  # call key -> the callee, for `undeclared_calls`
 V = TypeVar("V")
 
 
@@ -100,6 +101,7 @@ def call_rule(*callees: Any, params: Params | None = None) -> Callable[[Rule], R
             if params is not None:
                 _PARAMS[key] = params
                 _DECLARED[key] = callee
+            _CALLEES[key] = callee
             _add(key, (), fn)
         return fn
 
@@ -154,7 +156,8 @@ def _bind(params: Params, args: list[V], kwargs: dict[str, V],
         raise TypingError(str(exc), None, "leave it out: compiled code supports "
                           f"{params.name}({', '.join(params.names)})") from None
     except TypeError as exc:
-        raise TypingError(str(exc), None) from None
+        text = params.python_message(len(args), list(kwargs)) or str(exc)
+        raise TypingError(text, None) from None
     return [constant(v.value) if isinstance(v, Default) else v for v in values]
 
 
@@ -225,7 +228,7 @@ def resolve_call(callee: Any, args: tuple[Type, ...], kws: dict[str, Type]) -> S
         return None if found is None else _as_signature(found, args)
     key = _key(callee)
     params = _PARAMS.get(key)
-    if params is not None and (kws or len(args) != len(params.names)):
+    if params is not None and (kws or not params.takes(len(args))):
         return None  # bound calls only (registry.bind_call)
     for _, fn in _RULES.get(key, ()):
         sig = fn(args, kws) if params is None else fn(Bound(params, args))
@@ -263,6 +266,12 @@ def declared_calls() -> list[tuple[Any, Params]]:
     """Every callee with a declared signature, with it (for tests generated from the table)."""
     _ensure_loaded()
     return [(_DECLARED[key], params) for key, params in _PARAMS.items()]
+
+
+def undeclared_calls() -> list[Any]:
+    """The callees of call rules without a declared signature (each should declare one)."""
+    _DOMAINS.ensure(numpy=True)
+    return [callee for key, callee in _CALLEES.items() if key not in _PARAMS]
 
 
 def declared_methods() -> list[tuple[type, str, Params]]:

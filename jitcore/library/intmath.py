@@ -97,3 +97,108 @@ def pow_mod(base: int, exp: int, mod: int) -> int:
     else:
         r = _powmod(b, exp, m)
     return r - m if mod < 0 and r != 0 else r
+
+
+# --- math module integer functions: int64 results, CPython's errors -------------------------
+
+_RANGE = "the result does not fit in int64 (Python would return a big int)"
+
+
+@njit
+def gcd(a: int, b: int) -> int:
+    """math.gcd of two int64 values (non-negative; gcd(INT64_MIN, 0) overflows)."""
+    if (a == INT64_MIN and b in (0, INT64_MIN)) or (b == INT64_MIN and a == 0):
+        raise OverflowError(_RANGE)  # the result is 2**63
+    while b != 0:
+        a, b = b, a % b
+    return -a if a < 0 else a
+
+
+@njit
+def lcm(a: int, b: int) -> int:
+    """math.lcm of two int64 values; OverflowError where the result leaves int64."""
+    if a == 0 or b == 0:
+        return 0
+    if a == INT64_MIN or b == INT64_MIN:  # the result is at least 2**63
+        raise OverflowError(_RANGE)
+    g: int = gcd(a, b)
+    q = (a // g) if a > 0 else -(a // g)
+    m = b if b > 0 else -b
+    if m < 0 or q > 9223372036854775807 // m:
+        raise OverflowError(_RANGE)
+    return q * m
+
+
+@njit
+def factorial(n: int) -> int:
+    if n < 0:
+        raise ValueError("factorial() not defined for negative values")
+    if n > 20:
+        raise OverflowError(_RANGE)
+    r = 1
+    for i in range(2, n + 1):
+        r *= i
+    return r
+
+
+@njit
+def isqrt(n: int) -> int:
+    """The integer square root, by Newton's iteration from above."""
+    if n < 0:
+        raise ValueError("isqrt() argument must be nonnegative")
+    if n < 2:
+        return n
+    x = n
+    y = x // 2 + (x & 1)  # (x + 1) // 2 without overflow at 2**63 - 1
+    while y < x:
+        x = y
+        y = (x + n // x) // 2
+    return x
+
+
+@njit
+def perm(n: int, k: int) -> int:
+    """n! / (n - k)!: the product of k factors, checked for overflow at each step."""
+    if n < 0:
+        raise ValueError("n must be a non-negative integer")
+    if k < 0:
+        raise ValueError("k must be a non-negative integer")
+    if k > n:
+        return 0
+    r = 1
+    for i in range(n - k + 1, n + 1):
+        if r > 9223372036854775807 // i:
+            raise OverflowError(_RANGE)
+        r *= i
+    return r
+
+
+@njit
+def perm_all(n: int) -> int:
+    """math.perm(n): n! (CPython's error for a negative n is factorial's)."""
+    r: int = factorial(n)
+    return r
+
+
+@njit
+def comb(n: int, k: int) -> int:
+    """n choose k by the multiplicative formula r = r * (n - k + i) / i, exact at each step
+    (r * (n - k + i) is divided by gcd first to delay overflow)."""
+    if n < 0:
+        raise ValueError("n must be a non-negative integer")
+    if k < 0:
+        raise ValueError("k must be a non-negative integer")
+    if k > n:
+        return 0
+    if k > n - k:
+        k = n - k
+    r = 1
+    for i in range(1, k + 1):
+        f = n - k + i
+        g: int = gcd(r, i)
+        r //= g
+        f //= i // g  # i // g divides f: r * f is a multiple of i
+        if r > 9223372036854775807 // f:
+            raise OverflowError(_RANGE)
+        r *= f
+    return r

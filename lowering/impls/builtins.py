@@ -15,9 +15,13 @@ it to registers, so `for i in range(n)` becomes a plain counted loop.
 from __future__ import annotations
 
 import builtins
+import operator
+from typing import Any
 
 from llvmlite import ir
 
+from jitcore.frontend.errors import LoweringError
+from jitcore.frontend.operations import plain
 from jitcore.typeinfer import types as t
 
 from ..context import Context
@@ -275,22 +279,27 @@ def divmod_float(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir
 
 @lower(builtins.pow)
 def pow_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-    if len(args) == 2:
-        impl = find("pow", sig.args)
+    if isinstance(sig.args[2], t.NoneType):  # pow(a, b) is a ** b
+        inner = t.Signature(sig.return_type, sig.args[:2])
+        impl = find("pow", inner.args)
         assert impl is not None
-        return impl(ctx, sig, *args)
+        return impl(ctx, inner, *args[:2])
     from .npfuncs import call_library
 
     return call_library(ctx, "intmath.pow_mod", sig.args, list(args))
 
 
-@lower(builtins.round, t.Float)
-def round_float_to_int(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+@lower(builtins.round, t.Float, t.NoneType)
+def round_float_to_int(ctx: Context, sig: t.Signature, x: ir.Value, _: ir.Value) -> ir.Value:
     rint = ctx.intrinsic("llvm.rint", x.type)  # the default rounding mode: half to even
     return float_to_int(ctx, ctx.b.call(rint, [x], name="rounded"), nonneg=ctx.first_arg_nonneg)
 
 
-@lower(builtins.round, t.Integer)
+@lower(builtins.round, t.Integer, t.NoneType)
+def round_int_identity(ctx: Context, sig: t.Signature, x: ir.Value, _: ir.Value) -> ir.Value:
+    return x
+
+
 @lower(builtins.int, t.Integer)
 def int_identity(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
     return x
@@ -311,20 +320,14 @@ def round_int_ndigits(ctx: Context, sig: t.Signature, x: ir.Value, n: ir.Value) 
 
 
 @lower(builtins.int)
-def int_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-    if not args:
-        return ir.Constant(i64, 0)
-    return float_to_int(ctx, args[0], nonneg=ctx.first_arg_nonneg)
+def int_(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return float_to_int(ctx, x, nonneg=ctx.first_arg_nonneg)
 
 
 @lower(builtins.float)
-def float_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-    return args[0] if args else ir.Constant(f64, 0.0)
-
-
 @lower(builtins.bool)
-def bool_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-    return args[0] if args else ir.Constant(i1, 0)
+def converted(ctx: Context, sig: t.Signature, x: ir.Value) -> ir.Value:
+    return x  # converted to the parameter type by the caller
 
 
 @lower(builtins.complex)
@@ -335,3 +338,32 @@ def complex_(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
     re = args[0] if args else zero
     im = args[1] if len(args) > 1 else zero
     return ctx.make_complex(re, im, t.complex128)
+
+
+# --- the operator module: each function lowers as its operator -----------------------------
+
+def _operator_impl(opname: str, swapped: bool) -> Any:
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        inner = t.Signature(sig.return_type, sig.args[::-1] if swapped else sig.args)
+        fn = find(opname, inner.args)
+        if fn is None and plain(opname) != opname:
+            fn = find(plain(opname), inner.args)
+        if fn is None:
+            raise LoweringError(f"no native implementation of {opname} for {inner}")
+        return fn(ctx, inner, *(args[::-1] if swapped else args))
+    return impl
+
+
+def _register_operator_functions() -> None:
+    from jitcore.typeinfer.rules.builtins import OPERATOR_FUNCTIONS
+
+    for fn, (opname, swapped) in OPERATOR_FUNCTIONS.items():
+        lower(fn)(_operator_impl(opname, swapped))
+
+
+_register_operator_functions()
+
+
+@lower(operator.index)
+def operator_index(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+    return a

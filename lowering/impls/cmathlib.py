@@ -117,10 +117,10 @@ def c_log(ctx: Context, z: ir.Value) -> tuple[ir.Value, ir.Value]:
 
 
 @lower(cmath.log)
-def log(ctx: Context, sig: t.Signature, z: ir.Value, *base: ir.Value) -> ir.Value:
+def log(ctx: Context, sig: t.Signature, z: ir.Value, base: ir.Value) -> ir.Value:
     re, im = c_log(ctx, z)
-    if base:
-        re, im, _ = c_quot(ctx, (re, im), c_log(ctx, base[0]))
+    if not isinstance(sig.args[1], t.NoneType):
+        re, im, _ = c_quot(ctx, (re, im), c_log(ctx, base))
     return pack(ctx, re, im, t.complex128)
 
 

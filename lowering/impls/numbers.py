@@ -11,6 +11,8 @@ Complex numbers live in lowering/impls/complexes.py.
 """
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -311,7 +313,13 @@ def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Va
         with b.if_then(bad, likely=False):
             ctx.raise_exception(ZeroDivisionError,
                                 ("0.0 cannot be raised to a negative power",))
-    return b.call(ctx.intrinsic("llvm.pow", a.type, 2), [a, e], name="pow")
+    r = b.call(ctx.intrinsic("llvm.pow", a.type, 2), [a, e], name="pow")
+    if _python_errors(ctx) and sig.return_type == t.float64:
+        # CPython's float_pow reports libm's ERANGE (the fuzzer's find); float32 is NumPy's
+        from .mathlib import inf_from_finite
+        with b.if_then(inf_from_finite(ctx, r, a, e), likely=False):
+            ctx.raise_exception(OverflowError, (errno.ERANGE, os.strerror(errno.ERANGE)))
+    return r
 
 
 def _float_cmp(pred: str) -> Callable[..., ir.Value]:

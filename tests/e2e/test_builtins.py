@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jitcore import njit
+from jitcore.errors import TypingError
 from jitcore.typeinfer import types as t
 from tests.e2e.numgrid import ALL, outcome, py, same, values, wrap
 
@@ -226,3 +227,31 @@ def test_unsupported_argument_types_are_typing_errors():
         divmod_(1j, 2)
     with pytest.raises(TypingError, match=r"min\(\) does not accept arguments"):
         min2(1j, 2j)
+
+
+# --- argument binding: keywords and defaults as Python binds them ---------------------------
+
+def test_builtins_take_keywords_and_defaults_as_python() -> None:
+    def f(x, n):
+        return (int(), float(), bool(), round(x, None),  # noqa: UP018 - the calls tested
+                round(number=x, ndigits=n),
+                pow(n, 3, None), pow(base=n, exp=2), pow(n, 3, mod=5), divmod(n, 3))
+
+    assert njit(f)(2.675, 2) == f(2.675, 2)
+
+
+@pytest.mark.parametrize("source", ["divmod(a)", "round(a, 1, 2)", "pow(a)", "bool(a, a)",
+                                    "float(x=a)", "divmod(a, y=a)"])
+def test_wrong_builtin_calls_are_pythons_type_errors(source: str) -> None:
+    ns: dict[str, object] = {}
+    exec(f"def f(a):\n    return {source}\n", ns)
+    with pytest.raises(TypeError) as python:
+        ns["f"](3)  # type: ignore[operator]
+    with pytest.raises(TypingError) as compiled:
+        njit(ns["f"])(3)
+    assert str(python.value) in str(compiled.value)
+
+
+def test_int_with_a_base_is_refused_by_name() -> None:
+    with pytest.raises(TypingError, match="int\\(\\): the argument 'base' is not supported"):
+        njit(lambda a: int(a, 10))(3)

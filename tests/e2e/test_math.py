@@ -3,8 +3,10 @@
 Inside each function's domain the compiled result equals CPython's exactly (both
 call libm), except math.gamma, math.lgamma and math.hypot, which CPython computes
 with its own algorithms: those agree within 1e-13 relative (a few ulps; lgamma
-absolutely near its zeros at 1 and 2). Outside the domain, where CPython raises
-ValueError or OverflowError, the compiled code returns the IEEE value, as Numba
+absolutely near its zeros at 1 and 2). Outside the domain the compiled code raises
+what CPython raises (ValueError: math domain error, OverflowError: math range error,
+ZeroDivisionError), checked over a grid of special values (inf, nan, -0.0, huge, tiny,
+domain edges); under error_model="numpy" it returns the IEEE value instead, as Numba
 does (checked against NumPy's ufuncs, which are IEEE). float32 arguments compute
 in float32 (sqrtf, ...), compared with the float64 result rounded to float32 within
 2 float32 ulps (libm's float functions are not all correctly rounded).
@@ -24,7 +26,9 @@ from jitcore import njit
 from tests.e2e.numgrid import outcome, py, same
 
 GRID = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 10.0, 0.7, -0.3, 3.0, 100.5, 1e-300, 5e-324,
-        1e300, -1e300, 710.0, -745.5, math.pi, math.inf, -math.inf, math.nan]
+        1e300, -1e300, 710.0, -745.5, math.pi, math.inf, -math.inf, math.nan, -5e-324,
+        1.7976931348623157e308, -1.7976931348623157e308, 2.2250738585072014e-308, -2.0,
+        171.7, -171.5, 1e-20, 1.0000000000000002, -0.9999999999999999, 1e16]
 UNARY = {
     "sqrt": np.sqrt, "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10,
     "log1p": np.log1p, "expm1": np.expm1, "sin": np.sin, "cos": np.cos, "tan": np.tan,
@@ -40,14 +44,15 @@ OWN_ALGORITHM = {"gamma", "lgamma", "hypot"}  # CPython does not call libm for t
 _compiled: dict[tuple[str, str, int], object] = {}
 
 
-def compiled(module: str, name: str, nargs: int):  # type: ignore[no-untyped-def]
+def compiled(module: str, name: str, nargs: int,  # type: ignore[no-untyped-def]
+             error_model: str = "python"):
     """One njit function per math function, compiled once per argument types."""
-    key = (module, name, nargs)
+    key = (module, name, nargs, error_model)
     if key not in _compiled:
         params = ", ".join("abc"[:nargs])
         ns = {"math": math, "cmath": cmath}
         exec(f"def {name}_({params}):\n    return {module}.{name}({params})\n", ns)
-        _compiled[key] = njit(ns[f"{name}_"])
+        _compiled[key] = njit(error_model=error_model)(ns[f"{name}_"])
     return _compiled[key]
 
 
@@ -72,10 +77,11 @@ def check(name: str, *args: float) -> None:
     fn = compiled("math", name, len(args))
     expected = outcome(lambda: getattr(math, name)(*args))
     got = outcome(lambda: fn(*args))
-    # math.log(x, 1.0) divides by log(1.0) == 0: CPython raises ZeroDivisionError.
     if isinstance(expected, tuple) and expected[0] in (ValueError, OverflowError,
                                                        ZeroDivisionError):
-        assert same(got, ieee(name, *args)), (name, args, got)
+        assert got == expected, (name, args, got, expected)
+        ieee_fn = compiled("math", name, len(args), error_model="numpy")
+        assert same(outcome(lambda: ieee_fn(*args)), ieee(name, *args)), (name, args)
     elif name in OWN_ALGORITHM:
         tol = 1e-13 * max(1.0, abs(expected)) if math.isfinite(expected) else 0.0
         assert type(got) is float and (same(got, expected) or abs(got - expected) <= tol), (
@@ -99,14 +105,51 @@ def test_binary_grid():
                 check(name, x, y)
 
 
-def test_domain_errors_give_ieee_values():
-    assert math.isnan(compiled("math", "sqrt", 1)(-1.0))
-    assert compiled("math", "log", 1)(0.0) == -math.inf
-    assert compiled("math", "exp", 1)(1000.0) == math.inf
-    assert math.isnan(compiled("math", "fmod", 2)(1.0, 0.0))
-    assert compiled("math", "gamma", 1)(0.0) == math.inf
-    assert math.isnan(compiled("math", "gamma", 1)(-2.0))
-    assert compiled("math", "lgamma", 1)(-2.0) == math.inf
+def test_domain_errors_raise_as_cpython():
+    """The fuzzer's find: math.sin(inf) was nan where CPython raises."""
+    cases = [("sin", math.inf), ("cos", -math.inf), ("tan", math.inf), ("sqrt", -1.0),
+             ("log", 0.0), ("log", -0.0), ("acosh", 0.5), ("atanh", 1.0), ("atanh", -1.0),
+             ("exp", 1000.0), ("gamma", 0.0), ("gamma", -1.0), ("gamma", 1e-310),
+             ("lgamma", -2.0), ("lgamma", 1e308), ("log1p", -1.0), ("cosh", -1e300)]
+    for name, x in cases:
+        expected = outcome(lambda: getattr(math, name)(x))
+        assert isinstance(expected, tuple), (name, x)
+        assert outcome(lambda: compiled("math", name, 1)(x)) == expected, (name, x)
+    for name, x, y in [("pow", 0.0, -1.0), ("pow", -8.0, 1 / 3), ("pow", 10.0, 400.0),
+                       ("fmod", math.inf, 1.0), ("fmod", 1.0, 0.0), ("log", 2.0, 1.0),
+                       ("log", 0.0, 2.0)]:
+        expected = outcome(lambda: getattr(math, name)(x, y))
+        assert isinstance(expected, tuple), (name, x, y)
+        assert outcome(lambda: compiled("math", name, 2)(x, y)) == expected, (name, x, y)
+    # the edges inside the domain stay values
+    assert same(compiled("math", "sqrt", 1)(-0.0), -0.0)
+    assert same(compiled("math", "acosh", 1)(1.0), 0.0)
+    assert same(compiled("math", "pow", 2)(0.0, 0.0), 1.0)
+    assert same(compiled("math", "fmod", 2)(1.0, math.inf), 1.0)
+
+
+def test_domain_errors_give_ieee_values_under_numpy_error_model():
+    assert math.isnan(compiled("math", "sqrt", 1, "numpy")(-1.0))
+    assert math.isnan(compiled("math", "sin", 1, "numpy")(math.inf))
+    assert compiled("math", "log", 1, "numpy")(0.0) == -math.inf
+    assert compiled("math", "exp", 1, "numpy")(1000.0) == math.inf
+    assert math.isnan(compiled("math", "fmod", 2, "numpy")(1.0, 0.0))
+    assert compiled("math", "gamma", 1, "numpy")(0.0) == math.inf
+    assert math.isnan(compiled("math", "gamma", 1, "numpy")(-2.0))
+    assert compiled("math", "lgamma", 1, "numpy")(-2.0) == math.inf
+
+
+def test_domain_error_in_a_loop_stops_it():
+    @njit
+    def total(xs):
+        s = 0.0
+        for x in xs:
+            s += math.sqrt(x)
+        return s
+
+    assert total(np.array([1.0, 4.0])) == 3.0
+    with pytest.raises(ValueError, match="math domain error"):
+        total(np.array([1.0, -4.0, 9.0]))
 
 
 @settings(max_examples=150, deadline=None)

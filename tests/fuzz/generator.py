@@ -70,10 +70,9 @@ PROFILES: dict[str, dict[str, float]] = {
 #     TypingError ("undefined has no attribute 'shape'": the annotator types the loop exit
 #     before the back edge brings cur's type), and `return cur` a SystemError (issue 13's
 #     reference counting of values carried across loop edges).
-#   specials: math functions at inf/nan do not raise as CPython does, e.g.
-#     `def f(x0): return math.sin(x0)` with x0 = math.inf returns nan (CPython: ValueError:
-#     math domain error).
-DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined", "specials"})
+#   (specials, on since math functions raise at inf/nan as CPython does: math.sin(inf) is
+#     ValueError: math domain error.)
+DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined"})
 
 _FLOAT_LITERALS = ("0.0", "0.5", "1.5", "-2.25", "3.0", "0.001", "100.0", "-1.0", "2.5")
 

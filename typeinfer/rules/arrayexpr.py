@@ -20,10 +20,10 @@ import numpy as np
 
 from jitcore.frontend.errors import TypingError
 
-from ..binder import Bound, Params
+from ..binder import ABS, Bound, Params
 from ..registry import binop_rule, call_rule, unop_rule
-from ..types import (BY_NAME, Array, Boolean, Complex, Float, Integer, Signature, Type,
-                     boolean, complex128, float64, int64)
+from ..types import (BY_NAME, Array, Boolean, Complex, Float, Integer, NoneType, Signature,
+                     Type, boolean, complex128, float64, int64)
 
 OPERATOR_UFUNCS: dict[str, Any] = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.true_divide,
@@ -177,18 +177,21 @@ for _ufunc in UFUNCS:
 
 
 # abs(a) of an array is a.__abs__(), np.absolute(a)
-@call_rule(builtins.abs)
-def abs_array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 1 or not isinstance(args[0], Array):
+@call_rule(builtins.abs, params=ABS)
+def abs_array(bound: Bound) -> Signature | None:
+    if not isinstance(bound["x"], Array):
         return None
-    return elementwise(np.absolute, args)
+    return elementwise(np.absolute, bound.types())
 
 
-@call_rule(np.where)
-def where(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    """np.where(cond, x, y): elementwise select; x and y promote as in NumPy."""
-    if kws or len(args) != 3:
-        return None
+@call_rule(np.where, params=Params.of(np.where))
+def where(bound: Bound) -> Signature | None:
+    """np.where(cond, x, y): elementwise select; x and y promote as in NumPy. (The one-argument
+    form, np.nonzero's, is not supported: x and y are None.)"""
+    args = bound.types()
+    if any(isinstance(a, NoneType) for a in args[1:]):
+        raise TypingError("np.where() needs x and y in compiled code", None,
+                          "write np.where(condition, x, y)")
     loop = loop_signature(np.add, args[1:])  # result_type of x and y (weak scalars)
     if loop is None or not isinstance(element_type(args[0]), (Boolean, Integer, Float)):
         return None

@@ -9,6 +9,7 @@ import builtins
 
 from jitcore.frontend.errors import TypingError
 
+from ..binder import LEN, Bound
 from ..registry import attr_rule, call_rule
 from ..types import Array, Signature, Type, UniTuple, int64
 
@@ -31,10 +32,11 @@ def int_attr(arr: Array) -> Type:
     return int64
 
 
-@call_rule(builtins.len)
-def len_array(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) != 1 or kws or not isinstance(args[0], Array):
+@call_rule(builtins.len, params=LEN)
+def len_array(bound: Bound) -> Signature | None:
+    obj = bound["obj"]
+    if not isinstance(obj, Array):
         return None
-    if args[0].ndim == 0:
+    if obj.ndim == 0:
         raise TypingError("len() of a 0-d array", None, "a 0-d array has no length")
-    return Signature(int64, args)
+    return Signature(int64, (obj,))

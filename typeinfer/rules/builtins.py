@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import builtins
 import functools
+import operator
+from collections.abc import Callable
+from typing import Any
 
 from jitcore.frontend.errors import TypingError
+from jitcore.frontend.operations import plain
 
+from ..binder import ABS, LEN, Bound, Params
 from ..registry import call_rule, resolve, unop_rule
 from ..types import (Array, Boolean, Complex, Float, Integer, NoneType, PyObjectConst, Range,
                      RangeIter, Signature, Tuple, Type, boolean, complex128, float64, int64, none,
@@ -59,11 +64,10 @@ def print_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     return Signature(none, (*args, *kws.values()))
 
 
-@call_rule(builtins.len)
-def len_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) == 1 and not kws and isinstance(args[0], (Tuple, Range)):
-        return Signature(int64, args)
-    return None
+@call_rule(builtins.len, params=LEN)
+def len_(bound: Bound) -> Signature | None:
+    obj = bound["obj"]
+    return Signature(int64, (obj,)) if isinstance(obj, (Tuple, Range)) else None
 
 
 # --- numeric builtins ------------------------------------------------------------------------
@@ -87,11 +91,12 @@ def _promote_all(types: tuple[Type, ...]) -> Type | None:
     return functools.reduce(promote, types)
 
 
-@call_rule(builtins.abs)
-def abs_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 1 or not args[0].is_number:
+@call_rule(builtins.abs, params=ABS)
+def abs_(bound: Bound) -> Signature | None:
+    x = bound["x"]
+    if not x.is_number:
         return None
-    ty = _wide(args[0])
+    ty = _wide(x)
     return Signature(ty.underlying if isinstance(ty, Complex) else ty, (ty,))
 
 
@@ -107,62 +112,71 @@ def min_max(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     return None if ty is None else Signature(ty, (ty,) * len(args))
 
 
-@call_rule(builtins.divmod)
-def divmod_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 2 or not all(isinstance(a, Real) for a in args):
+def _builtin(fn: Any, text: str | None = None) -> Params:
+    """A builtin's parameters (its own signature, or `text` where it shows none); a call it
+    would refuse gets its own TypeError text."""
+    if text is None:
+        return Params.of(fn, callee=fn)
+    return Params.declare(fn.__name__, text, callee=fn)
+
+
+@call_rule(builtins.divmod, params=_builtin(builtins.divmod))
+def divmod_(bound: Bound) -> Signature | None:
+    args = bound.types()
+    if not all(isinstance(a, Real) for a in args):
         return None
     ty = promote(*args)
     return Signature(Tuple((ty, ty)), (ty, ty))
 
 
-@call_rule(builtins.pow)
-def pow_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+@call_rule(builtins.pow, params=_builtin(builtins.pow))
+def pow_(bound: Bound) -> Signature | None:
     """pow(a, b) is a ** b; pow(a, b, mod) takes integers (Python's modular power)."""
-    if kws:
-        return None
-    if len(args) == 2:
-        return resolve("pow", *args)
-    if len(args) == 3 and all(isinstance(a, (Boolean, Integer)) for a in args):
+    base, exp, mod = bound.types()
+    if isinstance(mod, NoneType):
+        sig = resolve("pow", base, exp)
+        return None if sig is None else Signature(sig.return_type, (*sig.args, none))
+    if all(isinstance(a, (Boolean, Integer)) for a in (base, exp, mod)):
         return Signature(int64, (int64, int64, int64))
     return None
 
 
-@call_rule(builtins.round)
-def round_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+@call_rule(builtins.round, params=_builtin(builtins.round))
+def round_(bound: Bound) -> Signature | None:
     """round(x) -> int64; round(float, n) -> float64; round(int, n) -> int64."""
-    if kws or not 1 <= len(args) <= 2 or not isinstance(args[0], Real):
+    x, n = bound.types()
+    if not isinstance(x, Real):
         return None
-    if len(args) == 1:
-        return Signature(int64, (_wide(args[0]) if not isinstance(args[0], Float) else args[0],))
-    if not isinstance(args[1], (Boolean, Integer)):
+    if isinstance(n, NoneType):
+        return Signature(int64, (_wide(x) if not isinstance(x, Float) else x, none))
+    if not isinstance(n, (Boolean, Integer)):
         return None
-    if isinstance(args[0], Float):
+    if isinstance(x, Float):
         return Signature(float64, (float64, int64))
     return Signature(int64, (int64, int64))
 
 
-@call_rule(builtins.int)
-def int_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range)."""
-    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
+@call_rule(builtins.int, params=Params.declare("int", "x=0, /, base=10", ("x",),
+                                               callee=builtins.int))
+def int_(bound: Bound) -> Signature | None:
+    """int(float) truncates (ValueError on nan, OverflowError on inf or out of int64 range);
+    int() is int(0). int(x, base) converts a string: not supported."""
+    x = bound["x"]
+    if not isinstance(x, Real):
         return None
-    if args and not isinstance(args[0], Float):
-        return Signature(_wide(args[0]), (_wide(args[0]),))  # uint64 stays uint64
-    return Signature(int64, args)
+    if not isinstance(x, Float):
+        return Signature(_wide(x), (_wide(x),))  # uint64 stays uint64
+    return Signature(int64, (x,))
 
 
-@call_rule(builtins.float)
-def float_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) > 1 or (args and not isinstance(args[0], Real)):
-        return None
-    return Signature(float64, (float64,) * len(args))
+@call_rule(builtins.float, params=_builtin(builtins.float))
+def float_(bound: Bound) -> Signature | None:
+    return Signature(float64, (float64,)) if isinstance(bound["x"], Real) else None
 
 
-@call_rule(builtins.bool)
-def bool_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) > 1 or (args and not args[0].is_number):
-        return None
-    return Signature(boolean, (boolean,) * len(args))
+@call_rule(builtins.bool, params=_builtin(builtins.bool, "x=False, /"))
+def bool_(bound: Bound) -> Signature | None:
+    return Signature(boolean, (boolean,)) if bound["x"].is_number else None
 
 
 @call_rule(builtins.complex)
@@ -175,3 +189,47 @@ def complex_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     if not all(isinstance(a, Real) for a in args):
         return None
     return Signature(complex128, (float64,) * len(args))
+
+
+# --- the operator module: each function is its operator ------------------------------------
+
+# operator function -> (operation name, operands swapped): operator.contains(a, b) is b in a
+OPERATOR_FUNCTIONS: dict[Any, tuple[str, bool]] = {
+    **{getattr(operator, name): (name, False) for name in (
+        "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "lshift", "rshift", "and_",
+        "or_", "xor", "lt", "le", "eq", "ne", "gt", "ge", "neg", "pos", "invert", "not_",
+        "truth", "is_", "is_not", "getitem", "setitem", "iadd", "isub", "imul", "itruediv",
+        "ifloordiv", "imod", "ipow", "ilshift", "irshift", "ixor")},
+    operator.inv: ("invert", False), operator.contains: ("in_", True),
+    operator.iand: ("iand_", False), operator.ior: ("ior_", False),
+}
+_SCALAR = (Boolean, Integer, Float, Complex, NoneType)
+
+
+def _operator_rule(fn: Any) -> Callable[[Bound], Signature | None]:
+    opname, swapped = OPERATOR_FUNCTIONS[fn]
+
+    def rule(bound: Bound) -> Signature | None:
+        types = bound.types()
+        if not all(isinstance(ty, _SCALAR) for ty in types[1:]) or (
+                opname not in ("getitem", "setitem", "in_") and not isinstance(
+                    types[0], _SCALAR)):
+            return None  # array operands: write the operator (its in-place forms differ)
+        operands = types[::-1] if swapped else types
+        sig = resolve(opname, *operands)
+        if sig is None and plain(opname) != opname:
+            sig = resolve(plain(opname), *operands)
+        if sig is None or not isinstance(sig.return_type, _SCALAR):
+            return None
+        return Signature(sig.return_type, sig.args[::-1] if swapped else sig.args)
+    return rule
+
+
+for _fn in OPERATOR_FUNCTIONS:
+    call_rule(_fn, params=Params.of(_fn, callee=_fn))(_operator_rule(_fn))
+
+
+@call_rule(operator.index, params=Params.of(operator.index, callee=operator.index))
+def operator_index(bound: Bound) -> Signature | None:
+    a = bound["a"]
+    return Signature(int64, (int64,)) if isinstance(a, (Boolean, Integer)) else None

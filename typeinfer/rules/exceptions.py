@@ -23,6 +23,7 @@ from jitcore.frontend.ir import (
     restore_exception,
 )
 
+from ..binder import LEN, Bound
 from ..registry import attr_rule, binop_rule, call_rule
 from ..types import (
     Boolean,
@@ -84,8 +85,7 @@ def caught_arg(args: Type, index: Type) -> Signature:
     return Signature(float64, (args, int64))
 
 
-@call_rule(builtins.len)
-def caught_args_len(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if len(args) == 1 and not kws and isinstance(args[0], CaughtArgs):
-        return Signature(int64, args)
-    return None
+@call_rule(builtins.len, params=LEN)
+def caught_args_len(bound: Bound) -> Signature | None:
+    obj = bound["obj"]
+    return Signature(int64, (obj,)) if isinstance(obj, CaughtArgs) else None

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import builtins
 
+from ..binder import Bound, Params
 from ..registry import call_rule, resolve, unop_rule
-from ..types import (Enumerate, EnumerateIter, Integer, Signature, Tuple, Type, Zip, ZipIter,
-                     boolean, int64, promote)
+from ..types import (Boolean, Enumerate, EnumerateIter, Integer, Signature, Tuple, Type, Zip,
+                     ZipIter, boolean, int64, promote)
 
 
 def _iteration(iterable: Type) -> tuple[Type, Type] | None:
@@ -25,16 +26,13 @@ def _iteration(iterable: Type) -> tuple[Type, Type] | None:
     return None if item is None else (it.return_type, item.return_type)
 
 
-@call_rule(builtins.enumerate)
-def enumerate_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if set(kws) - {"start"} or not 1 <= len(args) + len(kws) <= 2:
+@call_rule(builtins.enumerate, params=Params.of(builtins.enumerate, callee=builtins.enumerate))
+def enumerate_(bound: Bound) -> Signature | None:
+    iterable, start = bound.types()
+    found = _iteration(iterable)
+    if found is None or not isinstance(start, (Boolean, Integer)):
         return None
-    found = _iteration(args[0]) if args else None
-    start = args[1] if len(args) == 2 else kws.get("start", int64)
-    if found is None or not isinstance(start, Integer):
-        return None
-    starts = (int64,) * (len(args) + len(kws) - 1)
-    return Signature(Enumerate(args[0], found[0]), (args[0], *starts))
+    return Signature(Enumerate(iterable, found[0]), (iterable, int64))
 
 
 @unop_rule("iter", Enumerate)
@@ -48,10 +46,12 @@ def enumerate_iternext(it: EnumerateIter) -> Signature:
     return Signature(Tuple((int64, it.item)), (it,))
 
 
-@call_rule(builtins.zip)
-def zip_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or not args:
-        return None
+@call_rule(builtins.zip, params=Params.declare("zip", "*iterables, strict=False",
+                                               ("iterables",), callee=builtins.zip))
+def zip_(bound: Bound) -> Signature | None:
+    args = bound.types()
+    if not args:
+        return None  # zip() is empty: its item type is unknown
     found = [_iteration(a) for a in args]
     if any(f is None for f in found):
         return None
@@ -81,17 +81,15 @@ def _numbers(iterable: Type) -> Type | None:
     return found[1] if found is not None and found[1].is_number else None
 
 
-@call_rule(builtins.sum)
-def sum_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    """sum(iterable, start=0): start + x0 + x1 + ..., left to right, as Python adds."""
-    if set(kws) - {"start"} or not 1 <= len(args) + len(kws) <= 2:
-        return None
-    item = _numbers(args[0]) if args else None
-    start = args[1] if len(args) == 2 else kws.get("start", int64)
+@call_rule(builtins.sum, params=Params.of(builtins.sum, callee=builtins.sum))
+def sum_(bound: Bound) -> Signature | None:
+    """sum(iterable, /, start=0): start + x0 + x1 + ..., left to right, as Python adds."""
+    iterable, start = bound.types()
+    item = _numbers(iterable)
     if item is None or not start.is_number:
         return None
     result = promote(start, item)
-    return Signature(result, (args[0], *((result,) * (len(args) + len(kws) - 1))))
+    return Signature(result, (iterable, result))
 
 
 @call_rule(builtins.max, builtins.min)
@@ -103,8 +101,10 @@ def max_min(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
     return None if item is None else Signature(item, args)
 
 
-@call_rule(builtins.any, builtins.all)
-def any_all(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 1 or _numbers(args[0]) is None:
-        return None
-    return Signature(boolean, args)
+def _any_all(bound: Bound) -> Signature | None:
+    iterable = bound["iterable"]
+    return None if _numbers(iterable) is None else Signature(boolean, (iterable,))
+
+
+for _fn in (builtins.any, builtins.all):
+    call_rule(_fn, params=Params.of(_fn, callee=_fn))(_any_all)
