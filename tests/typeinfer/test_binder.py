@@ -98,6 +98,7 @@ SAMPLES.update({
     divmod: {"x": 17, "y": -5}, pow: {"base": 7, "exp": 5, "mod": 13},
     round: {"number": 2.675, "ndigits": 2}, int: {"x": -7.5}, float: {"x": 3},
     bool: {"x": 0.5}, abs: {"x": -A}, len: {"obj": M},
+    isinstance: {"obj": 2.5, "class_or_tuple": float}, type: {"object": 7},
     np.where: {"condition": A > 2, "x": A, "y": -A}, sum: {"iterable": A, "start": 2.5},
     any: {"iterable": A}, all: {"iterable": A}, zip: {"iterables": (A, INTS)},
     enumerate: {"iterable": A, "start": 3},
@@ -163,7 +164,8 @@ def _splits(params: Params) -> list[tuple[list[str], list[str]]]:
 
 # iterators cannot be returned to Python: their items are summed
 _ITEMS_SUMMED = "    s = 0.0\n    for i, x in {call}:\n        s += i * x\n    return s"
-BODIES = {"builtins.enumerate": _ITEMS_SUMMED, "builtins.zip": _ITEMS_SUMMED}
+BODIES = {"builtins.enumerate": _ITEMS_SUMMED, "builtins.zip": _ITEMS_SUMMED,
+          "builtins.type": "    return {call}(2.5)"}  # a class is called, not returned
 
 
 def _build(call: str, args: list[str], consts: dict[str, Any]) -> Any:
@@ -227,6 +229,8 @@ def test_every_declared_callee_has_samples() -> None:
 UNDECLARED = {"builtins.range", "builtins.print",
               "builtins.min", "builtins.max", "builtins.complex", "builtins.slice",
               "check_assigned", "BoundMethod",
+              # the IR's own helpers of try/except (jitcore/frontend/ir.py)
+              "exception_matches", "fetch_exception", "restore_exception",
               "prange", "np.clip", "np.random.rand", "np.random.randn",
               # NumPy's scalar constructors (typeinfer/rules/npscalars.py)
               "np.bool", "np.int8", "np.int16", "np.int32", "np.int64", "np.longlong",

@@ -18,6 +18,7 @@ from typing import Any
 
 from jitcore.frontend.errors import TypingError
 
+from ..binder import Bound, Params
 from ..registry import binop_rule, call_rule
 from ..types import (Array, NoneType, Optional, PyObjectConst, Signature, Tuple, Type, boolean,
                      complex128, float64, int64)
@@ -96,11 +97,10 @@ def isinstance_result(obj: Type, info: Type) -> bool | None:
 
 
 # isinstance(x, float), isinstance(x, (int, np.integer)), isinstance(x, numbers.Real)
-@call_rule(builtins.isinstance)
-def isinstance_rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 2:
-        return None
-    obj, info = args
+@call_rule(builtins.isinstance,
+           params=Params.declare("isinstance", "obj, class_or_tuple, /", callee=isinstance))
+def isinstance_rule(bound: Bound) -> Signature | None:
+    obj, info = bound["obj"], bound["class_or_tuple"]
     if _flatten(info) is None:
         raise TypingError(f"isinstance() needs a class or a tuple of classes, not {info}",
                           None, "write the classes literally: isinstance(x, (int, float))")
@@ -126,11 +126,9 @@ def identical(lhs: Type, rhs: Type) -> bool | None:
 
 
 # type(x): the class, as a value to call (T(0.5)) or compare
-@call_rule(builtins.type)
-def type_rule(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
-    if kws or len(args) != 1:
-        return None
-    (obj,) = args
+@call_rule(builtins.type, params=Params.declare("type", "object, /", callee=type))
+def type_rule(bound: Bound) -> Signature | None:
+    obj = bound["object"]
     classes = classes_of(obj)
     if not classes:
         raise TypingError(f"type() of a value of type {obj} is not supported in compiled code",
