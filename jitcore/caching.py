@@ -220,6 +220,8 @@ def _argtypes_text(argtypes: tuple[t.Type, ...], fp: _Fingerprinter) -> str:
             parts.append(fp.function(ty.dispatcher))
         elif isinstance(ty, t.Tuple):
             stack.extend(ty.items)
+        elif isinstance(ty, t.FunctionChoice):
+            stack.extend(ty.options)
     return "|".join(parts)
 
 

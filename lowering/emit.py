@@ -182,6 +182,11 @@ class _Emitter:
         args = self.operands(values, sig)
         if isinstance(op.func.type, t.Dispatcher):
             return ctx.call_jitted(op.target, sig, args)
+        if isinstance(op.func.type, t.FunctionChoice):
+            from .impls.calls import call_function_choice
+
+            return call_function_choice(ctx, op.func.type, self.value(op.func), op.target, sig,
+                                        args[1:])
         impl = self.implementation(op.target, sig, getattr(op.target, "__name__", "call"))
         ctx.first_arg_nonneg = id(op) in self.nonneg_calls
         try:

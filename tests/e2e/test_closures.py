@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from jitcore import njit
-from jitcore.errors import UnsupportedError
+from jitcore.errors import TypingError, UnsupportedError
 from tests.conftest import check_each, same
 from tests.e2e.test_errors import expect_error
 
@@ -327,3 +327,93 @@ def test_refused_constructs_say_what_to_write():
                  "the inner function 'g' reads 'late', which is not assigned on every path to "
                  "this call",
                  "r = g()", "g()", "assign 'late' before calling 'g'")
+
+
+# --- functions chosen at run time -------------------------------------------------------------
+
+
+@njit
+def negate(x):
+    return -x
+
+
+@njit
+def apply(f, x):
+    return f(x)
+
+
+def chooses_by_branch(x, flag):
+    f = square if flag else cube
+    return f(x)
+
+
+def chooses_among_three_and_passes_on(x, k):
+    f = square
+    if k == 1:
+        f = cube
+    elif k == 2:
+        f = negate
+    s = 0
+    for i in range(3):
+        s += apply(f, x + i)
+    return s
+
+
+def py_twin(pyfunc):
+    """`pyfunc` run by CPython, with the jitted functions it names as plain functions."""
+    import types
+
+    env = dict(pyfunc.__globals__, square=square.py_func, cube=cube.py_func,
+               negate=negate.py_func, apply=apply.py_func)
+    return types.FunctionType(pyfunc.__code__, env)
+
+
+@pytest.mark.parametrize("pyfunc, cases", [
+    (chooses_by_branch, [(3, True), (3, False), (2.5, False)]),
+    (chooses_among_three_and_passes_on, [(2, 0), (2, 1), (2, 2), (0.5, 1)]),
+])
+def test_function_chosen_at_run_time(pyfunc, cases):
+    compiled = njit(pyfunc)
+    twin = py_twin(pyfunc)
+    for args in cases:
+        assert same(compiled(*args), twin(*args)), args
+
+
+def test_function_chosen_at_run_time_over_arrays_does_not_leak(no_leaks):
+    a = np.arange(4.0)
+    f = njit(chooses_by_branch)
+    for flag in (True, False) * 500:
+        got = f(a, flag)
+    assert same(got, a * a * a)
+    assert same(f(a, True), a * a)
+
+
+@njit
+def two_args(x, y):
+    return x + y
+
+
+@njit
+def returns_tuple(x):
+    return (x, x)
+
+
+def chooses_different_arity(x, flag):
+    f = square if flag else two_args
+    return f(x)
+
+
+def chooses_different_results(x, flag):
+    f = square if flag else returns_tuple
+    return f(x)
+
+
+def test_function_choice_refusals():
+    expect_error(chooses_different_arity, (1, True), TypingError,
+                 "function(square | two_args) is called with 1 arguments, but two_args() "
+                 "takes 2", "return f(x)", "f(x)",
+                 "choose between functions that take the same arguments")
+    expect_error(chooses_different_results, (1, True), TypingError,
+                 "the functions of function(square | returns_tuple) return int64 and "
+                 "UniTuple(int64 x 2), so a call of either has no one result type",
+                 "return f(x)", "f(x)", "choose between functions that return the same type")
