@@ -379,6 +379,21 @@ def test_function_chosen_at_run_time(pyfunc, cases):
         assert same(compiled(*args), twin(*args)), args
 
 
+def test_run_time_choice_in_a_loop_calls_neither_function():
+    def run(a, flag):
+        f = square if flag else cube
+        s = 0.0
+        for i in range(a.shape[0]):
+            s += f(a[i])
+        return s
+    compiled = njit(run)
+    a = np.arange(5.0)
+    assert compiled(a, True) == 30.0 and compiled(a, False) == 100.0
+    body = next(iter(compiled.inspect_llvm().values())).split("; ====")[1]
+    calls = [line for line in body.splitlines() if " call " in line]
+    assert not any("square" in line or "cube" in line for line in calls), calls
+
+
 def test_function_chosen_at_run_time_over_arrays_does_not_leak(no_leaks):
     a = np.arange(4.0)
     f = njit(chooses_by_branch)
