@@ -93,8 +93,11 @@ def assigned_flag(name: str) -> str:
     return name + "?"
 
 
-def decode(code: CodeType, funcname: str) -> DecodedCode:
-    """The basic blocks of `code`, with entry stack depths and live locals."""
+def decode(code: CodeType, funcname: str, read_at_return: tuple[str, ...] = ()) -> DecodedCode:
+    """The basic blocks of `code`, with entry stack depths and live locals.
+
+    `read_at_return`: locals that every `return` also hands back (an inner function's
+    `nonlocal` variables, jitcore/frontend/closures.py)."""
     instrs = [_normalise(ins, code.co_filename, funcname) for ins in dis.get_instructions(code)]
     _cells_as_locals(code, instrs)
     _reject_unsupported_code(code, instrs)
@@ -106,7 +109,8 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
     params = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     _classify_reads(decoded, frozenset(params))
     decoded.tracked = frozenset(decoded.checked_reads.values())
-    _compute_liveness(reachable, by_start, decoded.checked_reads, frozenset(code.co_cellvars))
+    _compute_liveness(reachable, by_start, decoded.checked_reads, frozenset(code.co_cellvars),
+                      frozenset(read_at_return))
     return decoded
 
 
@@ -288,7 +292,8 @@ def _classify_reads(decoded: DecodedCode, params: frozenset[str]) -> None:
 
 
 def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
-                      checked_reads: dict[int, str], captured: frozenset[str]) -> None:
+                      checked_reads: dict[int, str], captured: frozenset[str],
+                      read_at_return: frozenset[str] = frozenset()) -> None:
     """Locals read before being written on some path from each block's entry.
 
     A checked read of `x` also reads its flag `x?`, which assigning or deleting `x` writes.
@@ -310,6 +315,8 @@ def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
                     u.add(flag)
             elif ins.opname == "CALL" and captured:
                 u |= captured - d
+            elif ins.opname == "RETURN_VALUE" and read_at_return:
+                u |= read_at_return - d
             elif ins.opname in ("STORE_FAST", "DELETE_FAST"):
                 d.add(name)  # type: ignore[arg-type]
                 if name in tracked:

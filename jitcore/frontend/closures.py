@@ -83,6 +83,10 @@ def make_inner_function(code: CodeType, outer: FunctionType, flags: int, default
                           defaults.value if flags & _FLAG_DEFAULTS else None)
     lifted.__qualname__ = code.co_qualname
     lifted.__module__ = outer.__module__
+    written = tuple(sorted({str(i.argval) for i in dis.get_instructions(code)
+                            if i.opname == "STORE_DEREF" and i.argval in code.co_freevars}))
+    if written:
+        lifted._jc_nonlocals = written  # type: ignore[attr-defined]
     return InnerFunction(lifted, code.co_freevars, outer.__code__.co_name, loc)
 
 
@@ -109,19 +113,19 @@ def _lift_code(code: CodeType, outer_name: str) -> CodeType:
                 raise UnsupportedError("an inner function with this many local variables is "
                                        "not supported", _loc(code, ins),
                                        "split it or define it at module level with @njit")
-            if is_free and ins.opname in ("STORE_DEREF", "DELETE_DEREF"):
+            if is_free and ins.opname == "DELETE_DEREF":
                 raise UnsupportedError(
-                    f"assigning to the variable '{name}' of the enclosing function "
-                    f"'{outer_name}' (nonlocal) is not supported", _loc(code, ins),
-                    f"return the new value of '{name}' from the inner function and assign "
-                    "it in the enclosing one")
-            if is_free and ins.opname != "LOAD_DEREF":
+                    f"deleting the variable '{name}' of the enclosing function "
+                    f"'{outer_name}' is not supported", _loc(code, ins),
+                    f"assign '{name}' a value instead")
+            if is_free and ins.opname not in ("LOAD_DEREF", "STORE_DEREF"):
                 raise UnsupportedError(
                     f"an inner function of an inner function that reads '{name}' of "
                     f"'{outer_name}' is not supported", _loc(code, ins),
                     f"pass '{name}' to it as an argument")
             if is_free:
-                raw[ins.offset], raw[ins.offset + 1] = _OP["LOAD_FAST"], old - free_base
+                fast = "LOAD_FAST" if ins.opname == "LOAD_DEREF" else "STORE_FAST"
+                raw[ins.offset], raw[ins.offset + 1] = _OP[fast], old - free_base
             else:
                 raw[ins.offset + 1] = old + k
         extended = op == _OP["EXTENDED_ARG"]
@@ -130,6 +134,12 @@ def _lift_code(code: CodeType, outer_name: str) -> CodeType:
     return code.replace(co_code=bytes(raw), co_varnames=varnames, co_freevars=(),
                         co_argcount=code.co_argcount + k, co_posonlyargcount=posonly,
                         co_nlocals=len(varnames))
+
+
+def nonlocals_of(func: Any) -> tuple[str, ...]:
+    """The enclosing variables a lifted inner function assigns (`nonlocal`): each of its
+    returns hands back (result, *their values), and its callers assign them."""
+    return getattr(func, "_jc_nonlocals", ())
 
 
 def _loc(code: CodeType, ins: dis.Instruction) -> Loc:

@@ -28,7 +28,7 @@ from typing import Any, NoReturn
 from jitcore.frontend import ir
 from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
 from jitcore.frontend.closures import (CellRef, InnerFunction, check_closure_uses,
-                                       make_inner_function)
+                                       make_inner_function, nonlocals_of)
 from jitcore.frontend.errors import CompilerBug, Loc, TypingError, UnsupportedError
 from jitcore.frontend.listdisplays import check_list_displays
 
@@ -80,7 +80,7 @@ _UNSUPPORTED = {
 def build_flow_graph(func: FunctionType) -> ir.Function:
     """The flow graph of `func`, with globals and closure cells folded in as constants."""
     code = func.__code__
-    decoded = decode(code, func.__name__)
+    decoded = decode(code, func.__name__, nonlocals_of(func))
     return _FlowBuilder(func, decoded).build()
 
 
@@ -410,8 +410,21 @@ class _FlowBuilder:
             func = callable_or_self
         else:  # a method and its self, as LOAD_METHOD leaves them unbound
             func, args = head, [callable_or_self, *args]
-        if isinstance(func, ir.Constant) and isinstance(func.value, InnerFunction):
-            args = [*self._captured(func.value, ins), *args]
+        inner = func.value if isinstance(func, ir.Constant) else None
+        if isinstance(inner, InnerFunction):
+            args = [*self._captured(inner, ins), *args]
+            written = nonlocals_of(inner.lifted)
+            if written:  # it returns (result, *new values of its nonlocal variables)
+                kwnames, self.kwnames = self.kwnames, ()
+                nkw = len(kwnames)
+                pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
+                both = self.emit(ir.Call, func, pos, kwnames, kws)
+                for k, name in enumerate(written, 1):
+                    self.locals[name] = self.emit(ir.TupleItem, both, k)
+                    if name in self.decoded.tracked:
+                        self.locals[assigned_flag(name)] = TRUE
+                self.push(self.emit(ir.TupleItem, both, 0))
+                return
         kwnames, self.kwnames = self.kwnames, ()
         nkw = len(kwnames)
         pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
@@ -579,7 +592,11 @@ class _FlowBuilder:
         self._branch(ins, cond, True, self.stack, self.stack[:-1])
 
     def RETURN_VALUE(self, ins: Instr) -> None:
-        self.exit = ir.Return(ins.loc, self.pop())
+        value = self.pop()
+        written = nonlocals_of(self.func)
+        if written:  # an inner function hands its nonlocal variables back to its caller
+            value = self.emit(ir.BuildTuple, [value, *(self.locals[n] for n in written)])
+        self.exit = ir.Return(ins.loc, value)
 
     def LOAD_ASSERTION_ERROR(self, ins: Instr) -> None:
         self.push(ir.Constant(AssertionError))
