@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import enum
 from collections.abc import Callable
-from types import FunctionType
+from types import CodeType, FunctionType
 from typing import Any, NoReturn
 
 from jitcore.frontend import ir
@@ -355,6 +355,8 @@ class _FlowBuilder:
                                              "<genexpr>"):
             raise UnsupportedError("comprehensions and generator expressions are not supported "
                                    "in compiled code", ins.loc, "write the loop out")
+        if not isinstance(code, CodeType):
+            self._bug(f"MAKE_FUNCTION of {self.stack[-1]!r}, not of a code object")
         self.pop()
         flags = ins.arg or 0
         cells = self.pop() if flags & 8 else ()
