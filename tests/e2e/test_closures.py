@@ -397,15 +397,35 @@ def py_twin(pyfunc):
     return types.FunctionType(pyfunc.__code__, env)
 
 
+def loops_over_a_tuple_of_functions(x):
+    s = 0
+    for f in (square, cube, negate):
+        s += f(x)
+    return s
+
+
+def indexes_a_tuple_of_functions(x, i):
+    fs = (square, cube)
+    return fs[i](x)
+
+
 @pytest.mark.parametrize("pyfunc, cases", [
     (chooses_by_branch, [(3, True), (3, False), (2.5, False)]),
+    (loops_over_a_tuple_of_functions, [(3,), (0.5,)]),
+    (indexes_a_tuple_of_functions, [(3, 0), (3, 1), (3, -1), (3, 2)]),
     (chooses_among_three_and_passes_on, [(2, 0), (2, 1), (2, 2), (0.5, 1)]),
 ])
 def test_function_chosen_at_run_time(pyfunc, cases):
     compiled = njit(pyfunc)
     twin = py_twin(pyfunc)
     for args in cases:
-        assert same(compiled(*args), twin(*args)), args
+        try:
+            expected = twin(*args)
+        except IndexError as exc:
+            with pytest.raises(IndexError, match=str(exc)):
+                compiled(*args)
+            continue
+        assert same(compiled(*args), expected), args
 
 
 def test_run_time_choice_in_a_loop_calls_neither_function():
