@@ -81,7 +81,15 @@ def build_flow_graph(func: FunctionType) -> ir.Function:
     """The flow graph of `func`, with globals and closure cells folded in as constants."""
     code = func.__code__
     decoded = decode(code, func.__name__, nonlocals_of(func))
-    return _FlowBuilder(func, decoded).build()
+    builder = _FlowBuilder(func, decoded)
+    fn = builder.build()
+    if builder.early_reads & builder.inner_locals.keys():
+        # A block reading an inner function was built before the block defining it (a
+        # `def` in a loop, called after it): build again, knowing it from the start.
+        again = _FlowBuilder(func, decoded)
+        again.inner_locals = dict(builder.inner_locals)
+        fn = again.build()
+    return fn
 
 
 def _store_counts(decoded: DecodedCode) -> dict[str, int]:
@@ -148,6 +156,7 @@ class _FlowBuilder:
         # Locals assigned once, to an inner function: read as that constant everywhere.
         self.inner_locals: dict[str, ir.Constant] = {}
         self.stores = _store_counts(decoded)
+        self.early_reads: set[str] = set()  # read before their one store was built
 
     def build(self) -> ir.Function:
         code = self.code
@@ -291,6 +300,8 @@ class _FlowBuilder:
             flag = self.locals[assigned_flag(name)]
             self.ops.append(ir.Call(None, ins.loc, ir.Constant(ir.check_assigned),
                                     [flag, ir.Constant(name)]))
+        if name not in self.inner_locals and self.stores.get(name) == 1:
+            self.early_reads.add(name)
         self.push(self.inner_locals.get(name, v))
 
     LOAD_FAST_CHECK = LOAD_FAST
@@ -299,9 +310,16 @@ class _FlowBuilder:
         name = str(ins.argval)
         self.locals[name] = self.pop()
         value = self.locals[name]
-        if (isinstance(value, ir.Constant) and isinstance(value.value, InnerFunction)
-                and self.stores.get(name) == 1):
-            self.inner_locals[name] = value
+        if isinstance(value, ir.Constant) and isinstance(value.value, InnerFunction):
+            if self.stores.get(name) == 1:
+                self.inner_locals.setdefault(name, value)
+            elif value.value.freevars:
+                inner = value.value
+                raise UnsupportedError(
+                    f"the inner function '{inner.name}' reads variables of "
+                    f"'{inner.outer_name}' ({', '.join(inner.freevars)}) and '{name}' is "
+                    "assigned more than once", ins.loc,
+                    "give each inner function a name of its own and assign it once")
         if name in self.decoded.tracked:
             self.locals[assigned_flag(name)] = TRUE
 

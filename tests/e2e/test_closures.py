@@ -126,7 +126,27 @@ def two_captures_in_argument_order(a, b):
     return f(1.5)
 
 
+def defined_in_loop_called_after(n):
+    k = 3
+    for _ in range(n):
+        def g(y):
+            return y + k
+    return g(1)  # UnboundLocalError when the loop does not run, as in CPython
+
+
+def defined_on_two_branches(x, flag):
+    if flag:
+        def g(y):
+            return y + 1
+    else:
+        def g(y):
+            return y * 2
+    return g(x)
+
+
 @pytest.mark.parametrize("pyfunc, cases", [
+    (defined_in_loop_called_after, [(0,), (2,)]),
+    (defined_on_two_branches, [(3, True), (3, False)]),
     (captures_scalar, [(2.0, 5), (0.5, 0), (-1.0, 1)]),
     (captures_argument_and_tuple, [(1, 2), (3.5, -1.0)]),
     (sees_later_assignment, [(0,), (4,)]),
@@ -336,6 +356,15 @@ def reads_before_assignment(n):
     return r
 
 
+def capturing_defined_twice(x, flag):
+    k = 2
+    if flag:
+        def g(y): return y + k
+    else:
+        def g(y): return y * k
+    return g(x)
+
+
 def test_refused_constructs_say_what_to_write():
     escape_note = ("pass a to 'inner' as arguments, or define it at module level and "
                    "decorate it with @njit")
@@ -348,6 +377,11 @@ def test_refused_constructs_say_what_to_write():
     expect_error(returns_capturing_closure, (1.0,), UnsupportedError,
                  escape.format("returns_capturing_closure"), "return inner", "return inner",
                  escape_note)
+    expect_error(capturing_defined_twice, (1, True), UnsupportedError,
+                 "the inner function 'g' reads variables of 'capturing_defined_twice' (k) and "
+                 "'g' is assigned more than once",
+                 "def g(y): return y * k", "def g(y): return y * k",
+                 "give each inner function a name of its own and assign it once")
     expect_error(recursive_inner, (4,), UnsupportedError,
                  "the inner function 'fact' calls itself, which is not supported",
                  "return fact(n)", "fact(n)",
