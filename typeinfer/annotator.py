@@ -24,6 +24,7 @@ from types import FunctionType
 from typing import Any, Protocol
 
 from jitcore.frontend import ir
+from jitcore.frontend.closures import bind_closure
 from jitcore.frontend.errors import JitError, Loc, TypingError, with_loc
 from jitcore.frontend.operations import plain, symbol
 
@@ -230,6 +231,21 @@ class _Annotator:
                 self.pending_calls = True
                 return
             op.sig, op.target = sig, func.dispatcher
+        elif isinstance(func, t.BoundClosure):
+            full = (*func.items, *args)
+            if kws or func.function.dispatcher.arity != len(full):
+                raise TypingError(f"{func} is called with {len(args)} arguments by position, "
+                                  f"but takes {func.function.dispatcher.arity - len(func.items)}",
+                                  None, "pass its own arguments, by position")
+            sig = self.callees.signature_of(func.function.dispatcher, full)
+            if sig is None:
+                self.pending_calls = True
+                return
+            op.sig, op.target = t.Signature(sig.return_type, (func, *args)), sig
+        elif isinstance(func, t.PyObjectConst) and func.value is bind_closure:
+            assert isinstance(args[0], t.Dispatcher)
+            op.sig = t.Signature(t.BoundClosure(args[1:], args[0]), args)
+            op.target = bind_closure
         elif isinstance(func, t.FunctionChoice):
             sigs = self._choice_signatures(func, args, kws)
             if sigs is None:

@@ -287,6 +287,22 @@ class FunctionChoice(Type):
                                         for o in self.options) + ")"
 
 
+class BoundClosure(Tuple):
+    """An inner function that reads enclosing variables, passed as a value: laid out as the
+    tuple of the values it captured (`items`), called as `function(*items, *args)`."""
+
+    __slots__ = ("function",)
+    __match_args__ = ("items", "function")
+    function: Dispatcher
+
+    def __init__(self, items: tuple[Type, ...], function: Dispatcher) -> None:
+        self._init(items, function)
+
+    @property
+    def name(self) -> str:
+        return f"closure({self.function.dispatcher.py_func.__qualname__})"
+
+
 def _function_options(ty: Type) -> tuple[Dispatcher, ...] | None:
     if isinstance(ty, Dispatcher):
         return (ty,)

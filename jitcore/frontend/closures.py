@@ -32,6 +32,12 @@ _LOCAL_OPS = frozenset(dis.haslocal) | frozenset(dis.hasfree)
 _FLAG_DEFAULTS, _FLAG_KWDEFAULTS, _FLAG_ANNOTATIONS, _FLAG_CLOSURE = 1, 2, 4, 8
 
 
+def bind_closure(function: Any, *captured: Any) -> Any:
+    """What passing an inner function that reads enclosing variables does: binds their
+    current values to it (the flow builder emits `call bind_closure(inner, x, y)`)."""
+    raise AssertionError("only called in compiled code")  # pragma: no cover
+
+
 class CellRef:
     """What LOAD_CLOSURE pushes: the name of a variable an inner function captures."""
 
@@ -160,7 +166,7 @@ def check_closure_uses(fn: ir.Function) -> None:
     """An inner function that captures variables is only called, never used as a value."""
     for block in fn.blocks():
         uses: list[tuple[ir.Value, Loc, ir.Op | None]] = [
-            (v, op.loc, op) for op in block.ops
+            (v, op.loc, op) for op in block.ops if not _binds(op)
             for v in ([*op.args, *op.kwargs] if isinstance(op, ir.Call) else op.sources())]
         assert block.exit is not None
         uses += [(v, block.exit.loc, None) for v in block.exit.sources()]
@@ -176,10 +182,15 @@ def check_closure_uses(fn: ir.Function) -> None:
             captured = ", ".join(inner.freevars)
             raise UnsupportedError(
                 f"the inner function '{inner.name}' reads variables of '{inner.outer_name}' "
-                f"({captured}): it can be called where it is defined, not passed, stored "
-                "or returned", loc,
+                f"({captured}): it can be called, or passed to a jitted function, not "
+                "stored or returned", loc,
                 f"pass {captured} to '{inner.name}' as arguments, or define it at module "
                 "level and decorate it with @njit")
+
+
+def _binds(op: ir.Op) -> bool:
+    return (isinstance(op, ir.Call) and isinstance(op.func, ir.Constant)
+            and op.func.value is bind_closure)
 
 
 def inner_function_constants(fn: ir.Function) -> list[ir.Constant]:

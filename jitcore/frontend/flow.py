@@ -27,8 +27,8 @@ from typing import Any, NoReturn
 
 from jitcore.frontend import ir
 from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
-from jitcore.frontend.closures import (CellRef, InnerFunction, check_closure_uses,
-                                       make_inner_function, nonlocals_of)
+from jitcore.frontend.closures import (CellRef, InnerFunction, bind_closure,
+                                       check_closure_uses, make_inner_function, nonlocals_of)
 from jitcore.frontend.errors import CompilerBug, Loc, TypingError, UnsupportedError
 from jitcore.frontend.listdisplays import check_list_displays
 
@@ -430,6 +430,7 @@ class _FlowBuilder:
             func = callable_or_self
         else:  # a method and its self, as LOAD_METHOD leaves them unbound
             func, args = head, [callable_or_self, *args]
+        args = [self._bound(a, ins) for a in args]
         inner = func.value if isinstance(func, ir.Constant) else None
         if isinstance(inner, InnerFunction):
             args = [*self._captured(inner, ins), *args]
@@ -449,6 +450,18 @@ class _FlowBuilder:
         nkw = len(kwnames)
         pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
         self.push(self.emit(ir.Call, func, pos, kwnames, kws))
+
+    def _bound(self, arg: Any, ins: Instr) -> Any:
+        """An argument that is an inner function reading enclosing variables, bound to
+        their current values (a closure passed to another jitted function)."""
+        inner = arg.value if isinstance(arg, ir.Constant) else None
+        if not isinstance(inner, InnerFunction) or not inner.freevars or nonlocals_of(
+                inner.lifted):
+            return arg
+        if any(self.locals.get(n) is arg for n in inner.freevars):
+            return arg  # it reads itself: refused as recursion (check_closure_uses)
+        return self.emit(ir.Call, ir.Constant(bind_closure), [arg, *self._captured(inner, ins)],
+                         (), [])
 
     def _captured(self, inner: InnerFunction, ins: Instr) -> list[ir.Value]:
         """The current values of the variables `inner` captures: its leading arguments."""

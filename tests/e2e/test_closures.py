@@ -1,4 +1,6 @@
 """Inner functions, closures and functions as values, against CPython (issue 14)."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -292,6 +294,48 @@ def test_inner_function_without_capture_passed_and_stored():
     assert njit(run)(2) == 2 + 3 + 3 + 4
 
 
+def closure_passed_to_a_jitted_function(a, n):
+    def inner(y):
+        return a * y + n
+    return integrate(inner, 0.0, 1.0, n)
+
+
+def closure_over_an_array_passed_on(arr, n):
+    def get(y):
+        return arr[int(y * 3)] + y
+    return integrate(get, 0.0, 1.0, n) + apply(get, 0.5)
+
+
+def closure_over_a_local_array_passed_on(n):
+    buf = np.ones(4)
+    def get(y):
+        return buf[int(y * 3)] + y
+    return integrate(get, 0.0, 1.0, n)
+
+
+@pytest.mark.parametrize("pyfunc, cases", [
+    (closure_passed_to_a_jitted_function, [(2.0, 10), (0.5, 1)]),
+    (closure_over_an_array_passed_on, [(np.arange(4.0), 10)]),
+    (closure_over_a_local_array_passed_on, [(3,)]),
+])
+def test_closures_passed_to_jitted_functions(pyfunc, cases):
+    compiled = njit(pyfunc)
+    twin = py_twin(pyfunc)
+    for args in cases:
+        assert same(compiled(*args), twin(*args)), args
+
+
+def test_closure_passed_on_does_not_leak(no_leaks):
+    f = njit(closure_over_a_local_array_passed_on)
+    a = np.arange(4.0)
+    g = njit(closure_over_an_array_passed_on)
+    refs = sys.getrefcount(a)
+    for _ in range(2000):
+        f(10)
+        g(a, 10)
+    assert sys.getrefcount(a) == refs
+
+
 def test_recursion_through_a_function_argument():
     def run(x, n):
         return apply_n(square, x, n)
@@ -329,10 +373,11 @@ def test_closure_call_in_a_loop_is_inlined():
 # --- what stays refused ----------------------------------------------------------------------
 
 
-def passes_capturing_closure(a, n):
+def stores_capturing_closure(a):
     def inner(y):
         return a * y
-    return integrate(inner, 0.0, 1.0, n)
+    fs = (inner, inner)
+    return fs[0](1.0)
 
 
 def returns_capturing_closure(a):
@@ -367,12 +412,11 @@ def capturing_defined_twice(x, flag):
 def test_refused_constructs_say_what_to_write():
     escape_note = ("pass a to 'inner' as arguments, or define it at module level and "
                    "decorate it with @njit")
-    escape = ("the inner function 'inner' reads variables of '{}' (a): it can be called where "
-              "it is defined, not passed, stored or returned")
-    expect_error(passes_capturing_closure, (2.0, 10), UnsupportedError,
-                 escape.format("passes_capturing_closure"),
-                 "return integrate(inner, 0.0, 1.0, n)", "integrate(inner, 0.0, 1.0, n)",
-                 escape_note)
+    escape = ("the inner function 'inner' reads variables of '{}' (a): it can be called, or "
+              "passed to a jitted function, not stored or returned")
+    expect_error(stores_capturing_closure, (2.0,), UnsupportedError,
+                 escape.format("stores_capturing_closure"),
+                 "fs = (inner, inner)", "(inner, inner)", escape_note)
     expect_error(returns_capturing_closure, (1.0,), UnsupportedError,
                  escape.format("returns_capturing_closure"), "return inner", "return inner",
                  escape_note)
@@ -426,7 +470,7 @@ def py_twin(pyfunc):
     import types
 
     env = dict(pyfunc.__globals__, square=square.py_func, cube=cube.py_func,
-               negate=negate.py_func, apply=apply.py_func)
+               negate=negate.py_func, apply=apply.py_func, integrate=integrate.py_func)
     return types.FunctionType(pyfunc.__code__, env)
 
 
