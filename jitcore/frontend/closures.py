@@ -16,7 +16,9 @@ The driver turns each InnerFunction into a dispatcher of its own (compiler._infe
 
 An inner function that captures nothing is a plain function value: it can be
 passed, stored and returned like any jitted function. One that captures variables
-can only be called where it is defined; `check_closure_uses` says so otherwise.
+is called where it is defined, or passed to a jitted function bound to their
+current values (`call bind_closure(inner, x, y)`, typed as a BoundClosure); storing
+or returning it is refused (`check_closure_uses`).
 """
 from __future__ import annotations
 
