@@ -218,8 +218,13 @@ def _argtypes_text(argtypes: tuple[t.Type, ...], fp: _Fingerprinter) -> str:
         ty = stack.pop()
         if isinstance(ty, t.Dispatcher):
             parts.append(fp.function(ty.dispatcher))
+        elif isinstance(ty, t.BoundClosure):  # an inner function and what it captured
+            stack.append(ty.function)
+            stack.extend(ty.items)
         elif isinstance(ty, t.Tuple):
             stack.extend(ty.items)
+        elif isinstance(ty, t.FunctionChoice):
+            stack.extend(ty.options)
     return "|".join(parts)
 
 

@@ -326,6 +326,26 @@ def infer(dispatcher: Compilable, argtypes: tuple[t.Type, ...]) -> Typed:
     return typed
 
 
+def _compile_inner_functions(dispatcher: Compilable, graph: ir.Function) -> None:
+    """Each inner function (`def`/`lambda`) of `graph` becomes a jitted function with the
+    outer one's options, one per inner code object (jitcore/frontend/closures.py)."""
+    from jitcore.frontend.closures import inner_function_constants
+
+    constants = inner_function_constants(graph)
+    if not constants:
+        return
+    from jitcore.dispatcher import Dispatcher
+
+    known: dict[Any, Any] = dispatcher.__dict__.setdefault("_jc_inner_functions", {})
+    for const in constants:
+        lifted = const.value.lifted
+        key = (lifted.__code__, lifted.__defaults__)
+        if key not in known:
+            options = {k: v for k, v in dispatcher.targetoptions.items() if k != "cache"}
+            known[key] = Dispatcher(lifted, options)
+        const.value = known[key]
+
+
 def _infer(dispatcher: Compilable, argtypes: tuple[t.Type, ...]) -> Typed | None:
     """`infer` inside a session, or None for a provisional round that found no return
     type yet.
@@ -347,6 +367,7 @@ def _infer(dispatcher: Compilable, argtypes: tuple[t.Type, ...]) -> Typed | None
     s.stack.append(key)
     try:
         graph = build_flow_graph(dispatcher.py_func)
+        _compile_inner_functions(dispatcher, graph)
         annotate(graph, argtypes, CALLEES, publish=lambda ty: partial.__setitem__(0, ty),
                  partial_ok=lambda: key in s.provisional)
     finally:

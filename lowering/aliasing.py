@@ -66,7 +66,8 @@ def contiguous_only(fn: jir.Function) -> bool:
         values = list(block.inputargs) + [op.result for op in block.ops if op.result is not None]
         if any(isinstance(v.type, t.Array) and v.type.layout not in ("C", "F") for v in values):
             return False
-        if any(isinstance(op, jir.Call) and isinstance(op.func.type, t.Dispatcher)
+        if any(isinstance(op, jir.Call) and isinstance(op.func.type, (t.Dispatcher,
+                                                                     t.FunctionChoice))
                for op in block.ops):
             return False
     return True

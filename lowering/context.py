@@ -147,6 +147,10 @@ class Context:
                 src.dtype, src.ndim) == (dst.dtype, dst.ndim):
             return llv  # a layout or read-only change: the same data model
         b = self.b
+        if isinstance(dst, t.FunctionChoice) and not isinstance(src, t.Undefined):
+            from .impls.calls import choice_index
+
+            return choice_index(self, llv, src, dst)
         if isinstance(src, t.Undefined):
             # A local not assigned on this path. Memory it would hold is null, not undef:
             # the block argument receiving it is released when rebound or at the exit.

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from llvmlite import ir
 
 from jitcore.frontend import ir as jir
+from jitcore.frontend.closures import bind_closure
 from jitcore.frontend.errors import LoweringError, with_loc
 from jitcore.frontend.operations import plain
 from jitcore.typeinfer import types as t
@@ -202,6 +203,23 @@ class _Emitter:
         args = self.operands(values, sig)
         if isinstance(op.func.type, t.Dispatcher):
             return ctx.call_jitted(op.target, sig, args)
+        if op.target is bind_closure:  # (inner, *captured) -> the tuple of the captured
+            ty = sig.return_type
+            for v, item in zip(args[1:], ty.items):
+                ctx.incref(v, item)  # the closure owns its references, as a call's result does
+            return _pack(ctx, ty, args[1:])
+        if isinstance(op.func.type, t.BoundClosure):
+            closure, inner = op.func.type, op.target
+            captured = [ctx.b.extract_value(args[0], k) for k in range(len(closure.items))]
+            passed = [ctx.cast(v, s, d) for v, s, d in zip(
+                [*captured, *args[1:]], [*closure.items, *sig.args[1:]], inner.args)]
+            value = ctx.call_jitted(closure.function.dispatcher, inner, passed)
+            return ctx.cast(value, inner.return_type, sig.return_type)
+        if isinstance(op.func.type, t.FunctionChoice):
+            from .impls.calls import call_function_choice
+
+            return call_function_choice(ctx, op.func.type, self.value(op.func), op.target, sig,
+                                        args[1:])
         impl = self.implementation(op.target, sig, getattr(op.target, "__name__", "call"))
         ctx.first_arg_nonneg = id(op) in self.nonneg_calls
         try:
@@ -273,3 +291,10 @@ class _Emitter:
                     if isinstance(phi := self.values[id(param)], ir.PhiInstr)]
         for phi, llv in incoming:
             phi.add_incoming(llv, ctx.b.block)
+
+
+def _pack(ctx: Context, ty: t.Type, values: list[ir.Value]) -> ir.Value:
+    out: ir.Value = ir.Constant(llvm_type(ty), ir.Undefined)
+    for k, v in enumerate(values):
+        out = ctx.b.insert_value(out, v, k)
+    return out

@@ -63,6 +63,8 @@ def llvm_type(ty: t.Type) -> ir.Type:
         return ir.LiteralStructType([i64, llvm_type(ty.array)]).as_pointer()
     if isinstance(ty, t.BoundMethod):
         return llvm_type(ty.this)  # the receiver, until the method is called
+    if isinstance(ty, t.FunctionChoice):  # the index of the chosen function
+        return ir.IntType(32)
     if isinstance(ty, t.TupleIter):
         return ir.LiteralStructType([i64, llvm_type(ty.tuple_type)]).as_pointer()
     if isinstance(ty, t.Enumerate):  # {iterable, start}

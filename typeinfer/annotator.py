@@ -24,6 +24,7 @@ from types import FunctionType
 from typing import Any, Protocol
 
 from jitcore.frontend import ir
+from jitcore.frontend.closures import bind_closure
 from jitcore.frontend.errors import JitError, Loc, TypingError, with_loc
 from jitcore.frontend.operations import plain, symbol
 
@@ -264,6 +265,27 @@ class _Annotator:
                 self.pending_calls = True
                 return
             op.sig, op.target = sig, func.dispatcher
+        elif isinstance(func, t.BoundClosure):
+            full = (*func.items, *args)
+            if kws or func.function.dispatcher.arity != len(full):
+                raise TypingError(f"{func} is called with {len(args)} arguments by position, "
+                                  f"but takes {func.function.dispatcher.arity - len(func.items)}",
+                                  None, "pass its own arguments, by position")
+            sig = self.callees.signature_of(func.function.dispatcher, full)
+            if sig is None:
+                self.pending_calls = True
+                return
+            op.sig, op.target = t.Signature(sig.return_type, (func, *args)), sig
+        elif isinstance(func, t.PyObjectConst) and func.value is bind_closure:
+            assert isinstance(args[0], t.Dispatcher)
+            op.sig = t.Signature(t.BoundClosure(args[1:], args[0]), args)
+            op.target = bind_closure
+        elif isinstance(func, t.FunctionChoice):
+            sigs = self._choice_signatures(func, args, kws)
+            if sigs is None:
+                self.pending_calls = True
+                return
+            op.sig, op.target = _common_signature(func, sigs, args), sigs
         elif isinstance(func, t.PyObjectConst):
             callee = func.value
             if isinstance(callee, type) and issubclass(callee, BaseException):
@@ -292,6 +314,25 @@ class _Annotator:
             op.sig = _require(sig, f"cannot call a value of type {func}")
             op.target = type(func)
         self._set(op, op.sig.return_type)
+
+    def _choice_signatures(self, func: t.FunctionChoice, args: tuple[t.Type, ...],
+                           kws: dict[str, t.Type]) -> list[t.Signature] | None:
+        """The signature of each function a run-time choice may call; None while pending."""
+        if kws:
+            raise TypingError(f"a call of {func} takes positional arguments only", None,
+                              "pass the arguments by position")
+        sigs = []
+        for option in func.options:
+            if option.dispatcher.arity != len(args):
+                raise TypingError(f"{func} is called with {len(args)} arguments, but "
+                                  f"{option.dispatcher.py_func.__name__}() takes "
+                                  f"{option.dispatcher.arity}", None,
+                                  "choose between functions that take the same arguments")
+            sig = self.callees.signature_of(option.dispatcher, args)
+            if sig is None:
+                return None
+            sigs.append(sig)
+        return sigs
 
     def _bind(self, op: ir.Call, target: Any, bound: list[ir.Value] | None,
               args: tuple[t.Type, ...], kws: dict[str, t.Type]) -> tuple[
@@ -380,6 +421,19 @@ def _check_arg_count(py_func: Any, given: int) -> None:
         plural = "" if most == 1 and least == most else "s"
         raise TypingError(f"{py_func.__name__}() takes {takes} positional argument{plural} but "
                           f"{given} {'was' if given == 1 else 'were'} given")
+
+
+def _common_signature(func: t.FunctionChoice, sigs: list[t.Signature],
+                      args: tuple[t.Type, ...]) -> t.Signature:
+    ret = sigs[0].return_type
+    for sig in sigs[1:]:
+        merged = t.unify(ret, sig.return_type)
+        if merged is None:
+            raise TypingError(f"the functions of {func} return {ret} and {sig.return_type}, so "
+                              "a call of either has no one result type", None,
+                              "choose between functions that return the same type")
+        ret = merged
+    return t.Signature(ret, (func, *args))
 
 
 def _constant_type(value: Any) -> t.Type | None:

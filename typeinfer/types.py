@@ -336,6 +336,47 @@ class Dispatcher(Type):
         return hash(id(self.dispatcher))
 
 
+class FunctionChoice(Type):
+    """One of several jitted functions, chosen at run time (`f = g if c else h`).
+
+    Held as the index of the chosen option; a call branches to a direct call of each,
+    so every option is specialised for the call's argument types (and inlined).
+    """
+
+    __slots__ = __match_args__ = ("options",)
+    options: tuple[Dispatcher, ...]
+
+    def __init__(self, options: tuple[Dispatcher, ...]) -> None:
+        self._init(options)
+
+    @property
+    def name(self) -> str:
+        return "function(" + " | ".join(o.dispatcher.py_func.__qualname__
+                                        for o in self.options) + ")"
+
+
+class BoundClosure(Tuple):
+    """An inner function that reads enclosing variables, passed as a value: laid out as the
+    tuple of the values it captured (`items`), called as `function(*items, *args)`."""
+
+    __slots__ = ("function",)
+    __match_args__ = ("items", "function")
+    function: Dispatcher
+
+    def __init__(self, items: tuple[Type, ...], function: Dispatcher) -> None:
+        self._init(items, function)
+
+    @property
+    def name(self) -> str:
+        return f"closure({self.function.dispatcher.py_func.__qualname__})"
+
+
+def _function_options(ty: Type) -> tuple[Dispatcher, ...] | None:
+    if isinstance(ty, Dispatcher):
+        return (ty,)
+    return ty.options if isinstance(ty, FunctionChoice) else None
+
+
 class BoundMethod(Type):
     """`obj.attr` where attr is a method (c.conjugate): holds obj's value until the call.
 
@@ -470,6 +511,9 @@ def unify(a: Type, b: Type) -> Type | None:
         items = [unify(x, y) for x, y in zip(a.items, b.items)]
         if all(t is not None for t in items):
             return Tuple(tuple(t for t in items if t is not None))
+    fa, fb = _function_options(a), _function_options(b)
+    if fa is not None and fb is not None:  # two jitted functions: either, chosen at run time
+        return FunctionChoice(fa + tuple(f for f in fb if f not in fa))
     return None
 
 

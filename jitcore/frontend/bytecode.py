@@ -119,6 +119,8 @@ class DecodedCode:
     checked_reads: dict[int, str] = field(default_factory=dict)
     # locals that need a run-time "is assigned" flag (see `assigned_flag`)
     tracked: frozenset[str] = frozenset()
+    # CALL offset -> captured locals (read by inner functions) not assigned on every path
+    unassigned_captures: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def assigned_flag(name: str) -> str:
@@ -126,9 +128,13 @@ def assigned_flag(name: str) -> str:
     return name + "?"
 
 
-def decode(code: CodeType, funcname: str) -> DecodedCode:
-    """The basic blocks of `code`, with entry stack depths and live locals."""
+def decode(code: CodeType, funcname: str, read_at_return: tuple[str, ...] = ()) -> DecodedCode:
+    """The basic blocks of `code`, with entry stack depths and live locals.
+
+    `read_at_return`: locals that every `return` also hands back (an inner function's
+    `nonlocal` variables, jitcore/frontend/closures.py)."""
     instrs = [_normalise(ins, code.co_filename, funcname) for ins in dis.get_instructions(code)]
+    _cells_as_locals(code, instrs)
     _reject_unsupported_code(code, instrs)
     entries: list[Any] = dis._parse_exception_table(code)  # type: ignore[attr-defined]
     params = frozenset(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
@@ -146,8 +152,21 @@ def decode(code: CodeType, funcname: str) -> DecodedCode:
             break
         checked = frozenset(decoded.checked_reads)
     decoded.tracked = frozenset(decoded.checked_reads.values())
-    _compute_liveness(reachable, by_start, decoded.checked_reads)
+    _compute_liveness(reachable, by_start, decoded.checked_reads, frozenset(code.co_cellvars),
+                      frozenset(read_at_return))
     return decoded
+
+
+_CELL_AS_LOCAL = {"LOAD_DEREF": "LOAD_FAST", "STORE_DEREF": "STORE_FAST",
+                  "DELETE_DEREF": "DELETE_FAST"}
+
+
+def _cells_as_locals(code: CodeType, instrs: list[Instr]) -> None:
+    """A variable an inner function captures is an ordinary local of this function: its
+    inner functions receive its current value at each call (jitcore/frontend/closures.py)."""
+    for ins in instrs:
+        if ins.opname in _CELL_AS_LOCAL and ins.argval in code.co_cellvars:
+            ins.opname = _CELL_AS_LOCAL[ins.opname]
 
 
 def _normalise(ins: dis.Instruction, filename: str, funcname: str) -> Instr:
@@ -331,6 +350,9 @@ def _classify_reads(decoded: DecodedCode, params: frozenset[str]) -> None:
             if ins.opname in ("LOAD_FAST", "LOAD_FAST_CHECK") and name not in must:
                 target = decoded.checked_reads if name in may else decoded.unassigned_reads
                 target[ins.offset] = name
+            elif ins.opname == "CALL" and decoded.code.co_cellvars:
+                decoded.unassigned_captures[ins.offset] = frozenset(
+                    decoded.code.co_cellvars) - must
             elif ins.opname == "STORE_FAST":
                 must.add(name)
                 may.add(name)
@@ -340,10 +362,12 @@ def _classify_reads(decoded: DecodedCode, params: frozenset[str]) -> None:
 
 
 def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
-                      checked_reads: dict[int, str]) -> None:
+                      checked_reads: dict[int, str], captured: frozenset[str],
+                      read_at_return: frozenset[str] = frozenset()) -> None:
     """Locals read before being written on some path from each block's entry.
 
     A checked read of `x` also reads its flag `x?`, which assigning or deleting `x` writes.
+    A call may call an inner function, which reads the `captured` locals.
     """
     tracked = set(checked_reads.values())
     uses: dict[int, set[str]] = {}
@@ -359,6 +383,10 @@ def _compute_liveness(blocks: list[BasicBlock], by_start: dict[int, BasicBlock],
                 flag = assigned_flag(str(name))
                 if ins.offset in checked_reads and flag not in d:
                     u.add(flag)
+            elif ins.opname == "CALL" and captured:
+                u |= captured - d
+            elif ins.opname == "RETURN_VALUE" and read_at_return:
+                u |= read_at_return - d
             elif ins.opname in ("STORE_FAST", "DELETE_FAST"):
                 d.add(name)  # type: ignore[arg-type]
                 if name in tracked:

@@ -22,11 +22,13 @@ from __future__ import annotations
 import builtins
 import enum
 from collections.abc import Callable
-from types import FunctionType
+from types import CodeType, FunctionType
 from typing import Any, NoReturn
 
 from jitcore.frontend import ir
 from jitcore.frontend.bytecode import BasicBlock, DecodedCode, Instr, assigned_flag, decode
+from jitcore.frontend.closures import (CellRef, InnerFunction, bind_closure,
+                                       check_closure_uses, make_inner_function, nonlocals_of)
 from jitcore.frontend.errors import CompilerBug, Loc, TypingError, UnsupportedError
 from jitcore.frontend.listdisplays import check_list_displays
 
@@ -66,8 +68,6 @@ _UNSUPPORTED = {
     "BUILD_SET": ("sets are not supported yet", None),
     "BUILD_CONST_KEY_MAP": ("dicts are not supported yet", None),
     "LIST_APPEND": ("list comprehensions are not supported yet", "use a loop over an array"),
-    "LOAD_CLOSURE": ("inner functions and closures are not supported",
-                     "define the function at module level and decorate it with @njit"),
     "STORE_GLOBAL": ("assigning to a global variable is not supported",
                      "return the value instead"),
     "STORE_ATTR": ("assigning to attributes is not supported", None),
@@ -85,8 +85,25 @@ _UNSUPPORTED = {
 def build_flow_graph(func: FunctionType) -> ir.Function:
     """The flow graph of `func`, with globals and closure cells folded in as constants."""
     code = func.__code__
-    decoded = decode(code, func.__name__)
-    return _FlowBuilder(func, decoded).build()
+    decoded = decode(code, func.__name__, nonlocals_of(func))
+    builder = _FlowBuilder(func, decoded)
+    fn = builder.build()
+    if builder.early_reads & builder.inner_locals.keys():
+        # A block reading an inner function was built before the block defining it (a
+        # `def` in a loop, called after it): build again, knowing it from the start.
+        again = _FlowBuilder(func, decoded)
+        again.inner_locals = dict(builder.inner_locals)
+        fn = again.build()
+    return fn
+
+
+def _store_counts(decoded: DecodedCode) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for bb in decoded.blocks:
+        for ins in bb.instrs:
+            if ins.opname in ("STORE_FAST", "DELETE_FAST"):
+                counts[str(ins.argval)] = counts.get(str(ins.argval), 0) + 1
+    return counts
 
 
 def _negative_int_literal(v: Any) -> bool:
@@ -141,6 +158,10 @@ class _FlowBuilder:
         # Each built block's entry stack: a block argument or the entry itself.
         self.entry_stacks: dict[int, list[Any]] = {}
         self.loop_headers = _loop_headers(decoded)
+        # Locals assigned once, to an inner function: read as that constant everywhere.
+        self.inner_locals: dict[str, ir.Constant] = {}
+        self.stores = _store_counts(decoded)
+        self.early_reads: set[str] = set()  # read before their one store was built
 
     def build(self) -> ir.Function:
         code = self.code
@@ -159,6 +180,7 @@ class _FlowBuilder:
             self._build_block(bb)
         fn = ir.Function(self.func.__name__, self.func.__qualname__, argnames, entry, loc)
         check_list_displays(fn)
+        check_closure_uses(fn)
         return fn
 
     def _link(self, target: int, env: dict[str, ir.Value], stack: list[Any]) -> ir.Link:
@@ -289,13 +311,26 @@ class _FlowBuilder:
             flag = self.locals[assigned_flag(name)]
             self.ops.append(ir.Call(None, ins.loc, ir.Constant(ir.check_assigned),
                                     [flag, ir.Constant(name)]))
-        self.push(v)
+        if name not in self.inner_locals and self.stores.get(name) == 1:
+            self.early_reads.add(name)
+        self.push(self.inner_locals.get(name, v))
 
     LOAD_FAST_CHECK = LOAD_FAST
 
     def STORE_FAST(self, ins: Instr) -> None:
         name = str(ins.argval)
         self.locals[name] = self.pop()
+        value = self.locals[name]
+        if isinstance(value, ir.Constant) and isinstance(value.value, InnerFunction):
+            if self.stores.get(name) == 1:
+                self.inner_locals.setdefault(name, value)
+            elif value.value.freevars:
+                inner = value.value
+                raise UnsupportedError(
+                    f"the inner function '{inner.name}' reads variables of "
+                    f"'{inner.outer_name}' ({', '.join(inner.freevars)}) and '{name}' is "
+                    "assigned more than once", ins.loc,
+                    "give each inner function a name of its own and assign it once")
         if name in self.decoded.tracked:
             self.locals[assigned_flag(name)] = TRUE
 
@@ -335,14 +370,32 @@ class _FlowBuilder:
 
     LOAD_CLASSDEREF = LOAD_DEREF
 
+    def LOAD_CLOSURE(self, ins: Instr) -> None:
+        name = str(ins.argval)
+        if name not in self.code.co_cellvars:
+            raise UnsupportedError(f"an inner function that reads the variable '{name}' of "
+                                   "an enclosing Python function is not supported", ins.loc,
+                                   f"pass '{name}' to it as an argument")
+        self.push(CellRef(name))
+
     def MAKE_FUNCTION(self, ins: Instr) -> None:
         code = self.stack[-1].value if isinstance(self.stack[-1], ir.Constant) else None
         if getattr(code, "co_name", "") in ("<listcomp>", "<setcomp>", "<dictcomp>",
                                              "<genexpr>"):
             raise UnsupportedError("comprehensions and generator expressions are not supported "
                                    "in compiled code", ins.loc, "write the loop out")
-        raise UnsupportedError("inner functions and lambdas are not supported", ins.loc,
-                               "define the function at module level and decorate it with @njit")
+        if not isinstance(code, CodeType):
+            self._bug(f"MAKE_FUNCTION of {self.stack[-1]!r}, not of a code object")
+        self.pop()
+        flags = ins.arg or 0
+        cells = self.pop() if flags & 8 else ()
+        if flags & 4:
+            self.pop()  # annotations: not needed
+        kwdefaults = self.pop() if flags & 2 else None
+        defaults = self.pop() if flags & 1 else None
+        del kwdefaults
+        inner = make_inner_function(code, self.func, flags, defaults, cells, ins.loc)
+        self.push(ir.Constant(inner))
 
     def STORE_DEREF(self, ins: Instr) -> None:
         name = str(ins.argval)
@@ -388,10 +441,52 @@ class _FlowBuilder:
             func = callable_or_self
         else:  # a method and its self, as LOAD_METHOD leaves them unbound
             func, args = head, [callable_or_self, *args]
+        args = [self._bound(a, ins) for a in args]
+        inner = func.value if isinstance(func, ir.Constant) else None
+        if isinstance(inner, InnerFunction):
+            args = [*self._captured(inner, ins), *args]
+            written = nonlocals_of(inner.lifted)
+            if written:  # it returns (result, *new values of its nonlocal variables)
+                kwnames, self.kwnames = self.kwnames, ()
+                nkw = len(kwnames)
+                pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
+                both = self.emit(ir.Call, func, pos, kwnames, kws)
+                for k, name in enumerate(written, 1):
+                    self.locals[name] = self.emit(ir.TupleItem, both, k)
+                    if name in self.decoded.tracked:
+                        self.locals[assigned_flag(name)] = TRUE
+                self.push(self.emit(ir.TupleItem, both, 0))
+                return
         kwnames, self.kwnames = self.kwnames, ()
         nkw = len(kwnames)
         pos, kws = (args[:-nkw], args[-nkw:]) if nkw else (args, [])
         self.push(self.emit(ir.Call, func, pos, kwnames, kws))
+
+    def _bound(self, arg: Any, ins: Instr) -> Any:
+        """An argument that is an inner function reading enclosing variables, bound to
+        their current values (a closure passed to another jitted function)."""
+        inner = arg.value if isinstance(arg, ir.Constant) else None
+        if not isinstance(inner, InnerFunction) or not inner.freevars or nonlocals_of(
+                inner.lifted):
+            return arg
+        if any(self.locals.get(n) is arg for n in inner.freevars):
+            return arg  # it reads itself: refused as recursion (check_closure_uses)
+        return self.emit(ir.Call, ir.Constant(bind_closure), [arg, *self._captured(inner, ins)],
+                         (), [])
+
+    def _captured(self, inner: InnerFunction, ins: Instr) -> list[ir.Value]:
+        """The current values of the variables `inner` captures: its leading arguments."""
+        values = []
+        unassigned = self.decoded.unassigned_captures.get(ins.offset, frozenset())
+        for name in inner.freevars:
+            v = self.locals.get(name)
+            if v is None or v is UNDEFINED or name in unassigned:
+                raise UnsupportedError(f"the inner function '{inner.name}' reads '{name}', "
+                                       "which is not assigned on every path to this call",
+                                       ins.loc,
+                                       f"assign '{name}' before calling '{inner.name}'")
+            values.append(self.inner_locals.get(name, v))
+        return values
 
     def BINARY_OP(self, ins: Instr) -> None:
         rhs = self.pop()
@@ -442,7 +537,11 @@ class _FlowBuilder:
             self.push(self.emit(ir.Call, ir.Constant(slice), parts, (), []))
 
     def BUILD_TUPLE(self, ins: Instr) -> None:
-        self.push(self.emit(ir.BuildTuple, self.popn(ins.arg or 0)))
+        items = self.popn(ins.arg or 0)
+        if items and all(isinstance(i, CellRef) for i in items):  # an inner function's cells
+            self.push(tuple(items))
+            return
+        self.push(self.emit(ir.BuildTuple, items))
 
     def BUILD_LIST(self, ins: Instr) -> None:
         """A list display, `[a, b]`; jitcore/listdisplays.py checks how it is used."""
@@ -537,7 +636,11 @@ class _FlowBuilder:
         self._branch(ins, cond, True, self.stack, self.stack[:-1])
 
     def RETURN_VALUE(self, ins: Instr) -> None:
-        self.exit = ir.Return(ins.loc, self.pop())
+        value = self.pop()
+        written = nonlocals_of(self.func)
+        if written:  # an inner function hands its nonlocal variables back to its caller
+            value = self.emit(ir.BuildTuple, [value, *(self.locals[n] for n in written)])
+        self.exit = ir.Return(ins.loc, value)
 
     def LOAD_ASSERTION_ERROR(self, ins: Instr) -> None:
         self.push(ir.Constant(AssertionError))

@@ -30,6 +30,11 @@ def _items(ctx: Context, tup: ir.Value, ty: t.Tuple) -> list[ir.Value]:
     return [ctx.b.extract_value(tup, k) for k in range(len(ty.items))]
 
 
+def _items_as(ctx: Context, tup: ir.Value, ty: t.Tuple, item: t.Type) -> list[ir.Value]:
+    """The items as values of `item` (the run-time choice a tuple of functions yields)."""
+    return [ctx.cast(v, s, item) for v, s in zip(_items(ctx, tup, ty), ty.items)]
+
+
 def _build(ctx: Context, ty: t.Tuple, items: list[ir.Value]) -> ir.Value:
     out = ir.Constant(llvm_type(ty), ir.Undefined)
     for k, item in enumerate(items):
@@ -57,7 +62,7 @@ def getitem_var(ctx: Context, sig: t.Signature, tup: ir.Value, index: ir.Value) 
                        b.add(index, n), index, name="index")
     with b.if_then(b.icmp_unsigned(">=", wrapped, n), likely=False):
         ctx.raise_exception(IndexError, ("tuple index out of range",))
-    return _select_item(ctx, _items(ctx, tup, ty), wrapped)
+    return _select_item(ctx, _items_as(ctx, tup, ty, sig.return_type), wrapped)
 
 
 # tup[a:b:c], constant bounds
@@ -90,7 +95,8 @@ def tuple_iternext(ctx: Context, sig: t.Signature, state: ir.Value) -> ir.Value:
     tup_ptr = b.gep(state, [ir.Constant(_I32, 0), ir.Constant(_I32, 1)], inbounds=True)
     index = b.load(index_ptr, name="index")
     valid = b.icmp_signed("<", index, ir.Constant(i64, len(it.tuple_type.items)))
-    value = _select_item(ctx, _items(ctx, b.load(tup_ptr), it.tuple_type), index)
+    value = _select_item(ctx, _items_as(ctx, b.load(tup_ptr), it.tuple_type, sig.return_type),
+                         index)
     b.store(b.add(index, ir.Constant(i64, 1)), index_ptr)
     return ctx.pack([value, valid])
 

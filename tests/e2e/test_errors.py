@@ -331,33 +331,6 @@ def test_lists_dicts_sets_comprehensions():
                  "write the loop out")
 
 
-def has_lambda(a):
-    f = lambda y: y + 1  # noqa: E731
-    return f(a)
-
-
-def has_inner_function(a):
-    def g(y):
-        return y + 1
-    return g(a)
-
-
-def has_closure(a):
-    def g(y):
-        return y + a
-    return g(1)
-
-
-def test_inner_functions_and_lambdas():
-    note = "define the function at module level and decorate it with @njit"
-    expect_error(has_lambda, (1,), UnsupportedError,
-                 "inner functions and lambdas are not supported",
-                 "f = lambda y: y + 1  # noqa: E731", "lambda y: y + 1", note)
-    expect_error(has_inner_function, (1,), UnsupportedError,
-                 "inner functions and lambdas are not supported", "def g(y):", "def g(y):", note)
-    expect_error(has_closure, (1,), UnsupportedError,
-                 "inner functions and closures are not supported", "def g(y):", "def g(y):",
-                 note)
 
 
 def has_with(a):

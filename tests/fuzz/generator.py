@@ -48,6 +48,7 @@ FEATURES = (
     "try",                # try/except/else/finally around statements that may raise
     "optional",           # None or a float narrowed by `is not None`, isinstance-pruned
                           # branches, `x in a`, a[:2] = (x, y)
+    "closures",           # an inner def reading enclosing variables, called where defined
 )
 
 PROFILES: dict[str, dict[str, float]] = {
@@ -56,7 +57,7 @@ PROFILES: dict[str, dict[str, float]] = {
     "control": {"int_ops": 2, "float_ops": 2, "branching_operands": 1, "control": 3,
                 "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3},
     "calls": {"int_ops": 2, "float_ops": 2, "math": 1, "branching_operands": 2, "calls": 3,
-              "control": 1, "loops": 1, "tuples": 2, "displays": 1},
+              "control": 1, "loops": 1, "tuples": 2, "displays": 1, "closures": 1},
     "arrays": {"int_ops": 1, "float_ops": 2, "math": 1, "branching_operands": 1, "control": 1,
                "loops": 2, "arrays": 3, "views": 2, "ufuncs": 2, "alloc": 1,
                "array_rebind": 2, "loop_defined": 1, "inplace": 1, "dtypes": 1,
@@ -462,6 +463,8 @@ class _Gen:
             options += [(self.w.get("break_continue", 0) * 0.7, "breakcont")]
         if any(ty == "float" for ty in self.scope.scalars.values()):
             options += [(self.w.get("optional", 0) * 0.5, "optional")]
+        if self.scope.scalars and not self.in_helper:
+            options += [(self.w.get("closures", 0) * 0.5, "closure")]
         options += [(self.w.get("early_return", 0) * 0.3, "return"),
                     (self.w.get("raise", 0) * 0.3, "raise")]
         total = sum(w for w, _ in options)
@@ -691,6 +694,24 @@ class _Gen:
             self.emit(f"{a.name} = {rng.choice(others).name}")
         else:
             self.emit(f"{a.name} = {self.array_expr(2)}")
+
+    def s_closure(self) -> None:
+        """An inner function reading enclosing variables (and its parameter), called here."""
+        name, ty = self.rng.choice(list(self.scope.scalars.items()))
+        inner, param = self.fresh("k"), self.fresh("p")
+        self.emit(f"def {inner}({param}):")
+        self.scope.readonly[param] = ty
+        body = self.expr(ty, 2)
+        del self.scope.readonly[param]
+        self.indent += 1  # reads its parameter and the variable it is assigned to (captured)
+        if ty == "int":
+            self.emit(f"return ({param} + {name} + {body}) % 100003 - 50000")
+        elif ty == "float":
+            self.emit(f"return {param} * 0.5 + {name} - ({body})")
+        else:
+            self.emit(f"return ({param} != {name}) or {body}")
+        self.indent -= 1
+        self.emit(f"{name} = {inner}({self.expr(ty, 1)})")
 
     def s_loop_defined_array(self) -> None:
         """An array first assigned inside a loop that runs (`cur` of issue 13's

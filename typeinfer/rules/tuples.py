@@ -12,17 +12,31 @@ since they select an item type from a heterogeneous tuple.
 from __future__ import annotations
 
 from ..registry import binop_rule, resolve, unop_rule
-from ..types import (Boolean, Integer, PyObjectConst, Signature, Tuple, TupleIter, Type,
-                     boolean, int64)
+from ..types import (Boolean, Dispatcher, FunctionChoice, Integer, PyObjectConst, Signature,
+                     Tuple, TupleIter, Type, boolean, int64, unify)
+
+
+def _item_type(tup: Tuple) -> Type | None:
+    """The type of `tup[i]` for a variable i: the items' one type, or for jitted functions
+    the run-time choice among them (`(square, cube)[i]`)."""
+    if not tup.items:
+        return None
+    if tup.is_homogeneous:
+        return tup.items[0]
+    if not all(isinstance(i, (Dispatcher, FunctionChoice)) for i in tup.items):
+        return None
+    common: Type | None = tup.items[0]
+    for item in tup.items[1:]:
+        common = unify(common, item) if common is not None else None
+    return common
 
 
 # tup[i] for a variable integer i: the items must share one type.
 @binop_rule("getitem", Tuple, Integer)
 @binop_rule("getitem", Tuple, Boolean)
 def getitem_var(tup: Tuple, index: Type) -> Signature | None:
-    if not tup.items or not tup.is_homogeneous:
-        return None
-    return Signature(tup.items[0], (tup, int64))
+    item = _item_type(tup)
+    return None if item is None else Signature(item, (tup, int64))
 
 
 # tup[a:b:c] with constant bounds (the flow builder folds them into a slice constant).
@@ -36,14 +50,16 @@ def getitem_slice(tup: Tuple, index: PyObjectConst) -> Signature | None:
 # for x in tup
 @unop_rule("iter", Tuple)
 def tuple_iter(tup: Tuple) -> Signature | None:
-    if not tup.items or not tup.is_homogeneous:
+    if _item_type(tup) is None:
         return None
     return Signature(TupleIter(tup), (tup,))
 
 
 @unop_rule("iternext", TupleIter)
 def tuple_iternext(it: TupleIter) -> Signature:
-    return Signature(it.tuple_type.items[0], (it,))
+    item = _item_type(it.tuple_type)
+    assert item is not None
+    return Signature(item, (it,))
 
 
 def _pairwise(opname: str, lhs: Tuple, rhs: Tuple) -> Signature | None:
