@@ -731,11 +731,12 @@ def math_domain(x):
         return -1.0
 
 
-def test_math_functions_follow_numba_and_return_nan():
-    # Numba and jitcore return nan for math.sqrt(-1) (no ValueError to catch).
+def test_math_domain_errors_are_caught_as_in_cpython():
+    # math raises ValueError outside its domain as CPython does (Numba returns nan)
     compiled = njit(math_domain)
-    assert compiled(4.0) == 2.0
-    assert math.isnan(compiled(-1.0))
+    for x in (4.0, -1.0, -0.0, math.inf, -math.inf):
+        assert compiled(x) == math_domain(x)
+    assert math.isnan(compiled(math.nan)) and math.isnan(math_domain(math.nan))
 
 
 if __name__ == "__main__":  # pragma: no cover
