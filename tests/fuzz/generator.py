@@ -63,14 +63,10 @@ PROFILES: dict[str, dict[str, float]] = {
 
 # Features switched off by default: constructs whose bugs belong to other rooms and are
 # reported (see tests/fuzz/README.md). Empty means everything is generated.
-#   loop_defined: `for i in range(2): cur = prev + 1.0; prev = cur` then `cur.shape` is a
-#     TypingError ("undefined has no attribute 'shape'": the annotator types the loop exit
-#     before the back edge brings cur's type), and `return cur` a SystemError (issue 13's
-#     reference counting of values carried across loop edges).
 #   specials: math functions at inf/nan do not raise as CPython does, e.g.
 #     `def f(x0): return math.sin(x0)` with x0 = math.inf returns nan (CPython: ValueError:
 #     math domain error).
-DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined", "specials"})
+DEFAULT_DISABLED: frozenset[str] = frozenset({"specials"})
 
 _FLOAT_LITERALS = ("0.0", "0.5", "1.5", "-2.25", "3.0", "0.001", "100.0", "-1.0", "2.5")
 
