@@ -742,6 +742,14 @@ class _Gen:
             return
         prev = self.rng.choice(locals_)
         cur = self.fresh("c")
+        if self.rng.random() < 0.4:  # in a branch: a new array on one path, a view on the other
+            self.emit(f"if {self.bool_expr(1)}:")
+            self.emit(f"    {cur} = {self.array_expr(1)}")
+            self.emit("else:")
+            view = f"{prev.name}[::-1]" if self.on("merge_layouts", 1.0) else f"{prev.name}"
+            self.emit(f"    {cur} = {view}")
+            self.scope.arrays.append(_Arr(cur, "f8", 1, "A", local=True))
+            return
         self.emit(f"for {self.fresh('i')} in range({self.rng.randint(1, 4)}):")
         self.indent += 1
         self.emit(f"{cur} = {prev.name} {self.rng.choice(['+', '*'])} {self.float_expr(1)}")
