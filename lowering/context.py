@@ -146,6 +146,8 @@ class Context:
         if isinstance(src, t.Array) and isinstance(dst, t.Array) and (
                 src.dtype, src.ndim) == (dst.dtype, dst.ndim):
             return llv  # a layout or read-only change: the same data model
+        if t.merge_layouts(src, dst) == dst:
+            return llv  # the same for what holds arrays (iterators, zip, enumerate)
         b = self.b
         if isinstance(dst, t.FunctionChoice) and not isinstance(src, t.Undefined):
             from .impls.calls import choice_index

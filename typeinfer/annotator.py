@@ -182,9 +182,11 @@ class _Annotator:
         except JitError as exc:
             raise with_loc(exc, op.loc) from None
 
-    def _type_exit(self, exit: ir.Exit) -> None:
+    def _type_exit(self, exit: ir.Exit, final: bool = False) -> None:
         try:
-            if any(self._type_of(v) is None for v in exit.sources()):
+            types = [self._type_of(v) for v in exit.sources()]
+            # As for ops: `if x:` after a loop that assigns x waits for the back edge's type.
+            if any(ty is None or (not final and isinstance(ty, t.Undefined)) for ty in types):
                 return
             if isinstance(exit, ir.Return):
                 ty = exit.value.type
@@ -218,6 +220,9 @@ class _Annotator:
                     raise TypingError(
                         f"cannot infer the type of this expression in {self.fn.name}()", op.loc,
                         "a recursive function needs a return path that does not recurse")
+            assert block.exit is not None
+            if any(isinstance(v.type, t.Undefined) for v in block.exit.sources()):
+                self._type_exit(block.exit, final=True)
 
     # --- one typer per op class ------------------------------------------------------------
 

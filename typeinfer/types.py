@@ -503,10 +503,6 @@ def unify(a: Type, b: Type) -> Type | None:
             other = b if isinstance(a, Boolean) else a
             return other if not isinstance(other, Integer) else promote_ints(other)
         return promote(a, b)
-    if isinstance(a, Array) and isinstance(b, Array) and (a.dtype, a.ndim) == (b.dtype, b.ndim):
-        # Views of different layouts merge as any-strided (the same data model).
-        return a.copy(layout=a.layout if a.layout == b.layout else "A",
-                      readonly=a.readonly or b.readonly, aligned=a.aligned and b.aligned)
     if isinstance(a, Tuple) and isinstance(b, Tuple) and len(a.items) == len(b.items):
         items = [unify(x, y) for x, y in zip(a.items, b.items)]
         if all(t is not None for t in items):
@@ -514,6 +510,43 @@ def unify(a: Type, b: Type) -> Type | None:
     fa, fb = _function_options(a), _function_options(b)
     if fa is not None and fb is not None:  # two jitted functions: either, chosen at run time
         return FunctionChoice(fa + tuple(f for f in fb if f not in fa))
+    return merge_layouts(a, b)
+
+
+def merge_layouts(a: Type, b: Type) -> Type | None:
+    """The type of `a` and `b` merged where they differ only in array layouts and flags.
+
+    Arrays of one dtype and ndim merge as any-strided ('A'), read-only if either is, and
+    so do the iterators, `a.flat`, `enumerate` and `zip` values holding them: the data
+    model does not depend on the layout (`for v in (a if c else a[::-1])`). None if
+    anything else differs.
+    """
+    if a == b:
+        return a
+    if isinstance(a, Array) and isinstance(b, Array) and (a.dtype, a.ndim) == (b.dtype, b.ndim):
+        return a.copy(layout=a.layout if a.layout == b.layout else "A",
+                      readonly=a.readonly or b.readonly, aligned=a.aligned and b.aligned)
+    if isinstance(a, Tuple) and isinstance(b, Tuple) and len(a.items) == len(b.items):
+        items = [merge_layouts(x, y) for x, y in zip(a.items, b.items)]
+        return None if None in items else Tuple(tuple(t for t in items if t is not None))
+    if type(a) is type(b) and isinstance(a, _ARRAY_HOLDERS):
+        fields = []
+        for name in a.__match_args__:
+            x, y = getattr(a, name), getattr(b, name)
+            if isinstance(x, tuple):
+                merged: Any = tuple(merge_layouts(u, v) for u, v in zip(x, y))
+                if len(x) != len(y) or None in merged:
+                    return None
+            elif isinstance(x, Type):
+                merged = merge_layouts(x, y)
+                if merged is None:
+                    return None
+            elif x == y:
+                merged = x
+            else:
+                return None
+            fields.append(merged)
+        return type(a)(*fields)
     return None
 
 
@@ -687,3 +720,7 @@ class ArrayIter(Type):
     @property
     def name(self) -> str:
         return f"iter({'flat ' if self.flat else ''}{self.array})"
+
+
+# Types holding arrays whose data model does not depend on the arrays' layouts.
+_ARRAY_HOLDERS = (ArrayIter, ArrayFlat, Enumerate, EnumerateIter, Zip, ZipIter)

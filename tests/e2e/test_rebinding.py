@@ -192,3 +192,116 @@ def test_rebinding_survives_many_calls(no_leaks):
     f = njit(rebound_in_loop)
     for _ in range(2000):
         assert f(3).tolist() == [3.0, 3.0, 3.0]
+
+
+# --- scalars and tuples assigned on some paths (issue 14) ---------------------------------
+
+def bool_from_loop_tested(x):
+    # fuzzer (mixed 75): `if s:` was typed before the back edge gave s its type
+    # ("cannot use undefined as a condition").
+    for i in range(3):
+        s = (-2 + x) >= 0 <= x
+    if s:
+        return 1.0
+    return 2.0
+
+
+def scalar_from_loop(n):
+    for i in range(n):
+        s = i * 2.5
+    return s + 1.0
+
+
+def int_from_branch(n):
+    if n > 1:
+        k = n * 3
+    elif n == 1:
+        k = 7
+    return k
+
+
+def tuple_from_loop(n):
+    for i in range(n):
+        pair = (i, i * 0.5)
+    return pair[0] + pair[1]
+
+
+def while_else_assigns(n):
+    i = 0
+    while i < 3:
+        i += 1
+        if i == n:
+            found = i * 10
+            break
+    else:
+        found = -1
+    return found
+
+
+def while_break_only(n):
+    i = 0
+    while i < 4:
+        i += 1
+        if i > n:
+            last = float(i)
+            break
+    return last
+
+
+def for_else_break(n):
+    for i in range(4):
+        if i * i > n:
+            first = i
+            break
+    else:
+        first = 99
+    return first
+
+
+def read_inside_later_loop(n):
+    if n % 2:
+        x = 1.5
+    total = 0.0
+    for j in range(3):
+        total += x * j
+    return total
+
+
+@pytest.mark.parametrize("pyfunc", [
+    bool_from_loop_tested, scalar_from_loop, int_from_branch, tuple_from_loop,
+    while_else_assigns, while_break_only, for_else_break, read_inside_later_loop,
+], ids=lambda f: f.__name__)
+def test_scalars_and_tuples_on_some_paths(pyfunc, no_leaks):
+    check_each(pyfunc, [*TRIPS, (-3,), (8,)])
+
+
+def test_unbound_local_message_is_cpythons():
+    with pytest.raises(UnboundLocalError) as info:
+        njit(scalar_from_loop)(0)
+    assert str(info.value) == ("cannot access local variable 's' where it is not associated "
+                               "with a value")
+
+
+def _checks_in(pyfunc) -> int:
+    from jitcore.frontend import ir
+    from jitcore.frontend.flow import build_flow_graph
+
+    fn = build_flow_graph(pyfunc)
+    return sum(1 for b in fn.blocks() for op in b.ops if isinstance(op, ir.Call)
+               and isinstance(op.func, ir.Constant) and op.func.value is ir.check_assigned)
+
+
+def assigned_then_read_in_loop(n):
+    t = 0.0
+    for i in range(n):
+        cur = i * 1.5
+        t += cur
+    return t
+
+
+def test_checks_only_where_a_path_reaches_undefined():
+    # A read that every path reaches assigned is not checked, not even inside a loop
+    # whose other iterations never assign it; a read after the loop is (once).
+    assert _checks_in(assigned_then_read_in_loop) == 0
+    assert _checks_in(scalar_from_loop) == 1
+    assert _checks_in(read_inside_later_loop) == 1

@@ -82,8 +82,11 @@ def seeds_for(profile: str, start: int, n: int) -> list[tuple[str, int]]:
 
 def run_batch(work: list[tuple[str, int]], jobs: int = 1, timeout: float = 120.0,
               disabled: frozenset[str] = DEFAULT_DISABLED, memcheck: bool = False,
-              progress: bool = False) -> Report:
-    """Run every (profile, seed) in `jobs` worker processes; their outcomes."""
+              progress: bool = False, deadline: float | None = None) -> Report:
+    """Run every (profile, seed) in `jobs` worker processes; their outcomes.
+
+    At `deadline` (a `time.time()`), no further program starts: the report holds those
+    that finished (a long run on a shared machine still ends with its summary)."""
     report = Report()
     chunks = [work[i::jobs] for i in range(jobs)]
     lock = threading.Lock()
@@ -93,7 +96,7 @@ def run_batch(work: list[tuple[str, int]], jobs: int = 1, timeout: float = 120.0
         todo = list(chunk)
         while todo:
             finished = _run_worker(todo, timeout, disabled, memcheck, report, lock, done,
-                                   progress, len(work))
+                                   progress, len(work), deadline)
             todo = todo[finished:]
 
     threads = [threading.Thread(target=drive, args=(c,)) for c in chunks if c]
@@ -106,7 +109,7 @@ def run_batch(work: list[tuple[str, int]], jobs: int = 1, timeout: float = 120.0
 
 def _run_worker(todo: list[tuple[str, int]], timeout: float, disabled: frozenset[str],
                 memcheck: bool, report: Report, lock: threading.Lock, done: list[int],
-                progress: bool, total: int) -> int:
+                progress: bool, total: int, deadline: float | None = None) -> int:
     """Run programs of `todo` in one worker until it ends or dies; how many it finished."""
     cmd = [sys.executable, "-m", "tests.fuzz.batch", "worker", ",".join(sorted(disabled)),
            "1" if memcheck else "0", *(f"{p}:{s}" for p, s in todo)]
@@ -155,6 +158,10 @@ def _run_worker(todo: list[tuple[str, int]], timeout: float, disabled: frozenset
                 print(f"  {done[0]}/{total} {dict(report.total)}", flush=True)
         started = None
         finished += 1
+        if deadline is not None and time.time() > deadline:
+            proc.kill()
+            proc.wait()
+            return len(todo)
     code = proc.wait()
     if started is not None or (code != 0 and finished < len(todo)):
         where = started or todo[finished]
@@ -212,11 +219,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="also check that native allocations and releases balance")
     ap.add_argument("--reduce", action="store_true", help="reduce each failure")
     ap.add_argument("--out", default="fuzz-failures", help="folder for failing programs")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds after which no further program starts (then the summary)")
     args = ap.parse_args(argv)
     disabled = frozenset(x for x in args.disable.split(",") if x)
     t0 = time.time()
     work = seeds_for(args.profile, args.start, args.n)
-    report = run_batch(work, args.jobs, args.timeout, disabled, args.memcheck, progress=True)
+    deadline = None if args.time_limit is None else t0 + args.time_limit
+    report = run_batch(work, args.jobs, args.timeout, disabled, args.memcheck, progress=True,
+                       deadline=deadline)
     print(report.summary())
     print(f"{time.time() - t0:.0f} s")
     if report.failures:

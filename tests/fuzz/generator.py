@@ -40,7 +40,8 @@ FEATURES = (
     "ufuncs",             # array expressions with ufuncs
     "alloc",              # np.zeros/ones/full/arange/copy
     "array_rebind",       # array variables rebound across loops and branches
-    "loop_defined",       # an array first assigned inside a loop, read after it
+    "loop_defined",       # arrays, scalars, tuples assigned in a loop or branch, read after
+    "merge_layouts",      # a C array and a strided view meeting: `for v in (a if c else ...)`
     "inplace",            # a += ..., a[:] = ..., slice stores
     "dtypes",             # int64 and float32 arrays next to float64
     "layouts",            # Fortran-ordered and non-contiguous parameters
@@ -55,25 +56,22 @@ PROFILES: dict[str, dict[str, float]] = {
     "scalar": {"int_ops": 3, "float_ops": 3, "math": 2, "branching_operands": 2,
                "control": 1, "tuples": 1, "displays": 1, "specials": 1, "optional": 1},
     "control": {"int_ops": 2, "float_ops": 2, "branching_operands": 1, "control": 3,
-                "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3},
+                "loops": 3, "while": 1, "break_continue": 2, "early_return": 1, "raise": 0.3,
+                "loop_defined": 1},
     "calls": {"int_ops": 2, "float_ops": 2, "math": 1, "branching_operands": 2, "calls": 3,
               "control": 1, "loops": 1, "tuples": 2, "displays": 1, "closures": 1},
     "arrays": {"int_ops": 1, "float_ops": 2, "math": 1, "branching_operands": 1, "control": 1,
                "loops": 2, "arrays": 3, "views": 2, "ufuncs": 2, "alloc": 1,
                "array_rebind": 2, "loop_defined": 1, "inplace": 1, "dtypes": 1,
-               "layouts": 1},
+               "layouts": 1, "merge_layouts": 1},
     "mixed": dict.fromkeys(FEATURES, 1.0),
 }
 
 # Features switched off by default: constructs whose bugs belong to other rooms and are
 # reported (see tests/fuzz/README.md). Empty means everything is generated.
-#   loop_defined: `for i in range(2): cur = prev + 1.0; prev = cur` then `cur.shape` is a
-#     TypingError ("undefined has no attribute 'shape'": the annotator types the loop exit
-#     before the back edge brings cur's type), and `return cur` a SystemError (issue 13's
-#     reference counting of values carried across loop edges).
-#   (specials, on since math functions raise at inf/nan as CPython does: math.sin(inf) is
-#     ValueError: math domain error.)
-DEFAULT_DISABLED: frozenset[str] = frozenset({"loop_defined"})
+#   (none: specials is on since math functions raise at inf/nan as CPython does, and
+#     loop_defined since locals assigned on some paths work.)
+DEFAULT_DISABLED: frozenset[str] = frozenset()
 
 _FLOAT_LITERALS = ("0.0", "0.5", "1.5", "-2.25", "3.0", "0.001", "100.0", "-1.0", "2.5")
 
@@ -465,6 +463,8 @@ class _Gen:
             options += [(self.w.get("optional", 0) * 0.5, "optional")]
         if self.scope.scalars and not self.in_helper:
             options += [(self.w.get("closures", 0) * 0.5, "closure")]
+        if self.indent == 1 and not self.in_helper:  # read anywhere after: f's top level
+            options += [(self.w.get("loop_defined", 0) * 0.8, "some_paths")]
         options += [(self.w.get("early_return", 0) * 0.3, "return"),
                     (self.w.get("raise", 0) * 0.3, "raise")]
         total = sum(w for w, _ in options)
@@ -534,7 +534,9 @@ class _Gen:
         arrs = [a for a in self.scope.arrays if a.ndim == 1]
         r = rng.random()
         f8 = [a for a in arrs if a.dtype == "f8"]
-        if len(f8) > 1 and r < 0.08:
+        if f8 and r < 0.12 and self.on("merge_layouts", 0.6):
+            self.s_for_merged_layouts(var, rng.choice(f8))
+        elif len(f8) > 1 and r < 0.08:
             a, b = rng.sample(f8, 2)
             k = self.fresh("k")
             self.emit(f"for {var}, {k} in zip({a.name}, {b.name}[::-1]):")
@@ -570,6 +572,96 @@ class _Gen:
             self.indent += 1
             self.block(1)
             self.indent -= 1
+
+    def s_for_merged_layouts(self, var: str, a: _Arr) -> None:
+        """A loop over a C array on one path and a strided view on the other (their
+        iterators merge as any-strided ones), bare, enumerated or zipped."""
+        rng = self.rng
+        view = rng.choice(["[::-1]", "[::2]", "[1:]", "[::-2]"])
+        src = f"({a.name} if {self.bool_expr(1)} else {a.name}{view})"
+        if rng.random() < 0.5:
+            src = f"({a.name}{view} if {self.bool_expr(1)} else {a.name})"
+        ty = "float" if a.dtype != "i8" else "int"
+        r = rng.random()
+        if r < 0.5:
+            self.emit(f"for {var} in {src}:")
+            self._loop_body({var: ty})
+        elif r < 0.75:
+            k = self.fresh("k")
+            self.emit(f"for {k}, {var} in enumerate({src}):")
+            self._loop_body({var: ty, k: "int"})
+        else:
+            k = self.fresh("k")
+            self.emit(f"for {var}, {k} in zip({src}, {a.name}):")
+            self._loop_body({var: ty, k: ty})
+
+    def s_some_paths(self) -> None:
+        """A scalar or tuple assigned on some paths only (in a loop, a branch, a `while`
+        with `else` and `break`), then read: where no path assigned it, CPython raises
+        UnboundLocalError and so must compiled code (kept rare: the paths usually assign)."""
+        rng = self.rng
+        ty = rng.choice(["int", "float", "float", "bool", "tuple"])
+        name = self.fresh("s")
+        tys: tuple[str, ...] = ()
+        if ty == "tuple":
+            tys = tuple(rng.choice(["int", "float"]) for _ in range(2))
+
+        def value() -> str:
+            if ty == "tuple":
+                return f"({', '.join(self.expr(t, 1) for t in tys)})"
+            e = self.expr(ty, 2)
+            return f"({e}) % 100003 - 50000" if ty == "int" else e
+
+        r = rng.random()
+        if r < 0.35:  # a loop that runs (rarely zero times)
+            trips = rng.choice(["1", "2", "3",
+                                f"{rng.randint(1, 3)} + abs({self.int_expr(0)}) % 2"])
+            if rng.random() < 0.05:
+                trips = "0"
+            i = self.fresh("i")
+            self.emit(f"for {i} in range({trips}):")
+            self.indent += 1
+            self.emit(f"{name} = {value()}")
+            self.indent -= 1
+        elif r < 0.6:  # both branches assign, or one does and the read follows the same test
+            cond = self.bool_expr(1)
+            self.emit(f"if {cond}:")
+            self.indent += 1
+            self.emit(f"{name} = {value()}")
+            self.indent -= 1
+            if rng.random() < 0.9:
+                self.emit("else:")
+                self.indent += 1
+                self.emit(f"{name} = {value()}")
+                self.indent -= 1
+        elif r < 0.8:  # a while loop with a break, its else assigning too
+            c = self.fresh("w")
+            self.emit(f"{c} = 0")
+            self.emit(f"while {c} < {rng.randint(1, 4)}:")
+            self.indent += 1
+            self.emit(f"{c} += 1")
+            self.emit(f"{name} = {value()}")
+            self.emit(f"if {self.bool_expr(1)}:")
+            self.emit("    break")
+            self.indent -= 1
+            if rng.random() < 0.5:
+                self.emit("else:")
+                self.emit(f"    {name} = {value()}")
+        else:  # for/else with break: the else assigns when the loop did not break
+            i = self.fresh("i")
+            self.emit(f"for {i} in range({rng.randint(1, 4)}):")
+            self.indent += 1
+            self.emit(f"if {self.bool_expr(1)}:")
+            self.indent += 1
+            self.emit(f"{name} = {value()}")
+            self.emit("break")
+            self.indent -= 2
+            self.emit("else:")
+            self.emit(f"    {name} = {value()}")
+        if ty == "tuple":
+            self.scope.tuples[name] = tys
+        else:
+            self.scope.scalars[name] = ty
 
     def s_while(self) -> None:
         c = self.fresh("w")
@@ -721,6 +813,14 @@ class _Gen:
             return
         prev = self.rng.choice(locals_)
         cur = self.fresh("c")
+        if self.rng.random() < 0.4:  # in a branch: a new array on one path, a view on the other
+            self.emit(f"if {self.bool_expr(1)}:")
+            self.emit(f"    {cur} = {self.array_expr(1)}")
+            self.emit("else:")
+            view = f"{prev.name}[::-1]" if self.on("merge_layouts", 1.0) else f"{prev.name}"
+            self.emit(f"    {cur} = {view}")
+            self.scope.arrays.append(_Arr(cur, "f8", 1, "A", local=True))
+            return
         self.emit(f"for {self.fresh('i')} in range({self.rng.randint(1, 4)}):")
         self.indent += 1
         self.emit(f"{cur} = {prev.name} {self.rng.choice(['+', '*'])} {self.float_expr(1)}")
@@ -881,6 +981,10 @@ def generate(seed: int, profile: str = "mixed",
             g.scope.arrays.append(_Arr(name, "f8", 1, "C", local=True))
     if "loop_defined" in g.w and g.scope.arrays and rng.random() < 0.5:
         g.s_loop_defined_array()
+    if g.f8_1d() and g.on("merge_layouts", 0.3):  # a local that is a C array or a view
+        a = rng.choice(g.f8_1d())
+        g.emit(f"m0 = ({a.name} if {g.bool_expr(1)} else {a.name}[::-1])")
+        g.scope.arrays.append(_Arr("m0", "f8", 1, "A", local=True))
     g.ret = [rng.choice(["int", "float"]) for _ in range(rng.randint(1, 3))]
     if g.f8_1d() and rng.random() < 0.6:
         g.ret.append("array")

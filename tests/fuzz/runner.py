@@ -56,6 +56,7 @@ def balanced_allocations(call: Callable[[], Any]) -> tuple[Any, str | None]:
     import jitcore
 
     gc.collect()
+    gc.freeze()  # what lived before stays out of the next collection (the compiler's objects)
     before = jitcore.memory_stats()
     result = call()
     kept = _detach(result)

@@ -39,6 +39,8 @@ def test_programs_are_valid_and_terminate_in_cpython(profile):
         except ValueError as exc:
             if not str(exc).startswith("fuzz "):  # the generator's own `raise`
                 raised += 1
+        except UnboundLocalError:  # a local assigned on some paths (loop_defined), rarely
+            raised += 1
         except (OverflowError, ZeroDivisionError):
             raised += 1
     assert raised <= 3
@@ -100,3 +102,29 @@ def test_a_crashing_worker_is_reported_with_its_program(monkeypatch):
     assert {p.seed: o.status for p, o in report.failures} == {1: "crash"}
     assert "exit code -11" in report.failures[0][1].message
     assert sum(report.total.values()) == 3
+
+
+def test_generator_writes_locals_on_some_paths_and_merged_layouts():
+    """loop_defined writes scalars and tuples assigned in loops and branches (`s<n>`) and
+    merge_layouts loops over a C array or a view of it; switching them off removes both."""
+    import re
+
+    def sources(off: frozenset[str]) -> str:
+        return "\n".join(generate(seed, profile, off).source
+                         for profile in ("control", "arrays", "mixed") for seed in range(80))
+
+    on = sources(frozenset())
+    assert re.search(r"^\s+s\d+ = ", on, re.M)
+    assert re.search(r"^\s+for .* in .*\(a\d+ if .* else a\d+\[", on, re.M) or \
+        re.search(r"\(a\d+\[[^]]*\] if .* else a\d+\)", on)
+    off = sources(frozenset({"loop_defined", "merge_layouts"}))
+    assert not re.search(r"^\s+s\d+ = ", off, re.M)
+    assert "m0 = " not in off and " else a0[::-1])" not in off
+
+
+def test_time_limit_ends_the_run_with_what_finished():
+    import time
+
+    report = run_batch([("scalar", 0), ("scalar", 1), ("scalar", 2)], jobs=1, timeout=300,
+                       deadline=time.time())
+    assert sum(report.total.values()) == 1  # the first program finishes; no other starts
