@@ -21,6 +21,7 @@ import numpy as np
 from llvmlite import ir
 
 from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.linalg import lapack, lapack_prefix
 
 from .. import arraymodel as am
 from .. import runtime
@@ -362,3 +363,86 @@ def norm(ctx: Context, sig: t.Signature, arr: ir.Value, *extra: ir.Value,
     value = (_vector_norm(ctx, ty, arr, order) if ty.ndim == 1
              else _matrix_norm(ctx, ty, arr, order))
     return ctx.cast(value, t.float64, sig.return_type)
+
+
+# --- LAPACK (the primitive of jitcore/library/linalg.py) ----------------------------------
+
+# positions (in the argument list after the routine's name) of the complex routine's
+# arguments its real sibling does not take
+COMPLEX_ONLY = {"heevd": (8, 9), "gesdd": (12,), "gelsd": (11,)}
+
+
+@lower(lapack)
+def lapack_call(ctx: Context, sig: t.Signature, _routine: ir.Value,
+                *args: ir.Value) -> ir.Value:
+    """Call jc.lapack.<prefix><routine> (Fortran convention: every argument by reference,
+    `info` last, then one hidden length per character argument); return info."""
+    b = ctx.b
+    routine = sig.args[0]
+    assert isinstance(routine, t.PyObjectConst)
+    prefix = lapack_prefix(sig.args)
+    assert prefix is not None
+    names = routine.value.split("|")
+    name = prefix + names[-1 if prefix in "cz" and len(names) > 1 else 0]
+    if prefix in "sd":  # the real routine lacks the complex one's rwork arguments
+        drop = COMPLEX_ONLY.get(names[-1], ())
+        kept = [i for i in range(len(args)) if i not in drop]
+        sig = t.Signature(sig.return_type, (routine, *[sig.args[1 + i] for i in kept]))
+        args = tuple(args[i] for i in kept)
+    real = t.float32 if prefix in "sc" else t.float64
+    fn = b.load(ctx.process_global(f"jc.lapack.{name}"), name=name)
+    with b.if_then(b.icmp_unsigned("==", fn, ir.Constant(i8p, None)), likely=False):
+        ctx.raise_exception(RuntimeError, (
+            f"LAPACK routine {name} is not available: NumPy's bundled OpenBLAS does not "
+            f"export scipy_{name}_64_ in this process",))
+    passed: list[ir.Value] = []
+    lengths: list[ir.Value] = []
+    for ty, value in zip(sig.args[1:], args):
+        if isinstance(ty, t.Array):
+            passed.append(b.bitcast(am.data(b, value), i8p))
+            continue
+        if isinstance(ty, t.PyObjectConst):  # a character option
+            slot = ctx.alloca(ir.IntType(8), "lapack.char")
+            b.store(ir.Constant(ir.IntType(8), ord(ty.value)), slot)
+            lengths.append(ir.Constant(i64, 1))
+        else:
+            target = t.int64 if isinstance(ty, t.Integer) else real
+            slot = ctx.alloca(llvm_type(target), "lapack.arg")
+            b.store(ctx.cast(value, ty, target), slot)
+        passed.append(b.bitcast(slot, i8p))
+    info = ctx.alloca(i64, "lapack.info")
+    b.store(ZERO, info)
+    passed.append(b.bitcast(info, i8p))
+    fnty = ir.FunctionType(ir.VoidType(), [v.type for v in passed + lengths])
+    b.call(b.bitcast(fn, fnty.as_pointer()), passed + lengths)
+    return b.load(info)
+
+
+# --- np.linalg through jitcore/library/linalg.py --------------------------------------------
+
+def _convert(ctx: Context, value: ir.Value, have: t.Type, want: t.Type) -> ir.Value:
+    """A library result in the type the typing rule promised (scalars may differ in width:
+    a float32 matrix's log-determinant, say)."""
+    if have == want:
+        return value
+    if isinstance(have, t.Tuple) and isinstance(want, t.Tuple):
+        out = ir.Constant(llvm_type(want), ir.Undefined)
+        for i, (h, w) in enumerate(zip(have.items, want.items)):
+            out = ctx.b.insert_value(out, _convert(ctx, ctx.b.extract_value(value, i), h, w), i)
+        return out
+    assert not isinstance(have, t.Array), f"library returned {have}, expected {want}"
+    return ctx.cast(value, have, want)
+
+
+def _library(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        fn = ctx.callees.library(name)
+        inner = ctx.callees.signature_of(fn, sig.args)
+        return _convert(ctx, ctx.call_jitted(fn, inner, list(args)), inner.return_type,
+                        sig.return_type)
+    return impl
+
+
+for _fn in (np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.slogdet,
+            np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh):
+    lower(_fn)(_library(f"linalg.{_fn.__name__}"))

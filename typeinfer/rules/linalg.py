@@ -9,6 +9,9 @@ Operands of 1 or 2 dimensions; the result dtype is NumPy's promotion of the two
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from jitcore.frontend.errors import TypingError
@@ -26,8 +29,10 @@ from ..types import (
     NoneType,
     PyObjectConst,
     Signature,
+    Tuple,
     Type,
     float64,
+    int64,
 )
 
 
@@ -105,3 +110,102 @@ def norm(bound: Bound) -> Signature | None:
     ret = (dtype.underlying if isinstance(dtype, Complex) else
            dtype if isinstance(dtype, Float) else float64)
     return Signature(ret, bound.types({"ord": float64} if kind == "num" else {}))
+
+
+# --- LAPACK, for the library routines of np.linalg (jitcore/library/linalg.py) -------------
+
+def lapack(routine: str, *args: object) -> int:
+    """lapack("gesv", n, nrhs, a, lda, ipiv, b, ldb) -> info, in compiled code only.
+
+    Calls the LAPACK routine whose element type is that of the first float or complex array
+    argument ("syevd|heevd": the real | the complex name). Arrays pass their data
+    (contiguous memory, read by LAPACK as column-major), integers and floats pass by
+    reference, one-character strings are LAPACK's character options; `info` is appended
+    and returned.
+    """
+    raise RuntimeError("lapack() is a primitive of compiled library code")
+
+
+LAPACK_DTYPES = {"float32": "s", "float64": "d", "complex64": "c", "complex128": "z"}
+
+
+def lapack_prefix(args: tuple[Type, ...]) -> str | None:
+    """LAPACK's letter for the element type of the first float or complex array."""
+    for arg in args:
+        if isinstance(arg, Array) and arg.dtype.name in LAPACK_DTYPES:
+            return LAPACK_DTYPES[arg.dtype.name]
+    return None
+
+
+@call_rule(lapack)
+def lapack_(args: tuple[Type, ...], kws: dict[str, Type]) -> Signature | None:
+    if kws or not args or not (isinstance(args[0], PyObjectConst)
+                               and isinstance(args[0].value, str)):
+        return None
+    if lapack_prefix(args) is None:
+        return None
+    for arg in args[1:]:
+        if isinstance(arg, Array):
+            if arg.layout not in ("C", "F"):
+                raise TypingError(f"lapack() takes contiguous arrays, not {arg}")
+        elif not (isinstance(arg, (Integer, Float)) or (
+                isinstance(arg, PyObjectConst) and isinstance(arg.value, str)
+                and len(arg.value) == 1)):
+            return None
+    return Signature(int64, args)
+
+
+# --- np.linalg over one matrix (jitcore/library/linalg.py, through LAPACK) ------------------
+
+def working_dtype(dtype: Type) -> Type | None:
+    """The dtype LAPACK works in: float64 for integers and booleans, others kept."""
+    if isinstance(dtype, (Integer, Boolean)):
+        return float64
+    return dtype if isinstance(dtype, (Float, Complex)) else None
+
+
+def real_dtype(dtype: Type) -> Type:
+    return dtype.underlying if isinstance(dtype, Complex) else dtype
+
+
+def _matrix(fn: str, arr: Type) -> Type | None:
+    """The working dtype of a matrix operand of np.linalg.<fn>, or None (not an array)."""
+    if not isinstance(arr, Array):
+        return None
+    if arr.ndim < 2:
+        raise TypingError(f"np.linalg.{fn}: {arr.ndim}-dimensional array given. Array must "
+                          "be at least two-dimensional")
+    if arr.ndim > 2:
+        raise TypingError(f"np.linalg.{fn} of a {arr.ndim}-d array: compiled code supports "
+                          "one matrix (2-d) at a time", None,
+                          "loop over the leading axes and call it per matrix")
+    return working_dtype(arr.dtype)
+
+
+@call_rule(np.linalg.solve, params=Params.of(np.linalg.solve, ("a", "b")))
+def solve(bound: Bound) -> Signature | None:
+    a, b = bound["a"], bound["b"]
+    dtype = _matrix("solve", a)
+    if dtype is None or not isinstance(b, Array) or b.ndim not in (1, 2):
+        return None
+    if working_dtype(b.dtype) != dtype:
+        raise TypingError(f"np.linalg.solve of {a} and {b}: compiled code needs both in the "
+                          f"same dtype ({dtype})", None, "convert one with .astype()")
+    return Signature(Array(dtype, b.ndim, "C"), bound.types())
+
+
+def _one_matrix(fn: Any, result: Callable[[Type], Type]) -> None:
+    name = fn.__name__
+
+    @call_rule(fn, params=Params.of(fn, ("a",)))
+    def rule(bound: Bound) -> Signature | None:
+        dtype = _matrix(name, bound["a"])
+        return None if dtype is None else Signature(result(dtype), bound.types())
+
+
+_one_matrix(np.linalg.inv, lambda d: Array(d, 2, "C"))
+_one_matrix(np.linalg.det, lambda d: d)
+_one_matrix(np.linalg.slogdet, lambda d: Tuple((d, real_dtype(d))))
+_one_matrix(np.linalg.cholesky, lambda d: Array(d, 2, "C"))
+_one_matrix(np.linalg.eigh, lambda d: Tuple((Array(real_dtype(d), 1, "C"), Array(d, 2, "C"))))
+_one_matrix(np.linalg.eigvalsh, lambda d: Array(real_dtype(d), 1, "C"))
