@@ -159,6 +159,7 @@ def _eigh(a0, vectors):  # type: ignore[no-untyped-def]
         return w, a
     work = np.empty(1, a.dtype)
     rwork = _real_empty(1, a)
+    rwork[0] = 1  # the real routines take no rwork: the query leaves this
     iwork = np.empty(1, np.int64)
     if vectors:
         lapack("syevd|heevd", "V", "L", n, a, n, w, work, -1, rwork, -1, iwork, -1)
