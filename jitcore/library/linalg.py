@@ -3,6 +3,9 @@
     np.linalg.solve(a, b)   `solve`: ?gesv            inv: ?gesv against the identity
     det, slogdet            ?getrf                    cholesky: ?potrf (lower)
     eigh, eigvalsh          ?syevd / ?heevd (lower triangle, after a workspace query)
+    svd, svdvals            ?gesdd                    qr: ?geqrf, then ?orgqr / ?ungqr
+    lstsq                   ?gelsd                    pinv, matrix_rank, cond: from ?gesdd
+    matrix_power            repeated squaring with @ (inv first for negative powers)
 
 LAPACK is reached through the `lapack` primitive (typeinfer/rules/linalg.py, lowered in
 lowering/impls/linalg.py), which reads the routine's address from a process binding.
@@ -191,3 +194,282 @@ def eigh(a):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def eigvalsh(a):  # type: ignore[no-untyped-def]
     return _eigh(a, False)[0]
+
+
+@njit(cache=True)
+def _gesdd(a, job):  # type: ignore[no-untyped-def]
+    """(u, s, vt) of the F-ordered working copy a by ?gesdd; job 0: s only ('N'),
+    1: reduced ('S'), 2: full ('A'). u and vt are 0x0 for job 0."""
+    m, n = a.shape
+    k = min(m, n)
+    ucols = m if job == 2 else k
+    vtrows = n if job == 2 else k
+    if job == 0:
+        ucols = vtrows = 0
+    u = _fortran_empty(m if job else 0, ucols, a)
+    vt = _fortran_empty(vtrows, n if job else 0, a)
+    s = _real_empty(k, a)
+    if k == 0:  # LAPACK is not called with zero sizes: identities, as NumPy gives
+        u[:, :] = 0
+        vt[:, :] = 0
+        for i in range(min(u.shape[0], u.shape[1])):
+            u[i, i] = 1
+        for i in range(min(vt.shape[0], vt.shape[1])):
+            vt[i, i] = 1
+        return u, s, vt
+    lrwork = max(1, 7 * k) if job == 0 else max(1, k * max(5 * k + 7, 2 * max(m, n) + 2 * k + 1))
+    rwork = _real_empty(lrwork, a)
+    iwork = np.empty(8 * k, np.int64)
+    work = np.empty(1, a.dtype)
+    ldu, ldvt = max(1, m), max(1, vtrows)
+    _gesdd_call(job, a, s, u, ldu, vt, ldvt, work, -1, rwork, iwork)
+    lwork = max(1, int(np.abs(work[0])))
+    work = np.empty(lwork, a.dtype)
+    info = _gesdd_call(job, a, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork)
+    if info > 0:
+        raise np.linalg.LinAlgError("SVD did not converge")
+    return u, s, vt
+
+
+@njit(cache=True)
+def _gesdd_call(job, a, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork):  # type: ignore[no-untyped-def]
+    m, n = a.shape
+    if job == 0:
+        return lapack("gesdd", "N", m, n, a, m, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork)
+    if job == 1:
+        return lapack("gesdd", "S", m, n, a, m, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork)
+    return lapack("gesdd", "A", m, n, a, m, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork)
+
+
+@njit(cache=True)
+def svd(a0, full_matrices):  # type: ignore[no-untyped-def]
+    u, s, vt = _gesdd(_fortran_copy(a0), 2 if full_matrices else 1)
+    return np.ascontiguousarray(u), s, np.ascontiguousarray(vt)
+
+
+@njit(cache=True)
+def svdvals(a0):  # type: ignore[no-untyped-def]
+    return _gesdd(_fortran_copy(a0), 0)[1]
+
+
+@njit(cache=True)
+def _geqrf(a):  # type: ignore[no-untyped-def]
+    """tau of ?geqrf on the F-ordered working copy a (R above the diagonal, reflectors
+    below)."""
+    m, n = a.shape
+    k = min(m, n)
+    tau = np.empty(k, a.dtype)
+    if k == 0:
+        return tau
+    work = np.empty(1, a.dtype)
+    lapack("geqrf", m, n, a, m, tau, work, -1)
+    lwork = max(1, n, int(np.abs(work[0])))
+    work = np.empty(lwork, a.dtype)
+    lapack("geqrf", m, n, a, m, tau, work, lwork)
+    return tau
+
+
+@njit(cache=True)
+def _upper(a, rows):  # type: ignore[no-untyped-def]
+    """The first `rows` rows of a with everything below the diagonal zero, C-ordered."""
+    r = np.zeros((rows, a.shape[1]), a.dtype)
+    for i in range(min(rows, a.shape[0])):
+        for j in range(i, a.shape[1]):
+            r[i, j] = a[i, j]
+    return r
+
+
+@njit(cache=True)
+def _orgqr(a, tau, qcols):  # type: ignore[no-untyped-def]
+    """Q (m x qcols) from ?geqrf's reflectors in a by ?orgqr / ?ungqr."""
+    m = a.shape[0]
+    k = tau.shape[0]
+    q = _fortran_empty(m, qcols, a)
+    q[:, :] = 0
+    ncopy = min(qcols, a.shape[1])
+    q[:, :ncopy] = a[:, :ncopy]
+    if m == 0 or qcols == 0:
+        return q
+    if k == 0:
+        for i in range(min(m, qcols)):
+            q[i, i] = 1
+        return q
+    work = np.empty(1, a.dtype)
+    lapack("orgqr|ungqr", m, qcols, k, q, m, tau, work, -1)
+    lwork = max(1, qcols, int(np.abs(work[0])))
+    work = np.empty(lwork, a.dtype)
+    lapack("orgqr|ungqr", m, qcols, k, q, m, tau, work, lwork)
+    return q
+
+
+@njit(cache=True)
+def qr_reduced(a0):  # type: ignore[no-untyped-def]
+    a = _fortran_copy(a0)
+    tau = _geqrf(a)
+    k = tau.shape[0]
+    return np.ascontiguousarray(_orgqr(a, tau, k)), _upper(a, k)
+
+
+@njit(cache=True)
+def qr_complete(a0):  # type: ignore[no-untyped-def]
+    a = _fortran_copy(a0)
+    tau = _geqrf(a)
+    m = a.shape[0]
+    return np.ascontiguousarray(_orgqr(a, tau, m)), _upper(a, m)
+
+
+@njit(cache=True)
+def qr_r(a0):  # type: ignore[no-untyped-def]
+    a = _fortran_copy(a0)
+    tau = _geqrf(a)
+    return _upper(a, tau.shape[0])
+
+
+@njit(cache=True)
+def _lstsq(a, b, rcond, eps):  # type: ignore[no-untyped-def]
+    """?gelsd on F-ordered a (m x n) and b (max(m, n) x nrhs, first m rows the right-hand
+    sides); NaN rcond: NumPy's default, eps * max(m, n)."""
+    m, n = a.shape
+    nrhs = b.shape[1]
+    k = min(m, n)
+    if rcond != rcond:  # noqa: PLR0124 - the NaN of "rcond=None"
+        rcond = eps * max(m, n)
+    s = _real_empty(k, a)
+    rank = np.zeros(1, np.int64)
+    if k == 0:  # x is zero (b's rows past m are), residuals are b's when n is 0
+        return s, 0
+    if nrhs == 0:  # LAPACK wants at least one column: solve for zeros, keep s and rank
+        b = _fortran_empty(b.shape[0], 1, a)
+        b[:, :] = 0
+    work = np.empty(1, a.dtype)
+    rwork = _real_empty(1, a)
+    rwork[0] = 1
+    iwork = np.ones(1, np.int64)
+    ldb = max(1, m, n)
+    lapack("gelsd", m, n, b.shape[1], a, max(1, m), b, ldb, s, rcond, rank, work, -1,
+           rwork, iwork)
+    lwork = max(1, int(np.abs(work[0])))
+    lrwork = max(1, int(rwork[0]))
+    liwork = max(1, iwork[0])
+    work = np.empty(lwork, a.dtype)
+    rwork = _real_empty(lrwork, a)
+    iwork = np.empty(liwork, np.int64)
+    info = lapack("gelsd", m, n, b.shape[1], a, max(1, m), b, ldb, s, rcond, rank, work,
+                  lwork, rwork, iwork)
+    if info > 0:
+        raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
+    return s, rank[0]
+
+
+@njit(cache=True)
+def _lstsq_parts(a0, b0, rcond, eps):  # type: ignore[no-untyped-def]
+    """(x, residuals, rank, s) with b0 a matrix (its columns the right-hand sides)."""
+    a = _fortran_copy(a0)
+    m, n = a.shape
+    if b0.shape[0] != m:
+        raise np.linalg.LinAlgError("Incompatible dimensions")
+    nrhs = b0.shape[1]
+    b = _fortran_empty(max(m, n), nrhs, a)
+    b[:, :] = 0
+    b[:m, :] = b0
+    s, rank = _lstsq(a, b, rcond, eps)
+    x = np.ascontiguousarray(b[:n, :])
+    if rank == n and m > n:
+        resid = _real_empty(nrhs, a)
+        for j in range(nrhs):
+            resid[j] = 0
+            for i in range(n, m):
+                resid[j] += np.abs(b[i, j]) ** 2
+    else:
+        resid = _real_empty(0, a)
+    return x, resid, rank, s
+
+
+@njit(cache=True)
+def lstsq(a0, b0, rcond, eps):  # type: ignore[no-untyped-def]
+    return _lstsq_parts(a0, b0, rcond, eps)
+
+
+@njit(cache=True)
+def lstsq_vector(a0, b0, rcond, eps):  # type: ignore[no-untyped-def]
+    x, resid, rank, s = _lstsq_parts(a0, b0.reshape((b0.shape[0], 1)), rcond, eps)
+    return np.ascontiguousarray(x[:, 0]), resid, rank, s
+
+
+@njit(cache=True)
+def pinv(a0, rcond):  # type: ignore[no-untyped-def]
+    """V diag(1/s) U^H from the reduced SVD, small singular values dropped as NumPy does."""
+    a = _fortran_copy(a0)
+    m, n = a.shape
+    if m == 0 or n == 0:
+        return np.zeros((n, m), a.dtype)
+    u, s, vt = _gesdd(a, 1)
+    cutoff = rcond * s.max()
+    k = s.shape[0]
+    out = np.zeros((n, m), a.dtype)
+    for p in range(k):
+        if s[p] > cutoff:
+            inv_s = 1 / s[p]
+            for i in range(n):
+                v = np.conj(vt[p, i]) * inv_s
+                for j in range(m):
+                    out[i, j] += v * np.conj(u[j, p])
+    return out
+
+
+@njit(cache=True)
+def matrix_rank(a0, tol, eps):  # type: ignore[no-untyped-def]
+    """The count of singular values above tol (NaN: NumPy's default, s.max() max(m, n)
+    eps)."""
+    a = _fortran_copy(a0)
+    m, n = a.shape
+    s = _gesdd(a, 0)[1]
+    if s.shape[0] == 0:
+        return 0
+    if tol != tol:  # noqa: PLR0124 - the NaN of "tol=None"
+        tol = s.max() * max(m, n) * eps
+    rank = 0
+    for x in s:
+        if x > tol:
+            rank += 1
+    return rank
+
+
+@njit(cache=True)
+def cond(a0):  # type: ignore[no-untyped-def]
+    """The 2-norm condition number: the largest singular value over the smallest."""
+    a = _fortran_copy(a0)
+    s = _gesdd(a, 0)[1]
+    if s.shape[0] == 0:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+    smallest = s[s.shape[0] - 1]
+    return s[0] / smallest if smallest != 0 else np.inf
+
+
+@njit(cache=True)
+def matrix_power(a, n, integer):  # type: ignore[no-untyped-def]
+    """a ** n by repeated squaring; a negative n inverts first (floats only)."""
+    _require_square(a)
+    if n == 0:
+        out = np.zeros(a.shape, a.dtype)
+        for i in range(a.shape[0]):
+            out[i, i] = 1
+        return out
+    base = np.ascontiguousarray(a)
+    if n < 0:
+        if integer:
+            raise TypeError("matrix_power of an integer matrix to a negative power needs "
+                            "floats: convert it with .astype(np.float64) first")
+        inverse = inv(a)
+        base = np.empty(a.shape, a.dtype)
+        base[...] = inverse
+        n = -n
+    result = base.copy()
+    n -= 1
+    while n > 0:
+        if n & 1:
+            result = result @ base
+        n >>= 1
+        if n > 0:
+            base = base @ base
+    return result

@@ -369,7 +369,7 @@ def norm(ctx: Context, sig: t.Signature, arr: ir.Value, *extra: ir.Value,
 
 # positions (in the argument list after the routine's name) of the complex routine's
 # arguments its real sibling does not take
-COMPLEX_ONLY = {"heevd": (8, 9), "gesdd": (12,), "gelsd": (11,)}
+COMPLEX_ONLY = {"heevd": (8, 9), "gesdd": (12,), "gelsd": (12,)}
 
 
 @lower(lapack)
@@ -434,15 +434,73 @@ def _convert(ctx: Context, value: ir.Value, have: t.Type, want: t.Type) -> ir.Va
     return ctx.cast(value, have, want)
 
 
+def call_linalg(ctx: Context, name: str, sig: t.Signature, argtypes: tuple[t.Type, ...],
+                args: list[ir.Value]) -> ir.Value:
+    """Call jitcore.library.linalg.<name> natively; its result in sig's return type."""
+    fn = ctx.callees.library(f"linalg.{name}")
+    inner = ctx.callees.signature_of(fn, argtypes)
+    return _convert(ctx, ctx.call_jitted(fn, inner, args), inner.return_type, sig.return_type)
+
+
 def _library(name: str) -> Any:
     def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
-        fn = ctx.callees.library(name)
-        inner = ctx.callees.signature_of(fn, sig.args)
-        return _convert(ctx, ctx.call_jitted(fn, inner, list(args)), inner.return_type,
-                        sig.return_type)
+        return call_linalg(ctx, name, sig, sig.args, list(args))
     return impl
 
 
 for _fn in (np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.slogdet,
-            np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh):
-    lower(_fn)(_library(f"linalg.{_fn.__name__}"))
+            np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd,
+            np.linalg.svdvals, np.linalg.cond):
+    lower(_fn)(_library(_fn.__name__))
+
+
+def _eps(ty: t.Type) -> ir.Value:
+    """The machine epsilon of the working dtype of a matrix of `ty` (float64 for ints)."""
+    assert isinstance(ty, t.Array)
+    single = ty.dtype in (t.float32, t.complex64)
+    return ir.Constant(f64, float(np.finfo(np.float32 if single else np.float64).eps))
+
+
+def _float_or(ctx: Context, ty: t.Type, value: ir.Value, default: float) -> ir.Value:
+    """An optional number argument as float64, `default` for None."""
+    if isinstance(ty, (t.Integer, t.Float)):
+        return ctx.cast(value, ty, t.float64)
+    return ir.Constant(f64, default)
+
+
+@lower(np.linalg.qr)
+def qr(ctx: Context, sig: t.Signature, a: ir.Value, _mode: ir.Value) -> ir.Value:
+    mode = sig.args[1]
+    assert isinstance(mode, t.PyObjectConst)
+    return call_linalg(ctx, f"qr_{mode.value}", sig, sig.args[:1], [a])
+
+
+@lower(np.linalg.lstsq)
+def lstsq(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value,
+          rcond: ir.Value) -> ir.Value:
+    a_ty, b_ty, r_ty = sig.args
+    assert isinstance(b_ty, t.Array)
+    args = [a, bv, _float_or(ctx, r_ty, rcond, float("nan")), _eps(a_ty)]
+    name = "lstsq_vector" if b_ty.ndim == 1 else "lstsq"
+    return call_linalg(ctx, name, sig, (a_ty, b_ty, t.float64, t.float64), args)
+
+
+@lower(np.linalg.pinv)
+def pinv(ctx: Context, sig: t.Signature, a: ir.Value, rcond: ir.Value) -> ir.Value:
+    args = [a, _float_or(ctx, sig.args[1], rcond, 1e-15)]
+    return call_linalg(ctx, "pinv", sig, (sig.args[0], t.float64), args)
+
+
+@lower(np.linalg.matrix_rank)
+def matrix_rank(ctx: Context, sig: t.Signature, a: ir.Value, tol: ir.Value) -> ir.Value:
+    args = [a, _float_or(ctx, sig.args[1], tol, float("nan")), _eps(sig.args[0])]
+    return call_linalg(ctx, "matrix_rank", sig, (sig.args[0], t.float64, t.float64), args)
+
+
+@lower(np.linalg.matrix_power)
+def matrix_power(ctx: Context, sig: t.Signature, a: ir.Value, n: ir.Value) -> ir.Value:
+    a_ty, n_ty = sig.args
+    assert isinstance(a_ty, t.Array)
+    integer = ir.Constant(llvm_type(t.boolean), int(isinstance(a_ty.dtype, t.Integer)))
+    return call_linalg(ctx, "matrix_power", sig, (a_ty, t.int64, t.boolean),
+                       [a, ctx.cast(n, n_ty, t.int64), integer])

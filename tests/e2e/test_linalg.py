@@ -146,3 +146,150 @@ def test_solve_leaves_its_inputs_alone(no_leaks: Any) -> None:
     solve(a, b)
     np.testing.assert_array_equal(a, a0)
     np.testing.assert_array_equal(b, b0)
+
+
+@njit
+def svd(a: Any, full: bool) -> Any:
+    return np.linalg.svd(a, full)
+
+
+@njit
+def svdvals(a: Any) -> Any:
+    return np.linalg.svdvals(a)
+
+
+@njit
+def qr_all(a: Any) -> Any:
+    return np.linalg.qr(a), np.linalg.qr(a, "complete"), np.linalg.qr(a, mode="r")
+
+
+@njit
+def lstsq(a: Any, b: Any) -> Any:
+    return np.linalg.lstsq(a, b)
+
+
+@njit
+def lstsq_rcond(a: Any, b: Any, rcond: float) -> Any:
+    return np.linalg.lstsq(a, b, rcond=rcond)
+
+
+@njit
+def svd_family(a: Any) -> Any:
+    return (np.linalg.pinv(a), np.linalg.pinv(a, 0.5), np.linalg.matrix_rank(a),
+            np.linalg.matrix_rank(a, 0.5), np.linalg.cond(a))
+
+
+@njit
+def matrix_power(a: Any, n: int) -> Any:
+    return np.linalg.matrix_power(a, n)
+
+
+def _rect(shape: tuple[int, int], dtype: Any, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    m = rng.integers(-5, 6, shape)
+    if np.dtype(dtype).kind == "c":
+        return (m + 1j * rng.integers(-3, 4, shape)).astype(dtype)
+    return m.astype(dtype)
+
+
+SHAPES = [(4, 3), (3, 5), (3, 3), (1, 1), (0, 3), (3, 0)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_svd_and_qr_against_numpy(dtype: Any, shape: tuple[int, int], no_leaks: Any) -> None:
+    for a in _layouts(_rect(shape, dtype)):
+        want_s = np.linalg.svd(a, compute_uv=False)
+        _same(svdvals(a), want_s, dtype)
+        for full in (True, False):
+            u, s, vh = svd(a, full)
+            want_u, _, want_vh = np.linalg.svd(a, full)
+            assert (u.shape, vh.shape, u.dtype) == (want_u.shape, want_vh.shape, want_u.dtype)
+            _same(s, want_s, dtype)
+            k = len(s)  # singular vectors are unique up to a phase: rebuild a instead
+            np.testing.assert_allclose((u[:, :k] * s) @ vh[:k], a, **_tol(dtype) | {
+                "atol": 1e-3})
+        (q1, r1), (q2, r2), r3 = qr_all(a)
+        want_q1, want_r1 = np.linalg.qr(a)
+        want_q2, want_r2 = np.linalg.qr(a, "complete")
+        for got, want in ((q1, want_q1), (r1, want_r1), (q2, want_q2), (r2, want_r2),
+                          (r3, np.linalg.qr(a, "r"))):
+            _same(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (3, 3), (4, 0)])
+def test_lstsq_against_numpy(dtype: Any, shape: tuple[int, int], no_leaks: Any) -> None:
+    a = _rect(shape, dtype)
+    rhs = _rect((shape[0], 2), dtype, seed=2)
+    for b in (rhs, rhs[:, 0], np.asfortranarray(rhs)):
+        for got, want in zip(lstsq(a, b), np.linalg.lstsq(a, b)):
+            _same(got, want, dtype)
+    for got, want in zip(lstsq_rcond(a, rhs, 0.5), np.linalg.lstsq(a, rhs, rcond=0.5)):
+        _same(got, want, dtype)
+
+
+def test_lstsq_residuals_of_an_overdetermined_system() -> None:
+    a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    x, resid, rank, s = lstsq(a, np.array([1.0, 1.0, 0.0]))
+    want = np.linalg.lstsq(a, np.array([1.0, 1.0, 0.0]))
+    np.testing.assert_allclose(resid, want[1])
+    assert rank == want[2] == 2
+    with pytest.raises(np.linalg.LinAlgError, match="^Incompatible dimensions$"):
+        lstsq(a, np.ones(2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (3, 3)])
+def test_pinv_rank_cond_against_numpy(dtype: Any, shape: tuple[int, int],
+                                      no_leaks: Any) -> None:
+    a = _rect(shape, dtype)
+    pinv, pinv_half, rank, rank_half, cond = svd_family(a)
+    _same(pinv, np.linalg.pinv(a), dtype)
+    _same(pinv_half, np.linalg.pinv(a, 0.5), dtype)
+    assert rank == np.linalg.matrix_rank(a)
+    assert rank_half == np.linalg.matrix_rank(a, 0.5)
+    np.testing.assert_allclose(cond, np.linalg.cond(a), rtol=1e-4)
+
+
+def test_rank_of_a_singular_matrix_and_empty_pinv() -> None:
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert svd_family(singular)[2] == np.linalg.matrix_rank(singular) == 1
+    empty = np.ones((0, 3))
+    with pytest.raises(np.linalg.LinAlgError, match="^cond is not defined on empty arrays$"):
+        svd_family(empty)
+    assert pinv(empty).shape == np.linalg.pinv(empty).shape == (3, 0)
+
+
+@njit
+def pinv(a: Any) -> Any:
+    return np.linalg.pinv(a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 6, -1, -3])
+def test_matrix_power_against_numpy(dtype: Any, n: int, no_leaks: Any) -> None:
+    a = _matrix(3, dtype)
+    if n < 0 and np.dtype(dtype).kind == "i":
+        with pytest.raises(TypeError, match="convert it with .astype"):
+            matrix_power(a, n)
+        return
+    _same(matrix_power(a, n), np.linalg.matrix_power(a, n), dtype)
+
+
+def test_qr_mode_must_be_a_known_constant() -> None:
+    @njit
+    def raw(a: Any) -> Any:
+        return np.linalg.qr(a, "raw")
+
+    with pytest.raises(TypingError, match="mode must be a constant 'reduced', 'complete'"):
+        raw(np.eye(2))
+
+
+def test_compute_uv_is_refused_with_a_pointer_to_svdvals() -> None:
+    @njit
+    def values(a: Any) -> Any:
+        return np.linalg.svd(a, compute_uv=False)
+
+    with pytest.raises(TypingError, match="compute_uv"):
+        values(np.eye(2))

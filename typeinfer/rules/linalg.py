@@ -9,6 +9,7 @@ Operands of 1 or 2 dimensions; the result dtype is NumPy's promotion of the two
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -196,10 +197,11 @@ def solve(bound: Bound) -> Signature | None:
 
 def _one_matrix(fn: Any, result: Callable[[Type], Type]) -> None:
     name = fn.__name__
+    first = next(iter(inspect.signature(fn).parameters))
 
-    @call_rule(fn, params=Params.of(fn, ("a",)))
+    @call_rule(fn, params=Params.of(fn, (first,)))
     def rule(bound: Bound) -> Signature | None:
-        dtype = _matrix(name, bound["a"])
+        dtype = _matrix(name, bound[first])
         return None if dtype is None else Signature(result(dtype), bound.types())
 
 
@@ -209,3 +211,80 @@ _one_matrix(np.linalg.slogdet, lambda d: Tuple((d, real_dtype(d))))
 _one_matrix(np.linalg.cholesky, lambda d: Array(d, 2, "C"))
 _one_matrix(np.linalg.eigh, lambda d: Tuple((Array(real_dtype(d), 1, "C"), Array(d, 2, "C"))))
 _one_matrix(np.linalg.eigvalsh, lambda d: Array(real_dtype(d), 1, "C"))
+_one_matrix(np.linalg.svdvals, lambda d: Array(real_dtype(d), 1, "C"))
+_one_matrix(np.linalg.cond, lambda d: real_dtype(d))
+
+
+@call_rule(np.linalg.svd, params=Params.of(np.linalg.svd, ("a", "full_matrices")))
+def svd(bound: Bound) -> Signature | None:
+    """Only compute_uv=True (the default): the result's type depends on it; the singular
+    values alone are np.linalg.svdvals(a)."""
+    dtype = _matrix("svd", bound["a"])
+    if dtype is None or not isinstance(bound["full_matrices"], (Boolean, Integer)):
+        return None
+    matrix = Array(dtype, 2, "C")
+    return Signature(Tuple((matrix, Array(real_dtype(dtype), 1, "C"), matrix)), bound.types())
+
+
+QR_MODES = ("reduced", "complete", "r")
+
+
+@call_rule(np.linalg.qr, params=Params.of(np.linalg.qr, ("a", "mode")))
+def qr(bound: Bound) -> Signature | None:
+    dtype = _matrix("qr", bound["a"])
+    mode = bound["mode"]
+    if dtype is None:
+        return None
+    if not (isinstance(mode, PyObjectConst) and mode.value in QR_MODES):
+        raise TypingError(f"np.linalg.qr: mode must be a constant 'reduced', 'complete' or "
+                          f"'r', not {mode}")
+    matrix = Array(dtype, 2, "C")
+    ret: Type = matrix if mode.value == "r" else Tuple((matrix, matrix))
+    return Signature(ret, bound.types())
+
+
+def _optional_float(ty: Type) -> bool:
+    return isinstance(ty, (NoneType, Integer, Float)) or (
+        isinstance(ty, PyObjectConst) and ty.value is None)
+
+
+@call_rule(np.linalg.lstsq, params=Params.of(np.linalg.lstsq, ("a", "b", "rcond")))
+def lstsq(bound: Bound) -> Signature | None:
+    a, b = bound["a"], bound["b"]
+    dtype = _matrix("lstsq", a)
+    if dtype is None or not isinstance(b, Array) or not _optional_float(bound["rcond"]):
+        return None
+    if b.ndim not in (1, 2):
+        raise TypingError(f"np.linalg.lstsq: b must be 1-d or 2-d, not {b}")
+    if working_dtype(b.dtype) != dtype:
+        raise TypingError(f"np.linalg.lstsq of {a} and {b}: compiled code needs both in the "
+                          f"same dtype ({dtype})", None, "convert one with .astype()")
+    real = Array(real_dtype(dtype), 1, "C")
+    return Signature(Tuple((Array(dtype, b.ndim, "C"), real, int64, real)), bound.types())
+
+
+@call_rule(np.linalg.pinv, params=Params.of(np.linalg.pinv, ("a", "rcond")))
+def pinv(bound: Bound) -> Signature | None:
+    dtype = _matrix("pinv", bound["a"])
+    if dtype is None or not _optional_float(bound["rcond"]):
+        return None
+    return Signature(Array(dtype, 2, "C"), bound.types())
+
+
+@call_rule(np.linalg.matrix_rank, params=Params.of(np.linalg.matrix_rank, ("A", "tol")))
+def matrix_rank(bound: Bound) -> Signature | None:
+    dtype = _matrix("matrix_rank", bound["A"])
+    if dtype is None or not _optional_float(bound["tol"]):
+        return None
+    return Signature(int64, bound.types())
+
+
+@call_rule(np.linalg.matrix_power, params=Params.of(np.linalg.matrix_power, ("a", "n")))
+def matrix_power(bound: Bound) -> Signature | None:
+    a = bound["a"]
+    if not isinstance(a, Array) or not isinstance(bound["n"], Integer):
+        return None
+    _matrix("matrix_power", a)
+    if not isinstance(a.dtype, (Integer, Float, Complex)):
+        return None
+    return Signature(Array(a.dtype, 2, "C"), bound.types())
