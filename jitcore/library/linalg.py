@@ -473,3 +473,83 @@ def matrix_power(a, n, integer):  # type: ignore[no-untyped-def]
         if n > 0:
             base = base @ base
     return result
+
+
+@njit(cache=True)
+def _geev_real(a0, vectors):  # type: ignore[no-untyped-def]
+    """Eigenvalues (and right eigenvectors) of a real matrix by ?geev; a complex pair is
+    an error (the result's dtype could not depend on the values)."""
+    a = _fortran_copy(a0)
+    _require_square(a)
+    n = a.shape[0]
+    wr = np.empty(n, a.dtype)
+    wi = np.empty(n, a.dtype)
+    vl = np.empty(1, a.dtype)
+    vr = _fortran_empty(n if vectors else 1, n if vectors else 1, a)
+    if n == 0:
+        return wr, vr
+    work = np.empty(1, a.dtype)
+    lwork = -1
+    info = 0
+    for _ in range(2):
+        if vectors:
+            info = lapack("geev", "N", "V", n, a, n, wr, wi, vl, 1, vr, n, work, lwork)
+        else:
+            info = lapack("geev", "N", "N", n, a, n, wr, wi, vl, 1, vr, 1, work, lwork)
+        lwork = max(1, 4 * n, int(work[0]))
+        work = np.empty(lwork, a.dtype)
+    if info > 0:
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+    for x in wi:
+        if x != 0:
+            raise ValueError("eig() of this real matrix has complex eigenvalues, which compiled "
+                             "code cannot return as a real array: pass a.astype(np.complex128)")
+    return wr, vr
+
+
+@njit(cache=True)
+def _geev_complex(a0, vectors):  # type: ignore[no-untyped-def]
+    a = _fortran_copy(a0)
+    _require_square(a)
+    n = a.shape[0]
+    w = np.empty(n, a.dtype)
+    vl = np.empty(1, a.dtype)
+    vr = _fortran_empty(n if vectors else 1, n if vectors else 1, a)
+    if n == 0:
+        return w, vr
+    rwork = _real_empty(2 * n, a)
+    work = np.empty(1, a.dtype)
+    lwork = -1
+    info = 0
+    for _ in range(2):
+        if vectors:
+            info = lapack("geev", "N", "V", n, a, n, w, vl, 1, vr, n, work, lwork, rwork)
+        else:
+            info = lapack("geev", "N", "N", n, a, n, w, vl, 1, vr, 1, work, lwork, rwork)
+        lwork = max(1, 2 * n, int(np.abs(work[0])))
+        work = np.empty(lwork, a.dtype)
+    if info > 0:
+        raise np.linalg.LinAlgError("Eigenvalues did not converge")
+    return w, vr
+
+
+@njit(cache=True)
+def eig_real(a):  # type: ignore[no-untyped-def]
+    w, v = _geev_real(a, True)
+    return w, np.ascontiguousarray(v)
+
+
+@njit(cache=True)
+def eig_complex(a):  # type: ignore[no-untyped-def]
+    w, v = _geev_complex(a, True)
+    return w, np.ascontiguousarray(v)
+
+
+@njit(cache=True)
+def eigvals_real(a):  # type: ignore[no-untyped-def]
+    return _geev_real(a, False)[0]
+
+
+@njit(cache=True)
+def eigvals_complex(a):  # type: ignore[no-untyped-def]
+    return _geev_complex(a, False)[0]

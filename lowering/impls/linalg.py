@@ -504,3 +504,17 @@ def matrix_power(ctx: Context, sig: t.Signature, a: ir.Value, n: ir.Value) -> ir
     integer = ir.Constant(llvm_type(t.boolean), int(isinstance(a_ty.dtype, t.Integer)))
     return call_linalg(ctx, "matrix_power", sig, (a_ty, t.int64, t.boolean),
                        [a, ctx.cast(n, n_ty, t.int64), integer])
+
+
+def _eig(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+        ret = sig.return_type
+        dtype = (ret.items[0] if isinstance(ret, t.Tuple) else ret)
+        assert isinstance(dtype, t.Array)
+        kind = "complex" if isinstance(dtype.dtype, t.Complex) else "real"
+        return call_linalg(ctx, f"{name}_{kind}", sig, sig.args, [a])
+    return impl
+
+
+lower(np.linalg.eig)(_eig("eig"))
+lower(np.linalg.eigvals)(_eig("eigvals"))

@@ -293,3 +293,32 @@ def test_compute_uv_is_refused_with_a_pointer_to_svdvals() -> None:
 
     with pytest.raises(TypingError, match="compute_uv"):
         values(np.eye(2))
+
+
+@njit
+def eig_both(a: Any) -> Any:
+    return np.linalg.eig(a), np.linalg.eigvals(a)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_eig_against_numpy(dtype: Any, n: int, no_leaks: Any) -> None:
+    sym = np.array([[2, 1, 0], [1, 3, 1], [0, 1, 4]])[:n, :n]  # real eigenvalues
+    base = (sym + 1j * np.triu(sym, 1)).astype(dtype) if np.dtype(dtype).kind == "c" else \
+        sym.astype(dtype)
+    for a in _layouts(base):
+        (w, v), values = eig_both(a)
+        want_w, want_v = np.linalg.eig(a)
+        assert (w.dtype, v.dtype, v.shape) == (want_w.dtype, want_v.dtype, want_v.shape)
+        _same(np.sort_complex(w), np.sort_complex(want_w), dtype)
+        _same(values, w, dtype)
+        np.testing.assert_allclose(a @ v, v * w, **_tol(dtype) | {"atol": 1e-4})
+
+
+def test_eig_of_a_real_matrix_with_complex_eigenvalues_says_what_to_do() -> None:
+    rotation = np.array([[0.0, -1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="has complex eigenvalues.*astype\\(np.complex128\\)"):
+        eig_both(rotation)
+    (w, _), _ = eig_both(rotation.astype(np.complex128))
+    np.testing.assert_allclose(np.sort(w.imag), [-1.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(w.real, [0.0, 0.0], atol=1e-12)

@@ -288,3 +288,6 @@ def matrix_power(bound: Bound) -> Signature | None:
     if not isinstance(a.dtype, (Integer, Float, Complex)):
         return None
     return Signature(Array(a.dtype, 2, "C"), bound.types())
+# real matrices give real eigenvalues (a complex pair raises when the code runs)
+_one_matrix(np.linalg.eig, lambda d: Tuple((Array(d, 1, "C"), Array(d, 2, "C"))))
+_one_matrix(np.linalg.eigvals, lambda d: Array(d, 1, "C"))
