@@ -553,3 +553,89 @@ def eigvals_real(a):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def eigvals_complex(a):  # type: ignore[no-untyped-def]
     return _geev_complex(a, False)[0]
+
+
+# --- products and the trace (no LAPACK) -----------------------------------------------------
+
+@njit(cache=True)
+def trace(a, offset, zero):  # type: ignore[no-untyped-def]
+    """The sum of a's diagonal `offset` (above the main one when positive), accumulated
+    from `zero`, which has NumPy's result dtype."""
+    total = zero
+    rows, cols = a.shape
+    i, j = (0, offset) if offset >= 0 else (-offset, 0)
+    while i < rows and j < cols:
+        total += a[i, j]
+        i += 1
+        j += 1
+    return total
+
+
+@njit(cache=True)
+def vdot(a, b, zero):  # type: ignore[no-untyped-def]
+    """sum(conj(a) * b) over the flattened arrays (lowering checked their sizes)."""
+    x = a.ravel()
+    y = b.ravel()
+    total = zero
+    for i in range(x.shape[0]):
+        total += np.conj(x[i]) * y[i]
+    return total
+
+
+@njit(cache=True)
+def outer(a, b, zero):  # type: ignore[no-untyped-def]
+    x = a.ravel()
+    y = b.ravel()
+    out = np.full((x.shape[0], y.shape[0]), zero)
+    for i in range(x.shape[0]):
+        for j in range(y.shape[0]):
+            out[i, j] = x[i] * y[j]
+    return out
+
+
+@njit(cache=True)
+def _kron2(a, b, zero):  # type: ignore[no-untyped-def]
+    """kron of two matrices: block (i, j) is a[i, j] * b."""
+    p, q = b.shape
+    out = np.full((a.shape[0] * p, a.shape[1] * q), zero)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            for k in range(p):
+                for m in range(q):
+                    out[i * p + k, j * q + m] = a[i, j] * b[k, m]
+    return out
+
+
+@njit(cache=True)
+def _row(x):  # type: ignore[no-untyped-def]
+    return np.ascontiguousarray(x).reshape((1, x.shape[0]))
+
+
+@njit(cache=True)
+def kron_vv(a, b, zero):  # type: ignore[no-untyped-def]
+    return _kron2(_row(a), _row(b), zero).ravel()
+
+
+@njit(cache=True)
+def kron_vm(a, b, zero):  # type: ignore[no-untyped-def]
+    return _kron2(_row(a), b, zero)
+
+
+@njit(cache=True)
+def kron_mv(a, b, zero):  # type: ignore[no-untyped-def]
+    return _kron2(a, _row(b), zero)
+
+
+@njit(cache=True)
+def kron_mm(a, b, zero):  # type: ignore[no-untyped-def]
+    return _kron2(a, b, zero)
+
+
+@njit(cache=True)
+def inner_vm(a, b):  # type: ignore[no-untyped-def]
+    return np.dot(b, a)
+
+
+@njit(cache=True)
+def inner_mm(a, b):  # type: ignore[no-untyped-def]
+    return np.dot(a, b.T)

@@ -21,7 +21,7 @@ import numpy as np
 from llvmlite import ir
 
 from jitcore.typeinfer import types as t
-from jitcore.typeinfer.rules.linalg import lapack, lapack_prefix
+from jitcore.typeinfer.rules.linalg import lapack, lapack_prefix, product_signature
 
 from .. import arraymodel as am
 from .. import runtime
@@ -518,3 +518,75 @@ def _eig(name: str) -> Any:
 
 lower(np.linalg.eig)(_eig("eig"))
 lower(np.linalg.eigvals)(_eig("eigvals"))
+
+
+# --- np.trace, np.vdot, np.inner, np.outer, np.kron, np.linalg.multi_dot ---------------------
+
+def _zero(ctx: Context, ty: t.Type) -> tuple[t.Type, ir.Value]:
+    """The 0 of the result's dtype, from which the library accumulates (so it sums in it)."""
+    dtype = ty.dtype if isinstance(ty, t.Array) else ty
+    return dtype, ctx.constant(0, dtype)
+
+
+@lower(np.trace)
+def trace(ctx: Context, sig: t.Signature, a: ir.Value, offset: ir.Value) -> ir.Value:
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "trace", sig, (sig.args[0], t.int64, zty),
+                       [a, ctx.cast(offset, sig.args[1], t.int64), zero])
+
+
+@lower(np.vdot)
+def vdot(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    b = ctx.b
+    na, nb = b.extract_value(a, am.NITEMS), b.extract_value(bv, am.NITEMS)
+    with b.if_then(b.icmp_signed("!=", na, nb), likely=False):
+        ctx.raise_formatted(ValueError, "cannot reshape array of size %lld into shape (%lld,)",
+                            nb, na)
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "vdot", sig, (*sig.args, zty), [a, bv, zero])
+
+
+@lower(np.outer)
+def outer(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "outer", sig, (*sig.args, zty), [a, bv, zero])
+
+
+@lower(np.kron)
+def kron(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    a_ty, b_ty = sig.args
+    assert isinstance(a_ty, t.Array) and isinstance(b_ty, t.Array)
+    kinds = "".join("v" if ty.ndim == 1 else "m" for ty in (a_ty, b_ty))
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, f"kron_{kinds}", sig, (a_ty, b_ty, zty), [a, bv, zero])
+
+
+@lower(np.inner)
+def inner(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    """Sums over the last axes of both: a . b when b is 1-d, else through b's transpose."""
+    a_ty, b_ty = sig.args
+    assert isinstance(a_ty, t.Array) and isinstance(b_ty, t.Array)
+    if b_ty.ndim == 1:
+        return product(ctx, "dot", a_ty, a, b_ty, bv, sig.return_type)
+    name = "inner_vm" if a_ty.ndim == 1 else "inner_mm"
+    return call_linalg(ctx, name, sig, sig.args, [a, bv])
+
+
+@lower(np.linalg.multi_dot)
+def multi_dot(ctx: Context, sig: t.Signature, arrays: ir.Value) -> ir.Value:
+    """Left to right; each intermediate product released once the next one is made."""
+    tup = sig.args[0]
+    assert isinstance(tup, t.Tuple)
+    acc_ty: t.Type = tup.items[0]
+    acc = ctx.b.extract_value(arrays, 0)
+    owned = False
+    for i, item in enumerate(tup.items[1:], 1):
+        assert isinstance(acc_ty, t.Array) and isinstance(item, t.Array)
+        step = product_signature(acc_ty, item)
+        assert step is not None
+        value = product(ctx, "dot", acc_ty, acc, item, ctx.b.extract_value(arrays, i),
+                        step.return_type)
+        if owned:
+            ctx.decref(acc, acc_ty)
+        acc, acc_ty, owned = value, step.return_type, True
+    return acc

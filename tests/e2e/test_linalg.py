@@ -322,3 +322,77 @@ def test_eig_of_a_real_matrix_with_complex_eigenvalues_says_what_to_do() -> None
     (w, _), _ = eig_both(rotation.astype(np.complex128))
     np.testing.assert_allclose(np.sort(w.imag), [-1.0, 1.0], atol=1e-12)
     np.testing.assert_allclose(w.real, [0.0, 0.0], atol=1e-12)
+
+
+@njit
+def traces(a: Any, k: int) -> Any:
+    return np.trace(a), np.trace(a, k), np.trace(a, offset=-k)
+
+
+@njit
+def vector_products(a: Any, b: Any) -> Any:
+    return np.vdot(a, b), np.outer(a, b), np.kron(a, b), np.inner(a, b)
+
+
+@njit
+def kron(a: Any, b: Any) -> Any:
+    return np.kron(a, b)
+
+
+@njit
+def inner(a: Any, b: Any) -> Any:
+    return np.inner(a, b)
+
+
+@njit
+def multi_dot(a: Any, b: Any, c: Any) -> Any:
+    return np.linalg.multi_dot((a, b, c)), np.linalg.multi_dot((a[0], b, c[:, 0]))
+
+
+PRODUCT_DTYPES = [np.int32, np.uint8, np.float32, np.float64, np.complex128]
+
+
+@pytest.mark.parametrize("dtype", [*PRODUCT_DTYPES, np.bool_])
+@pytest.mark.parametrize("k", [0, 1, 2, 7])
+def test_trace_against_numpy(dtype: Any, k: int, no_leaks: Any) -> None:
+    a = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+    for view in (a, np.asfortranarray(a), a[:, ::-1], a[:0]):
+        for got, want in zip(traces(view, k), (np.trace(view), np.trace(view, k),
+                                               np.trace(view, offset=-k))):
+            assert got == want
+            assert type(got) is type(want.item())
+
+
+@pytest.mark.parametrize("dtype", PRODUCT_DTYPES)
+def test_vector_products_against_numpy(dtype: Any, no_leaks: Any) -> None:
+    a = (np.arange(12).reshape(3, 4) % 5 + 1j * (np.arange(12).reshape(3, 4) % 2)
+         if np.dtype(dtype).kind == "c" else np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    x, y = a[0], a[1, ::-1]
+    got = vector_products(x, y)
+    want = (np.vdot(x, y), np.outer(x, y), np.kron(x, y), np.inner(x, y))
+    for g, w in zip(got, want):
+        _same(g, w, dtype)
+    for p, q in ((a, a[:2, :3]), (x, a[:2, :3]), (np.asfortranarray(a), y), (x[:0], a)):
+        _same(kron(p, q), np.kron(p, q), dtype)
+    for p, q in ((a, a), (x, a), (a, x), (a[:, :0], a[:, :0])):
+        _same(inner(p, q), np.inner(p, q), dtype)
+
+
+def test_vdot_of_different_sizes_raises_as_numpy() -> None:
+    with pytest.raises(ValueError, match=r"^cannot reshape array of size 3 into shape \(2,\)$"):
+        vector_products(np.ones(2), np.ones(3))
+
+
+def test_multi_dot_against_numpy(no_leaks: Any) -> None:
+    rng = np.random.default_rng(4)
+    a, b, c = rng.random((3, 4)), rng.random((4, 5)), rng.random((5, 2))
+    chain, vectors = multi_dot(a, b, np.asfortranarray(c))
+    np.testing.assert_allclose(chain, np.linalg.multi_dot([a, b, c]))
+    np.testing.assert_allclose(vectors, np.linalg.multi_dot([a[0], b, c[:, 0]]))
+
+    @njit
+    def one(a: Any) -> Any:
+        return np.linalg.multi_dot((a,))
+
+    with pytest.raises(TypingError, match="Expecting at least two arrays"):
+        one(a)

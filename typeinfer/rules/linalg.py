@@ -291,3 +291,86 @@ def matrix_power(bound: Bound) -> Signature | None:
 # real matrices give real eigenvalues (a complex pair raises when the code runs)
 _one_matrix(np.linalg.eig, lambda d: Tuple((Array(d, 1, "C"), Array(d, 2, "C"))))
 _one_matrix(np.linalg.eigvals, lambda d: Array(d, 1, "C"))
+
+
+# --- np.trace, np.vdot, np.inner, np.outer, np.kron, np.linalg.multi_dot ---------------------
+
+def sum_dtype(dtype: Type) -> Type | None:
+    """NumPy's dtype of a sum: small integers and booleans widen to 64 bits."""
+    if isinstance(dtype, Boolean):
+        return int64
+    if isinstance(dtype, Integer):
+        return BY_NAME["int64" if dtype.signed else "uint64"]
+    return dtype if isinstance(dtype, (Float, Complex)) else None
+
+
+@call_rule(np.trace, params=Params.of(np.trace, ("a", "offset")))
+def trace(bound: Bound) -> Signature | None:
+    a = bound["a"]
+    if not isinstance(a, Array) or not isinstance(bound["offset"], Integer):
+        return None
+    if a.ndim != 2:
+        raise TypingError(f"np.trace of {a}: compiled code takes 2-d arrays only" if a.ndim > 2
+                          else "diag requires an array of at least two dimensions")
+    dtype = sum_dtype(a.dtype)
+    return None if dtype is None else Signature(dtype, bound.types())
+
+
+def _pair_dtype(a: Type, b: Type) -> Type | None:
+    if not (isinstance(a, Array) and isinstance(b, Array)):
+        return None
+    return product_dtype(a.dtype, b.dtype)
+
+
+@call_rule(np.vdot, params=Params.of(np.vdot, ("a", "b")))
+def vdot(bound: Bound) -> Signature | None:
+    dtype = _pair_dtype(bound["a"], bound["b"])
+    return None if dtype is None else Signature(dtype, bound.types())
+
+
+@call_rule(np.outer, params=Params.of(np.outer, ("a", "b")))
+def outer(bound: Bound) -> Signature | None:
+    dtype = _pair_dtype(bound["a"], bound["b"])
+    return None if dtype is None else Signature(Array(dtype, 2, "C"), bound.types())
+
+
+@call_rule(np.kron, params=Params.of(np.kron, ("a", "b")))
+def kron(bound: Bound) -> Signature | None:
+    a, b = bound["a"], bound["b"]
+    dtype = _pair_dtype(a, b)
+    if dtype is None:
+        return None
+    assert isinstance(a, Array) and isinstance(b, Array)
+    if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+        raise TypingError(f"np.kron of {a} and {b}: compiled code takes 1-d and 2-d arrays")
+    return Signature(Array(dtype, max(a.ndim, b.ndim), "C"), bound.types())
+
+
+@call_rule(np.inner, params=Params.of(np.inner, ("a", "b")))
+def inner(bound: Bound) -> Signature | None:
+    return product_signature(bound["a"], bound["b"])
+
+
+@call_rule(np.linalg.multi_dot, params=Params.of(np.linalg.multi_dot, ("arrays",)))
+def multi_dot(bound: Bound) -> Signature | None:
+    """A tuple of arrays, multiplied left to right; the first and last may be 1-d."""
+    arrays = bound["arrays"]
+    if not isinstance(arrays, Tuple):
+        return None
+    items = arrays.items
+    if len(items) < 2:
+        raise TypingError("multi_dot: Expecting at least two arrays.")
+    if not all(isinstance(x, Array) for x in items):
+        return None
+    for x in items[1:-1]:
+        assert isinstance(x, Array)
+        if x.ndim != 2:
+            raise TypingError(f"multi_dot: {x} in the middle: those must be 2-d")
+    ret: Type | None = items[0]
+    for x in items[1:]:
+        sig = product_signature(ret, x) if ret is not None else None
+        if sig is None:
+            return None
+        ret = sig.return_type
+    assert ret is not None
+    return Signature(ret, bound.types())
