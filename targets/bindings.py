@@ -102,10 +102,11 @@ _RTLD_NOLOAD = 4
 
 # LAPACK with 64-bit integers (Fortran calling convention), as the same OpenBLAS exports
 # it: one cell per routine and element type, such as jc.lapack.dgesv -> scipy_dgesv_64_.
-LAPACK_ROUTINES = ("gesv", "getrf", "potrf", "syevd", "heevd", "gesdd", "geqrf", "orgqr",
-                   "ungqr", "gelsd", "geev")
-LAPACK_SYMBOLS = {f"jc.lapack.{p}{r}": f"scipy_{p}{r}_64_" for r in LAPACK_ROUTINES
-                  for p in "sdcz"}
+LAPACK_ROUTINES = {"gesv": "sdcz", "getrf": "sdcz", "potrf": "sdcz", "gesdd": "sdcz",
+                   "geqrf": "sdcz", "gelsd": "sdcz", "geev": "sdcz", "syevd": "sd",
+                   "heevd": "cz", "orgqr": "sd", "ungqr": "cz"}
+LAPACK_SYMBOLS = {f"jc.lapack.{p}{r}": f"scipy_{p}{r}_64_"
+                  for r, prefixes in LAPACK_ROUTINES.items() for p in prefixes}
 
 
 def blas_function(name: str) -> int:

@@ -396,3 +396,30 @@ def test_multi_dot_against_numpy(no_leaks: Any) -> None:
 
     with pytest.raises(TypingError, match="Expecting at least two arrays"):
         one(a)
+
+
+def test_a_missing_lapack_routine_raises_instead_of_crashing() -> None:
+    """Where NumPy's OpenBLAS lacks a routine its cell holds null: the call raises."""
+    import ctypes
+
+    from jitcore.targets import bindings
+
+    a = np.eye(2)
+    assert det(a) == 1.0  # compiled, and the cell resolved
+    cell = ctypes.c_void_p.from_address(bindings.address("jc.lapack.dgetrf"))
+    saved = cell.value
+    cell.value = None
+    try:
+        with pytest.raises(RuntimeError, match="LAPACK routine dgetrf is not available: "
+                           "NumPy's bundled OpenBLAS does not export scipy_dgetrf_64_"):
+            det(a)
+    finally:
+        cell.value = saved
+    assert det(a) == 1.0
+
+
+def test_every_lapack_binding_resolves_here() -> None:
+    from jitcore.targets import bindings
+
+    missing = [name for name in bindings.LAPACK_SYMBOLS if not bindings.value(name)]
+    assert missing == []
