@@ -125,6 +125,11 @@ def blas_function(name: str) -> int:
         return 0
 
 
+def _resolver(name: str) -> Callable[[], int]:
+    """The resolver of one LAPACK cell."""
+    return lambda: blas_function(name)
+
+
 def _stats() -> int:
     from .objcache import stats_address
 
@@ -150,7 +155,7 @@ PROCESS: dict[str, Binding] = {b.name: b for b in (
             "scipy_cblas_dgemm64_ of NumPy's OpenBLAS, or null (the code loops instead)"),
     Binding(BLAS_SGEMM, lambda: blas_function(BLAS_SGEMM), True,
             "scipy_cblas_sgemm64_ of NumPy's OpenBLAS, or null (the code loops instead)"),
-    *(Binding(name, lambda name=name: blas_function(name), True,
+    *(Binding(name, _resolver(name), True,
               f"{symbol} of NumPy's OpenBLAS, or null (the call raises)")
       for name, symbol in LAPACK_SYMBOLS.items()),
     Binding(STATS, _stats, False, "the native memory counters [allocations, frees]"),
