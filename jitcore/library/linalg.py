@@ -639,3 +639,50 @@ def inner_vm(a, b):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def inner_mm(a, b):  # type: ignore[no-untyped-def]
     return np.dot(a, b.T)
+
+
+@njit(cache=True)
+def _inverse_or_empty(a0):  # type: ignore[no-untyped-def]
+    """inv(a0), or a 0x0 array when a0 is singular (cond is infinite then)."""
+    a = _fortran_copy(a0)
+    _require_square(a)
+    n = a.shape[0]
+    b = _fortran_empty(n, n, a)
+    b[:, :] = 0
+    for i in range(n):
+        b[i, i] = 1
+    if n > 0:
+        ipiv = np.empty(n, np.int64)
+        if lapack("gesv", n, n, a, n, ipiv, b, n) > 0:
+            return _fortran_empty(0, 0, a)
+    return b
+
+
+@njit(cache=True)
+def cond_p(a0, p):  # type: ignore[no-untyped-def]
+    """cond(x, p) for a number p: singular values for 2 and -2, else
+    norm(x, p) * norm(inv(x), p), infinite for a singular x, as NumPy gives."""
+    if p == 2 or p == -2:
+        s = _gesdd(_fortran_copy(a0), 0)[1]
+        if s.shape[0] == 0:
+            raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+        big, small = s[0], s[s.shape[0] - 1]
+        if p == -2:
+            big, small = small, big
+        return big / small if small != 0 else np.inf
+    if a0.shape[0] == 0 or a0.shape[1] == 0:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+    inverse = _inverse_or_empty(a0)
+    if inverse.shape[0] == 0:
+        return np.inf
+    return np.linalg.norm(a0, p) * np.linalg.norm(inverse, p)
+
+
+@njit(cache=True)
+def cond_fro(a0):  # type: ignore[no-untyped-def]
+    if a0.shape[0] == 0 or a0.shape[1] == 0:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
+    inverse = _inverse_or_empty(a0)
+    if inverse.shape[0] == 0:
+        return np.inf
+    return np.linalg.norm(a0) * np.linalg.norm(inverse)

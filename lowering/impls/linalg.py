@@ -450,7 +450,7 @@ def _library(name: str) -> Any:
 
 for _fn in (np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.slogdet,
             np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd,
-            np.linalg.svdvals, np.linalg.cond):
+            np.linalg.svdvals):
     lower(_fn)(_library(_fn.__name__))
 
 
@@ -590,3 +590,13 @@ def multi_dot(ctx: Context, sig: t.Signature, arrays: ir.Value) -> ir.Value:
             ctx.decref(acc, acc_ty)
         acc, acc_ty, owned = value, step.return_type, True
     return acc
+
+
+@lower(np.linalg.cond)
+def cond(ctx: Context, sig: t.Signature, a: ir.Value, p: ir.Value) -> ir.Value:
+    a_ty, p_ty = sig.args
+    if isinstance(p_ty, (t.Integer, t.Float)):
+        return call_linalg(ctx, "cond_p", sig, (a_ty, t.float64),
+                           [a, ctx.cast(p, p_ty, t.float64)])
+    fro = isinstance(p_ty, t.PyObjectConst) and p_ty.value == "fro"
+    return call_linalg(ctx, "cond_fro" if fro else "cond", sig, (a_ty,), [a])

@@ -423,3 +423,24 @@ def test_every_lapack_binding_resolves_here() -> None:
 
     missing = [name for name in bindings.LAPACK_SYMBOLS if not bindings.value(name)]
     assert missing == []
+
+
+@njit
+def conds(a: Any, p: float) -> Any:
+    return np.linalg.cond(a, p), np.linalg.cond(a, "fro"), np.linalg.cond(a, p=None)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("p", [1, -1, 2, -2, np.inf, -np.inf])
+def test_cond_of_every_p_against_numpy(dtype: Any, p: float, no_leaks: Any) -> None:
+    for a in (_matrix(3, dtype), np.array([[1, 2], [2, 4]]).astype(dtype)):  # and singular
+        got = conds(a, p)
+        want = (np.linalg.cond(a, p), np.linalg.cond(a, "fro"), np.linalg.cond(a))
+        singular = np.linalg.matrix_rank(a) < a.shape[0]
+        for g, w in zip(got, want):
+            if singular and not np.isfinite(w):
+                assert g == w
+            elif not singular:
+                np.testing.assert_allclose(g, w, rtol=1e-4)
+            else:  # 2-norms of a singular matrix: huge (or tiny, p=-2) from rounding
+                assert (g > 1e6) == (w > 1e6) and (g < 1e-6) == (w < 1e-6)

@@ -212,7 +212,15 @@ _one_matrix(np.linalg.cholesky, lambda d: Array(d, 2, "C"))
 _one_matrix(np.linalg.eigh, lambda d: Tuple((Array(real_dtype(d), 1, "C"), Array(d, 2, "C"))))
 _one_matrix(np.linalg.eigvalsh, lambda d: Array(real_dtype(d), 1, "C"))
 _one_matrix(np.linalg.svdvals, lambda d: Array(real_dtype(d), 1, "C"))
-_one_matrix(np.linalg.cond, lambda d: real_dtype(d))
+
+
+@call_rule(np.linalg.cond, params=Params.of(np.linalg.cond, ("x", "p")))
+def cond(bound: Bound) -> Signature | None:
+    """p None (2-norm), a number (2, -2, 1, -1, inf, -inf) or the constant 'fro'."""
+    dtype = _matrix("cond", bound["x"])
+    if dtype is None or _ord_kind(bound["p"]) is None:
+        return None
+    return Signature(real_dtype(dtype), bound.types())
 
 
 @call_rule(np.linalg.svd, params=Params.of(np.linalg.svd, ("a", "full_matrices")))
