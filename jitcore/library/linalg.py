@@ -104,7 +104,9 @@ def _lu_sign_logdet(a0):  # type: ignore[no-untyped-def]
         if ipiv[i] != i + 1:
             sign = -sign
         m = np.abs(d)
-        sign = sign * (d / m)
+        unit = d / m
+        if unit == unit:  # noqa: PLR0124 - a NaN or infinite pivot leaves the sign (NumPy)
+            sign = sign * unit
         logdet += np.log(m)
     return sign, logdet
 
@@ -226,7 +228,7 @@ def _gesdd(a, job):  # type: ignore[no-untyped-def]
     lwork = max(1, int(np.abs(work[0])))
     work = np.empty(lwork, a.dtype)
     info = _gesdd_call(job, a, s, u, ldu, vt, ldvt, work, lwork, rwork, iwork)
-    if info > 0:
+    if info != 0:  # < 0 too: ?gesdd refuses a matrix holding NaN
         raise np.linalg.LinAlgError("SVD did not converge")
     return u, s, vt
 
@@ -356,7 +358,7 @@ def _lstsq(a, b, rcond, eps):  # type: ignore[no-untyped-def]
     iwork = np.empty(liwork, np.int64)
     info = lapack("gelsd", m, n, b.shape[1], a, max(1, m), b, ldb, s, rcond, rank, work,
                   lwork, rwork, iwork)
-    if info > 0:
+    if info != 0:
         raise np.linalg.LinAlgError("SVD did not converge in Linear Least Squares")
     return s, rank[0]
 
@@ -476,11 +478,20 @@ def matrix_power(a, n, integer):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def _require_finite(a):  # type: ignore[no-untyped-def]
+    """NumPy's check before ?geev (which would print LAPACK's complaint on stderr)."""
+    for x in a.ravel():
+        if not np.isfinite(x):
+            raise np.linalg.LinAlgError("Array must not contain infs or NaNs")
+
+
+@njit(cache=True)
 def _geev_real(a0, vectors):  # type: ignore[no-untyped-def]
     """Eigenvalues (and right eigenvectors) of a real matrix by ?geev; a complex pair is
     an error (the result's dtype could not depend on the values)."""
     a = _fortran_copy(a0)
     _require_square(a)
+    _require_finite(a)
     n = a.shape[0]
     wr = np.empty(n, a.dtype)
     wi = np.empty(n, a.dtype)
@@ -511,6 +522,7 @@ def _geev_real(a0, vectors):  # type: ignore[no-untyped-def]
 def _geev_complex(a0, vectors):  # type: ignore[no-untyped-def]
     a = _fortran_copy(a0)
     _require_square(a)
+    _require_finite(a)
     n = a.shape[0]
     w = np.empty(n, a.dtype)
     vl = np.empty(1, a.dtype)

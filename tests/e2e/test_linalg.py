@@ -444,3 +444,26 @@ def test_cond_of_every_p_against_numpy(dtype: Any, p: float, no_leaks: Any) -> N
                 np.testing.assert_allclose(g, w, rtol=1e-4)
             else:  # 2-norms of a singular matrix: huge (or tiny, p=-2) from rounding
                 assert (g > 1e6) == (w > 1e6) and (g < 1e-6) == (w < 1e-6)
+
+
+@njit
+def nan_family(a: Any) -> Any:
+    return (np.linalg.inv(a), np.linalg.det(a), np.linalg.slogdet(a), np.linalg.eigvalsh(a),
+            np.linalg.cholesky(a), np.linalg.qr(a))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_inputs_as_numpy(bad: float, no_leaks: Any) -> None:
+    a = np.array([[1.0, bad], [bad, 2.0]]) if bad != bad else np.array([[bad, 1.0], [1.0, 2.0]])
+    with np.errstate(all="ignore"):
+        want = (np.linalg.inv(a), np.linalg.det(a), tuple(np.linalg.slogdet(a)),
+                np.linalg.eigvalsh(a), np.linalg.cholesky(a), tuple(np.linalg.qr(a)))
+    got = nan_family(a)
+    np.testing.assert_equal(got, want)
+    # (NumPy's svd of a matrix holding inf gives NaNs without raising; ours raises)
+    for fn in (svdvals, lambda x: eig_both(x)) if bad != bad else (lambda x: eig_both(x),):
+        with pytest.raises(np.linalg.LinAlgError) as info:
+            fn(a)
+        with pytest.raises(np.linalg.LinAlgError) as numpy_info:
+            (np.linalg.svd if fn is svdvals else np.linalg.eig)(a)
+        assert str(info.value) == str(numpy_info.value)
