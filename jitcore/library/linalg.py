@@ -153,9 +153,26 @@ def cholesky(a0):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _eigh(a0, vectors):  # type: ignore[no-untyped-def]
+def _syevd(a, w, work, lwork, rwork, lrwork, iwork, liwork, vectors, upper):  # type: ignore[no-untyped-def]
+    """?syevd / ?heevd with the options as flags (LAPACK's characters are constants)."""
+    n = a.shape[0]
+    if vectors and upper:
+        return lapack("syevd|heevd", "V", "U", n, a, n, w, work, lwork, rwork, lrwork, iwork,
+                      liwork)
+    if vectors:
+        return lapack("syevd|heevd", "V", "L", n, a, n, w, work, lwork, rwork, lrwork, iwork,
+                      liwork)
+    if upper:
+        return lapack("syevd|heevd", "N", "U", n, a, n, w, work, lwork, rwork, lrwork, iwork,
+                      liwork)
+    return lapack("syevd|heevd", "N", "L", n, a, n, w, work, lwork, rwork, lrwork, iwork,
+                  liwork)
+
+
+@njit(cache=True)
+def _eigh(a0, vectors, upper):  # type: ignore[no-untyped-def]
     """Eigenvalues (ascending) into w and, with `vectors`, eigenvectors into a, by
-    ?syevd / ?heevd on the lower triangle after a workspace query."""
+    ?syevd / ?heevd on the lower (or upper) triangle after a workspace query."""
     a = _fortran_copy(a0)
     _require_square(a)
     n = a.shape[0]
@@ -166,36 +183,28 @@ def _eigh(a0, vectors):  # type: ignore[no-untyped-def]
     rwork = _real_empty(1, a)
     rwork[0] = 1  # the real routines take no rwork: the query leaves this
     iwork = np.empty(1, np.int64)
-    if vectors:
-        lapack("syevd|heevd", "V", "L", n, a, n, w, work, -1, rwork, -1, iwork, -1)
-    else:
-        lapack("syevd|heevd", "N", "L", n, a, n, w, work, -1, rwork, -1, iwork, -1)
+    _syevd(a, w, work, -1, rwork, -1, iwork, -1, vectors, upper)
     lwork = max(1, int(np.abs(work[0])))
     lrwork = max(1, int(rwork[0]))
     liwork = max(1, iwork[0])
     work = np.empty(lwork, a.dtype)
     rwork = _real_empty(lrwork, a)
     iwork = np.empty(liwork, np.int64)
-    if vectors:
-        info = lapack("syevd|heevd", "V", "L", n, a, n, w, work, lwork, rwork, lrwork, iwork,
-                      liwork)
-    else:
-        info = lapack("syevd|heevd", "N", "L", n, a, n, w, work, lwork, rwork, lrwork, iwork,
-                      liwork)
+    info = _syevd(a, w, work, lwork, rwork, lrwork, iwork, liwork, vectors, upper)
     if info > 0:
         raise np.linalg.LinAlgError("Eigenvalues did not converge")
     return w, a
 
 
 @njit(cache=True)
-def eigh(a):  # type: ignore[no-untyped-def]
-    w, v = _eigh(a, True)
+def eigh(a, upper):  # type: ignore[no-untyped-def]
+    w, v = _eigh(a, True, upper)
     return w, np.ascontiguousarray(v)
 
 
 @njit(cache=True)
-def eigvalsh(a):  # type: ignore[no-untyped-def]
-    return _eigh(a, False)[0]
+def eigvalsh(a, upper):  # type: ignore[no-untyped-def]
+    return _eigh(a, False, upper)[0]
 
 
 @njit(cache=True)

@@ -449,8 +449,7 @@ def _library(name: str) -> Any:
 
 
 for _fn in (np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.slogdet,
-            np.linalg.cholesky, np.linalg.eigh, np.linalg.eigvalsh, np.linalg.svd,
-            np.linalg.svdvals):
+            np.linalg.cholesky, np.linalg.svd, np.linalg.svdvals):
     lower(_fn)(_library(_fn.__name__))
 
 
@@ -600,3 +599,16 @@ def cond(ctx: Context, sig: t.Signature, a: ir.Value, p: ir.Value) -> ir.Value:
                            [a, ctx.cast(p, p_ty, t.float64)])
     fro = isinstance(p_ty, t.PyObjectConst) and p_ty.value == "fro"
     return call_linalg(ctx, "cond_fro" if fro else "cond", sig, (a_ty,), [a])
+
+
+def _hermitian(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, _uplo: ir.Value) -> ir.Value:
+        uplo = sig.args[1]
+        assert isinstance(uplo, t.PyObjectConst)
+        upper = ir.Constant(llvm_type(t.boolean), int(uplo.value == "U"))
+        return call_linalg(ctx, name, sig, (sig.args[0], t.boolean), [a, upper])
+    return impl
+
+
+lower(np.linalg.eigh)(_hermitian("eigh"))
+lower(np.linalg.eigvalsh)(_hermitian("eigvalsh"))

@@ -467,3 +467,26 @@ def test_nan_and_inf_inputs_as_numpy(bad: float, no_leaks: Any) -> None:
         with pytest.raises(np.linalg.LinAlgError) as numpy_info:
             (np.linalg.svd if fn is svdvals else np.linalg.eig)(a)
         assert str(info.value) == str(numpy_info.value)
+
+
+@njit
+def eigh_upper(a: Any) -> Any:
+    return np.linalg.eigh(a, "U"), np.linalg.eigvalsh(a, UPLO="U"), np.linalg.eigvalsh(a, "L")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_eigh_reads_the_triangle_uplo_names(dtype: Any, no_leaks: Any) -> None:
+    m = _matrix(4, dtype, seed=5)
+    a = m @ m.conj().T
+    lopsided = np.triu(a) + np.tril(np.full_like(a, 99), -1)  # only the upper one is right
+    (w, _), upper, lower = eigh_upper(lopsided)
+    _same(w, np.linalg.eigh(lopsided, "U")[0], dtype)
+    _same(upper, np.linalg.eigvalsh(lopsided, UPLO="U"), dtype)
+    _same(lower, np.linalg.eigvalsh(lopsided, "L"), dtype)
+
+    @njit
+    def bad(a: Any) -> Any:
+        return np.linalg.eigvalsh(a, "X")
+
+    with pytest.raises(TypingError, match="UPLO must be a constant 'L' or 'U'"):
+        bad(a)

@@ -209,8 +209,24 @@ _one_matrix(np.linalg.inv, lambda d: Array(d, 2, "C"))
 _one_matrix(np.linalg.det, lambda d: d)
 _one_matrix(np.linalg.slogdet, lambda d: Tuple((d, real_dtype(d))))
 _one_matrix(np.linalg.cholesky, lambda d: Array(d, 2, "C"))
-_one_matrix(np.linalg.eigh, lambda d: Tuple((Array(real_dtype(d), 1, "C"), Array(d, 2, "C"))))
-_one_matrix(np.linalg.eigvalsh, lambda d: Array(real_dtype(d), 1, "C"))
+
+
+def _hermitian(fn: Any, result: Callable[[Type], Type]) -> None:
+    """eigh / eigvalsh: UPLO, a constant 'L' (the default) or 'U', names the triangle read."""
+    @call_rule(fn, params=Params.of(fn, ("a", "UPLO")))
+    def rule(bound: Bound) -> Signature | None:
+        dtype = _matrix(fn.__name__, bound["a"])
+        uplo = bound["UPLO"]
+        if dtype is None:
+            return None
+        if not (isinstance(uplo, PyObjectConst) and uplo.value in ("L", "U")):
+            raise TypingError(f"np.linalg.{fn.__name__}: UPLO must be a constant 'L' or 'U', "
+                              f"not {uplo}")
+        return Signature(result(dtype), bound.types())
+
+
+_hermitian(np.linalg.eigh, lambda d: Tuple((Array(real_dtype(d), 1, "C"), Array(d, 2, "C"))))
+_hermitian(np.linalg.eigvalsh, lambda d: Array(real_dtype(d), 1, "C"))
 _one_matrix(np.linalg.svdvals, lambda d: Array(real_dtype(d), 1, "C"))
 
 
