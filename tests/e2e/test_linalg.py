@@ -6,6 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from jitcore import njit
 from jitcore.errors import TypingError
@@ -490,3 +493,20 @@ def test_eigh_reads_the_triangle_uplo_names(dtype: Any, no_leaks: Any) -> None:
 
     with pytest.raises(TypingError, match="UPLO must be a constant 'L' or 'U'"):
         bad(a)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.float64, (n, n), elements=st.floats(-100, 100)),
+    hnp.arrays(np.float64, (n,), elements=st.floats(-100, 100)))))
+def test_solve_and_det_of_random_systems_as_numpy(system: tuple[np.ndarray, np.ndarray]) -> None:
+    """Any matrix: the same solution where NumPy solves it, the same error where it does not."""
+    a, b = system
+    try:
+        want = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError as exc:
+        with pytest.raises(np.linalg.LinAlgError, match=f"^{exc}$"):
+            solve(a, b)
+    else:
+        np.testing.assert_allclose(solve(a, b), want, rtol=1e-9, atol=1e-9 * np.abs(want).max())
+    np.testing.assert_allclose(det(a), np.linalg.det(a), rtol=1e-9, atol=1e-300)
