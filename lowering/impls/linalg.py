@@ -1,4 +1,5 @@
-"""Products and norms: np.dot and @ through the BLAS NumPy already loaded, np.linalg.norm.
+"""Products, norms and np.linalg: np.dot and @ through the BLAS NumPy already loaded,
+np.linalg.norm, LAPACK for the library routines of np.linalg.
 
     a @ b   (float32/float64)  cblas_?gemm of NumPy's scipy-openblas (ILP64, such as
                                scipy_cblas_dgemm64_), called through the process binding
@@ -11,6 +12,10 @@
 Every case is a matrix product: a 1-d left operand is a 1 x k row, a 1-d right operand
 a k x 1 column, and the result drops those axes. Which library provides the function is
 the loader's business (targets/bindings.py); the code reads its address from the binding.
+
+np.linalg.* calls the @njit routines of jitcore/library/linalg.py by name; they call LAPACK
+through the `lapack` primitive lowered here (the routine's address from the binding
+jc.lapack.<name>; null raises RuntimeError naming the routine).
 """
 from __future__ import annotations
 

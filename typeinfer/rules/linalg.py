@@ -1,11 +1,18 @@
-"""Typing rules for products and norms: np.dot, the @ operator, np.linalg.norm.
+"""Typing rules for products, norms and np.linalg.
 
     np.dot(array(float64, 2d, C), array(float64, 1d, A))  -> array(float64, 1d, C)
     a @ b  (1-d @ 1-d)                                     -> float64
     np.linalg.norm(v)                                      -> float64
+    np.linalg.solve(array(int64, 2d, F), array(int64, 1d)) -> array(float64, 1d, C)
+    np.linalg.eigh(array(complex128, 2d, C))   -> (array(float64, 1d, C), array(complex128, 2d, C))
 
-Operands of 1 or 2 dimensions; the result dtype is NumPy's promotion of the two
-(int8 . int8 stays int8, as in NumPy). Booleans are not supported.
+Products take operands of 1 or 2 dimensions; the result dtype is NumPy's promotion of the
+two (int8 . int8 stays int8, as in NumPy). Booleans are not supported.
+
+np.linalg works in LAPACK's dtypes (`working_dtype`: float64 for integers and booleans,
+float32 and complex kept) on one matrix at a time: 1-d operands are refused with NumPy's
+message, stacks of matrices with advice to loop. `lapack` is the primitive the library
+routines (jitcore/library/linalg.py) call LAPACK through.
 """
 from __future__ import annotations
 
