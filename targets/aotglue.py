@@ -194,6 +194,8 @@ class _Binder:
             b.store(_new_random_key(self.module, b), cell)
         elif name in bindings.BLAS_SYMBOLS:
             resolve_blas(self, cell, bindings.BLAS_SYMBOLS[name])
+        elif name in bindings.LAPACK_SYMBOLS:  # null when missing: the call raises
+            resolve_blas(self, cell, bindings.LAPACK_SYMBOLS[name])
         else:
             raise NotImplementedError(f"no AOT form of the process binding {name}")
 

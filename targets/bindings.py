@@ -100,8 +100,17 @@ BLAS_SYMBOLS = {BLAS_DGEMM: "scipy_cblas_dgemm64_", BLAS_SGEMM: "scipy_cblas_sge
 _RTLD_NOLOAD = 4
 
 
+# LAPACK with 64-bit integers (Fortran calling convention), as the same OpenBLAS exports
+# it: one cell per routine and element type, such as jc.lapack.dgesv -> scipy_dgesv_64_.
+LAPACK_ROUTINES = {"gesv": "sdcz", "getrf": "sdcz", "potrf": "sdcz", "gesdd": "sdcz",
+                   "geqrf": "sdcz", "gelsd": "sdcz", "geev": "sdcz", "syevd": "sd",
+                   "heevd": "cz", "orgqr": "sd", "ungqr": "cz"}
+LAPACK_SYMBOLS = {f"jc.lapack.{p}{r}": f"scipy_{p}{r}_64_"
+                  for r, prefixes in LAPACK_ROUTINES.items() for p in prefixes}
+
+
 def blas_function(name: str) -> int:
-    """The address of a cblas function of the BLAS NumPy's core module links, or 0.
+    """The address of a cblas (or LAPACK) function of the BLAS NumPy's core module links, or 0.
 
     dlopen(RTLD_NOLOAD) of numpy._core._multiarray_umath's own file gives a handle on the
     loaded module, and dlsym through it searches its dependencies, among them the OpenBLAS
@@ -110,9 +119,15 @@ def blas_function(name: str) -> int:
     """
     try:
         lib = ctypes.CDLL(_numpy_core().__file__, mode=os.RTLD_LAZY | _RTLD_NOLOAD)
-        return int(ctypes.cast(getattr(lib, BLAS_SYMBOLS[name]), ctypes.c_void_p).value or 0)
+        symbol = BLAS_SYMBOLS.get(name) or LAPACK_SYMBOLS[name]
+        return int(ctypes.cast(getattr(lib, symbol), ctypes.c_void_p).value or 0)
     except (OSError, AttributeError):
         return 0
+
+
+def _resolver(name: str) -> Callable[[], int]:
+    """The resolver of one LAPACK cell."""
+    return lambda: blas_function(name)
 
 
 def _stats() -> int:
@@ -140,6 +155,9 @@ PROCESS: dict[str, Binding] = {b.name: b for b in (
             "scipy_cblas_dgemm64_ of NumPy's OpenBLAS, or null (the code loops instead)"),
     Binding(BLAS_SGEMM, lambda: blas_function(BLAS_SGEMM), True,
             "scipy_cblas_sgemm64_ of NumPy's OpenBLAS, or null (the code loops instead)"),
+    *(Binding(name, _resolver(name), True,
+              f"{symbol} of NumPy's OpenBLAS, or null (the call raises)")
+      for name, symbol in LAPACK_SYMBOLS.items()),
     Binding(STATS, _stats, False, "the native memory counters [allocations, frees]"),
     Binding(RAW_ALLOC, lambda: _runtime(RAW_ALLOC), False,
             "the runtime's aligned_alloc: libc's, or the memory audit's (JITCORE_MEMCHECK=1)"),

@@ -1,4 +1,5 @@
-"""Products and norms: np.dot and @ through the BLAS NumPy already loaded, np.linalg.norm.
+"""Products, norms and np.linalg: np.dot and @ through the BLAS NumPy already loaded,
+np.linalg.norm, LAPACK for the library routines of np.linalg.
 
     a @ b   (float32/float64)  cblas_?gemm of NumPy's scipy-openblas (ILP64, such as
                                scipy_cblas_dgemm64_), called through the process binding
@@ -11,6 +12,10 @@
 Every case is a matrix product: a 1-d left operand is a 1 x k row, a 1-d right operand
 a k x 1 column, and the result drops those axes. Which library provides the function is
 the loader's business (targets/bindings.py); the code reads its address from the binding.
+
+np.linalg.* calls the @njit routines of jitcore/library/linalg.py by name; they call LAPACK
+through the `lapack` primitive lowered here (the routine's address from the binding
+jc.lapack.<name>; null raises RuntimeError naming the routine).
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import numpy as np
 from llvmlite import ir
 
 from jitcore.typeinfer import types as t
+from jitcore.typeinfer.rules.linalg import lapack, lapack_prefix, product_signature
 
 from .. import arraymodel as am
 from .. import runtime
@@ -362,3 +368,252 @@ def norm(ctx: Context, sig: t.Signature, arr: ir.Value, *extra: ir.Value,
     value = (_vector_norm(ctx, ty, arr, order) if ty.ndim == 1
              else _matrix_norm(ctx, ty, arr, order))
     return ctx.cast(value, t.float64, sig.return_type)
+
+
+# --- LAPACK (the primitive of jitcore/library/linalg.py) ----------------------------------
+
+# positions (in the argument list after the routine's name) of the complex routine's
+# arguments its real sibling does not take
+COMPLEX_ONLY = {"heevd": (8, 9), "gesdd": (12,), "gelsd": (12,)}
+
+
+@lower(lapack)
+def lapack_call(ctx: Context, sig: t.Signature, _routine: ir.Value,
+                *args: ir.Value) -> ir.Value:
+    """Call jc.lapack.<prefix><routine> (Fortran convention: every argument by reference,
+    `info` last, then one hidden length per character argument); return info."""
+    b = ctx.b
+    routine = sig.args[0]
+    assert isinstance(routine, t.PyObjectConst)
+    prefix = lapack_prefix(sig.args)
+    assert prefix is not None
+    names = routine.value.split("|")
+    name = prefix + names[-1 if prefix in "cz" and len(names) > 1 else 0]
+    if prefix in "sd":  # the real routine lacks the complex one's rwork arguments
+        drop = COMPLEX_ONLY.get(names[-1], ())
+        kept = [i for i in range(len(args)) if i not in drop]
+        sig = t.Signature(sig.return_type, (routine, *[sig.args[1 + i] for i in kept]))
+        args = tuple(args[i] for i in kept)
+    real = t.float32 if prefix in "sc" else t.float64
+    fn = b.load(ctx.process_global(f"jc.lapack.{name}"), name=name)
+    with b.if_then(b.icmp_unsigned("==", fn, ir.Constant(i8p, None)), likely=False):
+        ctx.raise_exception(RuntimeError, (
+            f"LAPACK routine {name} is not available: NumPy's bundled OpenBLAS does not "
+            f"export scipy_{name}_64_ in this process",))
+    passed: list[ir.Value] = []
+    lengths: list[ir.Value] = []
+    for ty, value in zip(sig.args[1:], args):
+        if isinstance(ty, t.Array):
+            passed.append(b.bitcast(am.data(b, value), i8p))
+            continue
+        if isinstance(ty, t.PyObjectConst):  # a character option
+            slot = ctx.alloca(ir.IntType(8), "lapack.char")
+            b.store(ir.Constant(ir.IntType(8), ord(ty.value)), slot)
+            lengths.append(ir.Constant(i64, 1))
+        else:
+            target = t.int64 if isinstance(ty, t.Integer) else real
+            slot = ctx.alloca(llvm_type(target), "lapack.arg")
+            b.store(ctx.cast(value, ty, target), slot)
+        passed.append(b.bitcast(slot, i8p))
+    info = ctx.alloca(i64, "lapack.info")
+    b.store(ZERO, info)
+    passed.append(b.bitcast(info, i8p))
+    fnty = ir.FunctionType(ir.VoidType(), [v.type for v in passed + lengths])
+    b.call(b.bitcast(fn, fnty.as_pointer()), passed + lengths)
+    return b.load(info)
+
+
+# --- np.linalg through jitcore/library/linalg.py --------------------------------------------
+
+def _convert(ctx: Context, value: ir.Value, have: t.Type, want: t.Type) -> ir.Value:
+    """A library result in the type the typing rule promised (scalars may differ in width:
+    a float32 matrix's log-determinant, say)."""
+    if have == want:
+        return value
+    if isinstance(have, t.Tuple) and isinstance(want, t.Tuple):
+        out = ir.Constant(llvm_type(want), ir.Undefined)
+        for i, (h, w) in enumerate(zip(have.items, want.items)):
+            out = ctx.b.insert_value(out, _convert(ctx, ctx.b.extract_value(value, i), h, w), i)
+        return out
+    assert not isinstance(have, t.Array), f"library returned {have}, expected {want}"
+    return ctx.cast(value, have, want)
+
+
+def call_linalg(ctx: Context, name: str, sig: t.Signature, argtypes: tuple[t.Type, ...],
+                args: list[ir.Value]) -> ir.Value:
+    """Call jitcore.library.linalg.<name> natively; its result in sig's return type."""
+    fn = ctx.callees.library(f"linalg.{name}")
+    inner = ctx.callees.signature_of(fn, argtypes)
+    return _convert(ctx, ctx.call_jitted(fn, inner, args), inner.return_type, sig.return_type)
+
+
+def _library(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, *args: ir.Value) -> ir.Value:
+        return call_linalg(ctx, name, sig, sig.args, list(args))
+    return impl
+
+
+for _fn in (np.linalg.solve, np.linalg.inv, np.linalg.det, np.linalg.slogdet,
+            np.linalg.cholesky, np.linalg.svd, np.linalg.svdvals):
+    lower(_fn)(_library(_fn.__name__))
+
+
+def _eps(ty: t.Type) -> ir.Value:
+    """The machine epsilon of the working dtype of a matrix of `ty` (float64 for ints)."""
+    assert isinstance(ty, t.Array)
+    single = ty.dtype in (t.float32, t.complex64)
+    return ir.Constant(f64, float(np.finfo(np.float32 if single else np.float64).eps))
+
+
+def _float_or(ctx: Context, ty: t.Type, value: ir.Value, default: float) -> ir.Value:
+    """An optional number argument as float64, `default` for None."""
+    if isinstance(ty, (t.Integer, t.Float)):
+        return ctx.cast(value, ty, t.float64)
+    return ir.Constant(f64, default)
+
+
+@lower(np.linalg.qr)
+def qr(ctx: Context, sig: t.Signature, a: ir.Value, _mode: ir.Value) -> ir.Value:
+    mode = sig.args[1]
+    assert isinstance(mode, t.PyObjectConst)
+    return call_linalg(ctx, f"qr_{mode.value}", sig, sig.args[:1], [a])
+
+
+@lower(np.linalg.lstsq)
+def lstsq(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value,
+          rcond: ir.Value) -> ir.Value:
+    a_ty, b_ty, r_ty = sig.args
+    assert isinstance(b_ty, t.Array)
+    args = [a, bv, _float_or(ctx, r_ty, rcond, float("nan")), _eps(a_ty)]
+    name = "lstsq_vector" if b_ty.ndim == 1 else "lstsq"
+    return call_linalg(ctx, name, sig, (a_ty, b_ty, t.float64, t.float64), args)
+
+
+@lower(np.linalg.pinv)
+def pinv(ctx: Context, sig: t.Signature, a: ir.Value, rcond: ir.Value) -> ir.Value:
+    args = [a, _float_or(ctx, sig.args[1], rcond, 1e-15)]
+    return call_linalg(ctx, "pinv", sig, (sig.args[0], t.float64), args)
+
+
+@lower(np.linalg.matrix_rank)
+def matrix_rank(ctx: Context, sig: t.Signature, a: ir.Value, tol: ir.Value) -> ir.Value:
+    args = [a, _float_or(ctx, sig.args[1], tol, float("nan")), _eps(sig.args[0])]
+    return call_linalg(ctx, "matrix_rank", sig, (sig.args[0], t.float64, t.float64), args)
+
+
+@lower(np.linalg.matrix_power)
+def matrix_power(ctx: Context, sig: t.Signature, a: ir.Value, n: ir.Value) -> ir.Value:
+    a_ty, n_ty = sig.args
+    assert isinstance(a_ty, t.Array)
+    integer = ir.Constant(llvm_type(t.boolean), int(isinstance(a_ty.dtype, t.Integer)))
+    return call_linalg(ctx, "matrix_power", sig, (a_ty, t.int64, t.boolean),
+                       [a, ctx.cast(n, n_ty, t.int64), integer])
+
+
+def _eig(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value) -> ir.Value:
+        ret = sig.return_type
+        dtype = (ret.items[0] if isinstance(ret, t.Tuple) else ret)
+        assert isinstance(dtype, t.Array)
+        kind = "complex" if isinstance(dtype.dtype, t.Complex) else "real"
+        return call_linalg(ctx, f"{name}_{kind}", sig, sig.args, [a])
+    return impl
+
+
+lower(np.linalg.eig)(_eig("eig"))
+lower(np.linalg.eigvals)(_eig("eigvals"))
+
+
+# --- np.trace, np.vdot, np.inner, np.outer, np.kron, np.linalg.multi_dot ---------------------
+
+def _zero(ctx: Context, ty: t.Type) -> tuple[t.Type, ir.Value]:
+    """The 0 of the result's dtype, from which the library accumulates (so it sums in it)."""
+    dtype = ty.dtype if isinstance(ty, t.Array) else ty
+    return dtype, ctx.constant(0, dtype)
+
+
+@lower(np.trace)
+def trace(ctx: Context, sig: t.Signature, a: ir.Value, offset: ir.Value) -> ir.Value:
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "trace", sig, (sig.args[0], t.int64, zty),
+                       [a, ctx.cast(offset, sig.args[1], t.int64), zero])
+
+
+@lower(np.vdot)
+def vdot(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    b = ctx.b
+    na, nb = b.extract_value(a, am.NITEMS), b.extract_value(bv, am.NITEMS)
+    with b.if_then(b.icmp_signed("!=", na, nb), likely=False):
+        ctx.raise_formatted(ValueError, "cannot reshape array of size %lld into shape (%lld,)",
+                            nb, na)
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "vdot", sig, (*sig.args, zty), [a, bv, zero])
+
+
+@lower(np.outer)
+def outer(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, "outer", sig, (*sig.args, zty), [a, bv, zero])
+
+
+@lower(np.kron)
+def kron(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    a_ty, b_ty = sig.args
+    assert isinstance(a_ty, t.Array) and isinstance(b_ty, t.Array)
+    kinds = "".join("v" if ty.ndim == 1 else "m" for ty in (a_ty, b_ty))
+    zty, zero = _zero(ctx, sig.return_type)
+    return call_linalg(ctx, f"kron_{kinds}", sig, (a_ty, b_ty, zty), [a, bv, zero])
+
+
+@lower(np.inner)
+def inner(ctx: Context, sig: t.Signature, a: ir.Value, bv: ir.Value) -> ir.Value:
+    """Sums over the last axes of both: a . b when b is 1-d, else through b's transpose."""
+    a_ty, b_ty = sig.args
+    assert isinstance(a_ty, t.Array) and isinstance(b_ty, t.Array)
+    if b_ty.ndim == 1:
+        return product(ctx, "dot", a_ty, a, b_ty, bv, sig.return_type)
+    name = "inner_vm" if a_ty.ndim == 1 else "inner_mm"
+    return call_linalg(ctx, name, sig, sig.args, [a, bv])
+
+
+@lower(np.linalg.multi_dot)
+def multi_dot(ctx: Context, sig: t.Signature, arrays: ir.Value) -> ir.Value:
+    """Left to right; each intermediate product released once the next one is made."""
+    tup = sig.args[0]
+    assert isinstance(tup, t.Tuple)
+    acc_ty: t.Type = tup.items[0]
+    acc = ctx.b.extract_value(arrays, 0)
+    owned = False
+    for i, item in enumerate(tup.items[1:], 1):
+        assert isinstance(acc_ty, t.Array) and isinstance(item, t.Array)
+        step = product_signature(acc_ty, item)
+        assert step is not None
+        value = product(ctx, "dot", acc_ty, acc, item, ctx.b.extract_value(arrays, i),
+                        step.return_type)
+        if owned:
+            ctx.decref(acc, acc_ty)
+        acc, acc_ty, owned = value, step.return_type, True
+    return acc
+
+
+@lower(np.linalg.cond)
+def cond(ctx: Context, sig: t.Signature, a: ir.Value, p: ir.Value) -> ir.Value:
+    a_ty, p_ty = sig.args
+    if isinstance(p_ty, (t.Integer, t.Float)):
+        return call_linalg(ctx, "cond_p", sig, (a_ty, t.float64),
+                           [a, ctx.cast(p, p_ty, t.float64)])
+    fro = isinstance(p_ty, t.PyObjectConst) and p_ty.value == "fro"
+    return call_linalg(ctx, "cond_fro" if fro else "cond", sig, (a_ty,), [a])
+
+
+def _hermitian(name: str) -> Any:
+    def impl(ctx: Context, sig: t.Signature, a: ir.Value, _uplo: ir.Value) -> ir.Value:
+        uplo = sig.args[1]
+        assert isinstance(uplo, t.PyObjectConst)
+        upper = ir.Constant(llvm_type(t.boolean), int(uplo.value == "U"))
+        return call_linalg(ctx, name, sig, (sig.args[0], t.boolean), [a, upper])
+    return impl
+
+
+lower(np.linalg.eigh)(_hermitian("eigh"))
+lower(np.linalg.eigvalsh)(_hermitian("eigvalsh"))

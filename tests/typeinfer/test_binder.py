@@ -67,6 +67,29 @@ SAMPLES: dict[Any, dict[str, Any]] = {
     np.dot: {"a": M, "b": M.T},
     np.linalg.norm: {"x": M, "ord": 1},
 }
+SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+SAMPLES.update({
+    np.linalg.solve: {"a": SPD, "b": A[:3]},
+    np.linalg.svd: {"a": M, "full_matrices": False},
+    np.linalg.svdvals: {"x": M},
+    np.linalg.cond: {"x": SPD, "p": 1},
+    np.linalg.qr: {"a": M, "mode": "complete"},
+    np.linalg.lstsq: {"a": M.T.copy(), "b": A[:4], "rcond": 0.5},
+    np.linalg.pinv: {"a": SPD, "rcond": 0.5},
+    np.linalg.matrix_rank: {"A": M, "tol": 0.5},
+    np.linalg.matrix_power: {"a": SPD, "n": 3},
+    np.linalg.eigh: {"a": SPD, "UPLO": "U"},
+    np.linalg.eigvalsh: {"a": SPD, "UPLO": "U"},
+    np.trace: {"a": M, "offset": 1},
+    np.vdot: {"a": A, "b": A},
+    np.outer: {"a": A, "b": A},
+    np.kron: {"a": M, "b": M},
+    np.inner: {"a": M, "b": M},
+    np.linalg.multi_dot: {"arrays": (M, M.T, M)},
+})
+for _fn in (np.linalg.inv, np.linalg.det, np.linalg.slogdet, np.linalg.cholesky, np.linalg.eig,
+            np.linalg.eigvals):
+    SAMPLES[_fn] = {"a": SPD}
 for _fn in (np.sum, np.prod, np.mean, np.min, np.max, np.amin, np.amax, np.argmin, np.argmax,
             np.all, np.any, np.cumsum, np.cumprod):
     SAMPLES[_fn] = {"a": M, "axis": 1}
@@ -117,7 +140,7 @@ SAMPLES.update({operator.getitem: {"a": A, "b": 2}, operator.setitem: {"a": A.co
                 operator.is_: {"a": 7, "b": None}, operator.is_not: {"a": None, "b": None}})
 for _fn in (np.var, np.std):
     SAMPLES[_fn] = {"a": M, "axis": 0, "ddof": 1}
-CONSTANT = {"dtype", "order", "side"}
+CONSTANT = {"dtype", "order", "side", "mode", "UPLO"}
 # compared by type and shape only: random draws, uninitialised memory
 SHAPE_ONLY = {np.random.random, np.random.random_sample, np.random.uniform, np.random.normal,
               np.random.randint, np.random.seed, np.empty, np.empty_like}
