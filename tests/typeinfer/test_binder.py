@@ -254,6 +254,8 @@ UNDECLARED = {"builtins.range", "builtins.print",
               "check_assigned", "BoundMethod",
               # the IR's own helpers of try/except (jitcore/frontend/ir.py)
               "exception_matches", "fetch_exception", "restore_exception",
+              # jitcore.library.linalg's LAPACK primitive (a Fortran call, not Python's)
+              "lapack",
               "prange", "np.clip", "np.random.rand", "np.random.randn",
               # NumPy's scalar constructors (typeinfer/rules/npscalars.py)
               "np.bool", "np.int8", "np.int16", "np.int32", "np.int64", "np.longlong",
