@@ -12,7 +12,6 @@ Complex numbers live in lowering/impls/complexes.py.
 from __future__ import annotations
 
 import errno
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,9 @@ from ..registry import lower
 
 Number = (t.Boolean, t.Integer, t.Float, t.Complex)
 IntLike = (t.Boolean, t.Integer)
+
+# CPython's float ** overflow: OverflowError(34, strerror(ERANGE)), glibc's words
+_ERANGE_TEXT = "Numerical result out of range"
 
 
 def _zero(llv: ir.Value) -> ir.Constant:
@@ -318,7 +320,7 @@ def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Va
         # CPython's float_pow reports libm's ERANGE (the fuzzer's find); float32 is NumPy's
         from .mathlib import inf_from_finite
         with b.if_then(inf_from_finite(ctx, r, a, e), likely=False):
-            ctx.raise_exception(OverflowError, (errno.ERANGE, os.strerror(errno.ERANGE)))
+            ctx.raise_exception(OverflowError, (errno.ERANGE, _ERANGE_TEXT))
     return r
 
 

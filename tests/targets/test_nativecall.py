@@ -151,7 +151,8 @@ def test_none_argument_is_typed_and_rejected_by_inference():
     from jitcore.frontend.errors import TypingError
 
     f, _ = compiled(lambda a, b: a + b, (1, 2))
-    with pytest.raises(TypingError, match="unsupported operand types for \\+: none and int64"):
+    with pytest.raises(TypingError, match="unsupported operand type\\(s\\) for \\+: 'NoneType' "
+                                          "and 'int64'"):
         f(None, 1)
 
 
