@@ -18,6 +18,11 @@ OPTIONS = frozenset({"nopython", "nogil", "cache", "parallel", "fastmath", "boun
                      "no_cpython_wrapper", "no_cfunc_wrapper", "_nrt", "target", "opt"})
 
 
+# "python": Python's arithmetic errors (ZeroDivisionError...), IEEE math results, as Numba;
+# "numpy": no exceptions inside loops; "cpython": math raises as CPython does too.
+ERROR_MODELS = frozenset({"python", "numpy", "cpython"})
+
+
 def jit(signature_or_function: Any = None, **options: Any) -> Any:
     """Compile a function to native code; nopython mode is the default."""
     unknown = set(options) - OPTIONS
@@ -29,6 +34,9 @@ def jit(signature_or_function: Any = None, **options: Any) -> Any:
         raise UnsupportedError("object mode is not supported: jitcore compiles nopython code",
                                None, "remove forceobj=True / nopython=False")
     options.setdefault("error_model", "python")
+    if options["error_model"] not in ERROR_MODELS:
+        raise ValueError(f"error_model must be one of {', '.join(sorted(ERROR_MODELS))}, "
+                         f"not {options['error_model']!r}")
     signatures = None
     if signature_or_function is None:
         pass

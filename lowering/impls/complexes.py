@@ -87,7 +87,7 @@ lower("mul", t.Complex, t.Complex)(_complex_binop(c_prod))
 def complex_truediv(ctx: Context, sig: t.Signature, a: ir.Value, d: ir.Value) -> ir.Value:
     num = parts(ctx, a)
     re, im, is_zero = c_quot(ctx, num, parts(ctx, d))
-    if ctx.options.get("error_model", "python") == "python":
+    if ctx.options.get("error_model", "python") != "numpy":
         with ctx.b.if_then(is_zero, likely=False):
             ctx.raise_exception(ZeroDivisionError, ("complex division by zero",))
     else:  # NumPy: each part divided by +0.0 (inf, or nan for 0/0)

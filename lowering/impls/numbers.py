@@ -35,8 +35,9 @@ def _zero(llv: ir.Value) -> ir.Constant:
 
 
 def _python_errors(ctx: Context) -> bool:
+    """Python's errors of arithmetic (ZeroDivisionError...): every error model but numpy's."""
     error_model: str = ctx.options.get("error_model", "python")
-    return error_model == "python"
+    return error_model != "numpy"
 
 
 # --- integers -----------------------------------------------------------------------------
@@ -316,8 +317,8 @@ def float_pow(ctx: Context, sig: t.Signature, a: ir.Value, e: ir.Value) -> ir.Va
             ctx.raise_exception(ZeroDivisionError,
                                 ("0.0 cannot be raised to a negative power",))
     r = b.call(ctx.intrinsic("llvm.pow", a.type, 2), [a, e], name="pow")
-    if _python_errors(ctx) and sig.return_type == t.float64:
-        # CPython's float_pow reports libm's ERANGE (the fuzzer's find); float32 is NumPy's
+    if ctx.options.get("error_model") == "cpython" and sig.return_type == t.float64:
+        # CPython's float_pow reports libm's ERANGE; by default inf, as in Numba and C
         from .mathlib import inf_from_finite
         with b.if_then(inf_from_finite(ctx, r, a, e), likely=False):
             ctx.raise_exception(OverflowError, (errno.ERANGE, _ERANGE_TEXT))

@@ -99,9 +99,12 @@ def _load(source: str, args_src: str, compiled: bool) -> tuple[Callable[..., Any
         from jitcore import njit
 
         # helpers first, in order, so each later function freezes the compiled one
+        # error_model="cpython": math raises at inf/nan as CPython does (the default gives
+        # IEEE results, as Numba); everything else is the same as the default's
+        jit = njit(error_model="cpython")
         for name in sorted(n for n in ns if n.startswith("h") and callable(ns[n])):
-            ns[name] = njit(ns[name])
-        ns["f"] = njit(ns["f"])
+            ns[name] = jit(ns[name])
+        ns["f"] = jit(ns["f"])
     args = eval(args_src, {"np": np, "math": math})
     return ns["f"], args
 
