@@ -263,7 +263,7 @@ def matmul_into(a, b):  # type: ignore[no-untyped-def]
     return a
 
 
-@njit
+@njit(cache=True)
 def contains(a, v):  # type: ignore[no-untyped-def]
     """`v in a`: whether some element equals v, as (a == v).any()."""
     for x in a.flat:  # noqa: SIM110 - generator expressions do not compile yet

@@ -21,7 +21,7 @@ from jitcore.decorators import njit
 _MAX_PARTIALS = 2100
 
 
-@njit
+@njit(cache=True)
 def fsum(seq: Any) -> float:
     partials = np.empty(_MAX_PARTIALS)
     n = 0
@@ -81,7 +81,7 @@ def fsum(seq: Any) -> float:
     return total
 
 
-@njit
+@njit(cache=True)
 def prod(seq: Any, start: Any) -> Any:
     r = start
     for x in seq:
@@ -89,7 +89,7 @@ def prod(seq: Any, start: Any) -> Any:
     return r
 
 
-@njit
+@njit(cache=True)
 def dist(p: Any, q: Any) -> float:
     """The Euclidean distance, scaled by the largest difference (no overflow or underflow);
     inf wins over nan, as in CPython's vector_norm."""

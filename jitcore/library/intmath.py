@@ -104,7 +104,7 @@ def pow_mod(base: int, exp: int, mod: int) -> int:
 _RANGE = "the result does not fit in int64 (Python would return a big int)"
 
 
-@njit
+@njit(cache=True)
 def gcd(a: int, b: int) -> int:
     """math.gcd of two int64 values (non-negative; gcd(INT64_MIN, 0) overflows)."""
     if (a == INT64_MIN and b in (0, INT64_MIN)) or (b == INT64_MIN and a == 0):
@@ -114,7 +114,7 @@ def gcd(a: int, b: int) -> int:
     return -a if a < 0 else a
 
 
-@njit
+@njit(cache=True)
 def lcm(a: int, b: int) -> int:
     """math.lcm of two int64 values; OverflowError where the result leaves int64."""
     if a == 0 or b == 0:
@@ -129,7 +129,7 @@ def lcm(a: int, b: int) -> int:
     return q * m
 
 
-@njit
+@njit(cache=True)
 def factorial(n: int) -> int:
     if n < 0:
         raise ValueError("factorial() not defined for negative values")
@@ -141,7 +141,7 @@ def factorial(n: int) -> int:
     return r
 
 
-@njit
+@njit(cache=True)
 def isqrt(n: int) -> int:
     """The integer square root, by Newton's iteration from above."""
     if n < 0:
@@ -156,14 +156,20 @@ def isqrt(n: int) -> int:
     return x
 
 
-@njit
-def perm(n: int, k: int) -> int:
-    """n! / (n - k)!: the product of k factors, checked for overflow at each step."""
+@njit(cache=True)
+def _check_n_k(n: int, k: int) -> bool:
+    """CPython's errors of comb and perm for negative n or k; True when k > n (result 0)."""
     if n < 0:
         raise ValueError("n must be a non-negative integer")
     if k < 0:
         raise ValueError("k must be a non-negative integer")
-    if k > n:
+    return k > n
+
+
+@njit(cache=True)
+def perm(n: int, k: int) -> int:
+    """n! / (n - k)!: the product of k factors, checked for overflow at each step."""
+    if _check_n_k(n, k):
         return 0
     r = 1
     for i in range(n - k + 1, n + 1):
@@ -173,22 +179,18 @@ def perm(n: int, k: int) -> int:
     return r
 
 
-@njit
+@njit(cache=True)
 def perm_all(n: int) -> int:
     """math.perm(n): n! (CPython's error for a negative n is factorial's)."""
     r: int = factorial(n)
     return r
 
 
-@njit
+@njit(cache=True)
 def comb(n: int, k: int) -> int:
     """n choose k by the multiplicative formula r = r * (n - k + i) / i, exact at each step
     (r * (n - k + i) is divided by gcd first to delay overflow)."""
-    if n < 0:
-        raise ValueError("n must be a non-negative integer")
-    if k < 0:
-        raise ValueError("k must be a non-negative integer")
-    if k > n:
+    if _check_n_k(n, k):
         return 0
     if k > n - k:
         k = n - k

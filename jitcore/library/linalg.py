@@ -56,7 +56,12 @@ def solve(a0, b0):  # type: ignore[no-untyped-def]
     b = _fortran_copy(b0)
     _require_square(a)
     n = a.shape[0]
-    nrhs = 1 if b.ndim == 1 else b.shape[-1]
+    return _gesv(a, b, n, 1 if b.ndim == 1 else b.shape[-1])
+
+
+@njit(cache=True)
+def _gesv(a, b, n, nrhs):  # type: ignore[no-untyped-def]
+    """b overwritten by a^-1 b (both F-ordered copies) by ?gesv; C-ordered result."""
     if n == 0 or nrhs == 0:
         return np.ascontiguousarray(b)
     ipiv = np.empty(n, np.int64)
@@ -76,13 +81,7 @@ def inv(a0):  # type: ignore[no-untyped-def]
     b[:, :] = 0
     for i in range(n):
         b[i, i] = 1
-    if n == 0:
-        return np.ascontiguousarray(b)
-    ipiv = np.empty(n, np.int64)
-    info = lapack("gesv", n, n, a, n, ipiv, b, n)
-    if info > 0:
-        raise np.linalg.LinAlgError("Singular matrix")
-    return np.ascontiguousarray(b)
+    return _gesv(a, b, n, n)
 
 
 @njit(cache=True)
